@@ -1,0 +1,112 @@
+"""Development settings: relative URLs, drafts visible, fast rebuilds."""
+
+AUTHOR = "Mara Ellison"
+SITENAME = "The Next Sale"
+SITESUBTITLE = "Sales advice for winning the customer's second order, and the tenth."
+SITE_DESCRIPTION = (
+    "Short, practical posts on repeat business, customer lifetime value, referrals "
+    "and follow-up."
+)
+# Empty in development so links work from any folder; feeds, the sitemap and
+# canonical links always use SITE_CANONICAL_URL, never a relative or empty URL.
+SITEURL = ""
+SITE_CANONICAL_URL = "https://thenextsale.example"
+RELATIVE_URLS = True
+
+PATH = "content"
+ARTICLE_PATHS = ["articles"]
+PAGE_PATHS = ["pages"]
+STATIC_PATHS = ["images"]
+TIMEZONE = "Europe/London"
+DEFAULT_LANG = "en"
+DEFAULT_DATE_FORMAT = "%-d %B %Y"
+DEFAULT_PAGINATION = 6
+PAGINATION_PATTERNS = (
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
+)
+SUMMARY_MAX_LENGTH = 45
+TYPOGRIFY = False
+MARKDOWN = {
+    "extension_configs": {
+        "markdown.extensions.extra": {},
+        "markdown.extensions.meta": {},
+        "markdown.extensions.toc": {},
+    },
+    "output_format": "html5",
+}
+
+THEME = "theme"
+# Titles and metadata are plain text: escape them everywhere; the theme marks
+# the already-rendered article HTML as safe explicitly.
+JINJA_ENVIRONMENT = {
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "autoescape": True,
+    "extensions": [],
+}
+
+# Pretty, stable URLs: a post keeps its address when retitled (slug is fixed
+# by the file's Slug or name), folders with index.html serve cleanly anywhere.
+ARTICLE_URL = "{date:%Y}/{slug}/"
+ARTICLE_SAVE_AS = "{date:%Y}/{slug}/index.html"
+DRAFT_URL = "drafts/{slug}/"
+DRAFT_SAVE_AS = "drafts/{slug}/index.html"
+PAGE_URL = "{slug}/"
+PAGE_SAVE_AS = "{slug}/index.html"
+CATEGORY_URL = "category/{slug}/"
+CATEGORY_SAVE_AS = "category/{slug}/index.html"
+CATEGORIES_URL = "category/"
+CATEGORIES_SAVE_AS = "category/index.html"
+TAG_URL = "tags/{slug}/"
+TAG_SAVE_AS = "tags/{slug}/index.html"
+TAGS_URL = "tags/"
+TAGS_SAVE_AS = "tags/index.html"
+AUTHOR_URL = "authors/{slug}/"
+AUTHOR_SAVE_AS = "authors/{slug}/index.html"
+AUTHORS_URL = "authors/"
+AUTHORS_SAVE_AS = "authors/index.html"
+ARCHIVES_URL = "archives/"
+ARCHIVES_SAVE_AS = "archives/index.html"
+YEAR_ARCHIVE_URL = "archives/{date:%Y}/"
+YEAR_ARCHIVE_SAVE_AS = "archives/{date:%Y}/index.html"
+MONTH_ARCHIVE_URL = "archives/{date:%Y}/{date:%m}/"
+MONTH_ARCHIVE_SAVE_AS = "archives/{date:%Y}/{date:%m}/index.html"
+DIRECT_TEMPLATES = ["index", "tags", "categories", "authors", "archives", "404"]
+_404_SAVE_AS = "404.html"
+TEMPLATE_PAGES = {"robots.txt": "robots.txt"}
+
+# Pelican's own feed writer is off: the feeds plugin writes every feed once.
+FEED_ALL_ATOM = None
+FEED_ALL_RSS = None
+CATEGORY_FEED_ATOM = None
+CATEGORY_FEED_RSS = None
+TAG_FEED_ATOM = None
+TAG_FEED_RSS = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+TRANSLATION_FEED_ATOM = None
+TRANSLATION_FEED_RSS = None
+
+PLUGIN_PATHS = ["plugins"]
+PLUGINS = ["comments_free", "neighbors", "sitemap"]
+
+SITEMAP = {
+    "format": "xml",
+    "priorities": {"articles": 0.7, "indexes": 0.5, "pages": 0.6},
+    "changefreqs": {"articles": "monthly", "indexes": "weekly", "pages": "monthly"},
+}
+
+# Each article ends with a mailto link instead of a comment box; set to None
+# to turn it off.
+QUESTIONS_EMAIL = "letters@thenextsale.example"
+QUESTIONS_SUBJECT = "Question about “{title}”"
+
+MENUITEMS = ()
+DISPLAY_PAGES_ON_MENU = True
+DISPLAY_CATEGORIES_ON_MENU = False
+
+LOAD_CONTENT_CACHE = True
+CACHE_CONTENT = True
+CACHE_PATH = "cache"
+DELETE_OUTPUT_DIRECTORY = False

@@ -1,0 +1,145 @@
+"""Shared fixtures: build real sites into temporary folders and read them."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from pelican import Pelican
+from pelican.settings import read_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@dataclass
+class Site:
+    """A built site: its content folder, output folder and what the build logged."""
+
+    content: Path
+    output: Path
+    settings: dict
+    records: list[logging.LogRecord] = field(default_factory=list)
+
+    def path(self, rel: str) -> Path:
+        return self.output / rel
+
+    def text(self, rel: str) -> str:
+        return self.path(rel).read_text(encoding="utf-8")
+
+    def soup(self, rel: str) -> BeautifulSoup:
+        return BeautifulSoup(self.text(rel), "html.parser")
+
+    def files(self) -> list[Path]:
+        return sorted(p for p in self.output.rglob("*") if p.is_file())
+
+    def messages(self, level: int = logging.WARNING) -> list[str]:
+        return [r.getMessage() for r in self.records if r.levelno >= level]
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def make_settings(content: Path, output: Path, publish: bool, overrides: dict) -> dict:
+    """Read the project's own settings, pointed at a temporary site."""
+    conf = ROOT / ("publishconf.py" if publish else "pelicanconf.py")
+    base = {
+        "PATH": str(content),
+        "OUTPUT_PATH": str(output),
+        "THEME": str(ROOT / "theme"),
+        "PLUGIN_PATHS": [str(ROOT / "plugins")],
+        "CACHE_PATH": str(output.parent / "cache"),
+        "LOAD_CONTENT_CACHE": False,
+        "CACHE_CONTENT": False,
+    }
+    base.update(overrides)
+    return read_settings(str(conf), override=base)
+
+
+def write_files(content: Path, files: dict[str, str | bytes]) -> None:
+    for rel, body in files.items():
+        target = content / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(body, bytes):
+            target.write_bytes(body)
+        else:
+            target.write_text(body, encoding="utf-8")
+
+
+def run_pelican(settings: dict) -> list[logging.LogRecord]:
+    """Run one in-process build and return every log record it emitted."""
+    handler = _Collect()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    old_level = root.level
+    root.setLevel(logging.DEBUG)
+    try:
+        Pelican(settings).run()
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+    return handler.records
+
+
+@pytest.fixture
+def build_site(tmp_path):
+    """Build `files` (paths relative to content/) into a fresh output folder.
+
+    `publish=True` starts from publishconf.py instead of pelicanconf.py; other
+    keyword arguments override settings.
+    """
+    counter = 0
+
+    def build(files: dict[str, str | bytes], *, publish: bool = False, **overrides) -> Site:
+        nonlocal counter
+        counter += 1
+        root = tmp_path / f"site{counter}"
+        content, output = root / "content", root / "output"
+        content.mkdir(parents=True)
+        write_files(content, files)
+        settings = make_settings(content, output, publish, overrides)
+        records = run_pelican(settings)
+        return Site(content, output, settings, records)
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def sample_site(tmp_path_factory) -> Site:
+    """The project's own sample content, built once with development settings."""
+    root = tmp_path_factory.mktemp("sample")
+    content, output = root / "content", root / "output"
+    shutil.copytree(ROOT / "content", content)
+    settings = make_settings(content, output, False, {})
+    records = run_pelican(settings)
+    return Site(content, output, settings, records)
+
+
+@pytest.fixture(scope="session")
+def published_sample_site(tmp_path_factory) -> Site:
+    """The project's own sample content, built once with publish settings."""
+    root = tmp_path_factory.mktemp("published")
+    content, output = root / "content", root / "output"
+    shutil.copytree(ROOT / "content", content)
+    settings = make_settings(content, output, True, {})
+    records = run_pelican(settings)
+    return Site(content, output, settings, records)
+
+
+def article(title: str, body: str = "A short paragraph about repeat business.", **meta) -> str:
+    """Return a Markdown article with front matter; keyword names become keys."""
+    meta.setdefault("date", "2024-03-01 09:00")
+    meta.setdefault("category", "Retention")
+    lines = [f"Title: {title}"]
+    lines += [f"{key.replace('_', '-').title()}: {value}" for key, value in meta.items()]
+    return "\n".join(lines) + "\n\n" + body + "\n"
