@@ -1,0 +1,166 @@
+"""Build the site safely: into a temporary folder, swapped into place on success.
+
+Pelican alone writes straight into the output folder and stops with a traceback
+on the first problem in `--fatal` mode. This driver instead collects every
+warning and error of the build, prints them plainly, and only replaces the
+previous good output when the build succeeded (and, with --strict, logged no
+warning at all). `invoke build`, `preview` and `publish` all go through it.
+
+    python sitebuild.py [--publish] [--strict] [--content DIR] [--output DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
+log = logging.getLogger("sitebuild")
+
+
+@dataclass
+class BuildResult:
+    """What a build produced and what it complained about."""
+
+    output: Path
+    problems: list[str] = field(default_factory=list)
+    failed: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.failed is None
+
+
+class _Problems(logging.Handler):
+    """Collect every warning and error logged during a build."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(f"{record.levelname.lower()}: {record.getMessage()}")
+
+
+def load_settings(settings_file: Path, overrides: dict) -> dict:
+    from pelican.settings import read_settings
+
+    return read_settings(str(settings_file), override=overrides)
+
+
+def build(
+    settings_file: Path,
+    output: Path,
+    *,
+    content: Path | None = None,
+    strict: bool = False,
+    overrides: dict | None = None,
+) -> BuildResult:
+    """Build into a sibling temporary folder and swap it in only on success."""
+    from pelican import Pelican
+
+    output = output.resolve()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
+    # Pelican would empty the folder it writes to; it only ever sees staging.
+    settings_overrides = {"OUTPUT_PATH": str(staging), "DELETE_OUTPUT_DIRECTORY": False}
+    if content is not None:
+        settings_overrides["PATH"] = str(content.resolve())
+    settings_overrides.update(overrides or {})
+
+    handler = _Problems()
+    root_logger = logging.getLogger()
+    root_logger.addHandler(handler)
+    result = BuildResult(output)
+    started = time.perf_counter()
+    try:
+        settings = load_settings(settings_file, settings_overrides)
+        Pelican(settings).run()
+    except Exception as error:  # any failure must leave the old output intact
+        result.failed = f"{error.__class__.__name__}: {error}"
+        if log.isEnabledFor(logging.DEBUG):
+            log.exception("build failed")
+    finally:
+        root_logger.removeHandler(handler)
+    result.seconds = time.perf_counter() - started
+    result.problems = handler.messages
+    if result.ok and strict and result.problems:
+        result.failed = (
+            f"{len(result.problems)} warning(s) in a strict build; "
+            "fix them and build again"
+        )
+
+    if result.ok:
+        _swap_into_place(staging, output)
+    else:
+        shutil.rmtree(staging, ignore_errors=True)
+    return result
+
+
+def _swap_into_place(staging: Path, output: Path) -> None:
+    # Two renames: the old output disappears only once the new one is complete.
+    staging.chmod(0o755)  # mkdtemp makes 0700; the site must be world-readable
+    retired = None
+    if output.exists():
+        retired = output.with_name(f".{output.name}.old")
+        shutil.rmtree(retired, ignore_errors=True)
+        output.rename(retired)
+    staging.rename(output)
+    if retired is not None:
+        shutil.rmtree(retired, ignore_errors=True)
+
+
+def report(result: BuildResult, stream=sys.stderr) -> None:
+    """Print problems and a one-line summary, never a traceback."""
+    for message in result.problems:
+        print(message, file=stream)
+    if result.ok:
+        print(
+            f"Built {result.output} in {result.seconds:.1f} s"
+            f" with {len(result.problems)} warning(s).",
+            file=stream,
+        )
+    else:
+        print(f"Build failed: {result.failed}", file=stream)
+        print(f"The previous output in {result.output} was left untouched.", file=stream)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--publish", action="store_true", help="use publishconf.py")
+    parser.add_argument("--settings", type=Path, help="settings file to use instead")
+    parser.add_argument(
+        "--strict", action="store_true", help="fail on any warning (default with --publish)"
+    )
+    parser.add_argument("--content", type=Path, help="content folder (default: content/)")
+    parser.add_argument("--output", type=Path, help="output folder (default: output/)")
+    parser.add_argument("--quiet", action="store_true", help="print only problems")
+    parser.add_argument("--debug", action="store_true", help="show debug logs and tracebacks")
+    args = parser.parse_args(argv)
+
+    from pelican.log import init as init_logging
+
+    level = logging.WARNING if args.quiet else logging.INFO
+    init_logging(level=logging.DEBUG if args.debug else level)
+    settings_file = args.settings or ROOT / ("publishconf.py" if args.publish else "pelicanconf.py")
+    output = args.output or ROOT / "output"
+    result = build(
+        settings_file,
+        output,
+        content=args.content,
+        strict=args.strict or args.publish,
+    )
+    report(result)
+    return 0 if result.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

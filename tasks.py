@@ -1,0 +1,152 @@
+"""Invoke tasks for The Next Sale (`invoke -l` lists them)."""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import sys
+from pathlib import Path
+
+from invoke import Exit, task
+
+import sitebuild
+
+ROOT = Path(__file__).resolve().parent
+PLUGINS = ROOT / "plugins"
+CONFIG = {
+    "settings_base": ROOT / "pelicanconf.py",
+    "settings_publish": ROOT / "publishconf.py",
+    "output": ROOT / "output",
+    "cache": ROOT / "cache",
+    "host": "127.0.0.1",
+    "port": 8000,
+}
+
+
+def _publish_setting(name: str):
+    return sitebuild.load_settings(CONFIG["settings_publish"], {})[name]
+
+
+def _build(settings_file: Path, strict: bool, output: Path | None = None) -> None:
+    result = sitebuild.build(settings_file, output or CONFIG["output"], strict=strict)
+    sitebuild.report(result)
+    if not result.ok:
+        raise Exit(code=1)
+
+
+def _plugin_script(c, relative: str, args: str = "") -> None:
+    """Run one of the plugins' command-line helpers with this interpreter."""
+    c.run(f"{shlex.quote(sys.executable)} {shlex.quote(str(PLUGINS / relative))} {args}", pty=False)
+
+
+@task
+def clean(c):
+    """Remove the generated site and the content cache."""
+    for folder in (CONFIG["output"], CONFIG["cache"]):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@task
+def build(c):
+    """Build the development site into output/ (relative URLs, drafts visible)."""
+    _build(CONFIG["settings_base"], strict=False)
+
+
+@task(pre=[clean])
+def rebuild(c):
+    """Clean, then build the development site from scratch."""
+    _build(CONFIG["settings_base"], strict=False)
+
+
+@task
+def serve(c, port=CONFIG["port"]):
+    """Serve output/ at http://127.0.0.1:8000 (no rebuilds)."""
+    from pelican.server import ComplexHTTPRequestHandler, RootedHTTPServer
+
+    class Handler(ComplexHTTPRequestHandler):
+        def end_headers(self):
+            self.send_header("Cache-Control", "no-store")
+            super().end_headers()
+
+    server = RootedHTTPServer(
+        str(CONFIG["output"]), (CONFIG["host"], int(port)), Handler
+    )
+    print(f"Serving {CONFIG['output']} at http://{CONFIG['host']}:{port}/ (Ctrl-C stops)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        server.server_close()
+
+
+@task
+def livereload(c, port=CONFIG["port"]):
+    """Build, serve at http://127.0.0.1:8000 and rebuild + reload the browser on every edit."""
+    from livereload import Server
+
+    def rebuild_quietly():
+        result = sitebuild.build(CONFIG["settings_base"], CONFIG["output"])
+        sitebuild.report(result)
+
+    rebuild_quietly()
+    server = Server()
+    for pattern in (
+        "content/**/*",
+        "theme/templates/**/*.html",
+        "theme/static/**/*",
+        "plugins/**/*.py",
+        "pelicanconf.py",
+    ):
+        server.watch(str(ROOT / pattern), rebuild_quietly)
+    server.serve(host=CONFIG["host"], port=int(port), root=str(CONFIG["output"]))
+
+
+@task
+def preview(c):
+    """Build with publish settings, failing on any warning (output/ kept if it fails)."""
+    _build(CONFIG["settings_publish"], strict=True)
+
+
+@task(
+    help={
+        "dest": "rsync destination (default: SSH_USER@SSH_HOST:SSH_TARGET_DIR from publishconf)",
+        "github": "publish to the GitHub Pages branch with ghp-import instead of rsync",
+        "repo": "git repository that receives the GitHub Pages branch (default: this one)",
+        "push": "push the GitHub Pages branch to origin after committing it",
+    }
+)
+def publish(c, dest=None, github=False, repo=None, push=False):
+    """Strict publish build, then upload by rsync over SSH or to GitHub Pages."""
+    preview(c)
+    output = f"{CONFIG['output']}/"
+    if github:
+        branch = _publish_setting("GITHUB_PAGES_BRANCH")
+        repo_dir = Path(repo or ROOT).resolve()
+        push_flag = "-p" if push else ""
+        with c.cd(str(repo_dir)):
+            c.run(
+                f"{shlex.quote(sys.executable)} -m ghp_import -n -b {branch} {push_flag} "
+                f"-m 'Publish The Next Sale' {shlex.quote(output)}"
+            )
+        print(f"Committed the site to branch {branch} of {repo_dir}.")
+        return
+    if dest is None:
+        settings = sitebuild.load_settings(CONFIG["settings_publish"], {})
+        dest = f"{settings['SSH_USER']}@{settings['SSH_HOST']}:{settings['SSH_TARGET_DIR']}"
+        ssh = f"-e 'ssh -p {settings['SSH_PORT']}'"
+    else:
+        ssh = ""
+    c.run(f"rsync --delete --checksum -rlvz {ssh} {shlex.quote(output)} {shlex.quote(dest)}")
+
+
+@task
+def test(c, k=None):
+    """Run the whole test suite (pass -k EXPRESSION to select tests)."""
+    select = f"-k {shlex.quote(k)}" if k else ""
+    c.run(f"{shlex.quote(sys.executable)} -m pytest {select}", pty=False)
+
+
+@task
+def lint(c):
+    """Check style and common mistakes with ruff."""
+    c.run(f"{shlex.quote(sys.executable)} -m ruff check .")
+    c.run(f"{shlex.quote(sys.executable)} -m ruff format --check .")
