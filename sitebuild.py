@@ -39,6 +39,19 @@ class BuildResult:
         return self.failed is None
 
 
+class _PlainFormatter(logging.Formatter):
+    """One line per message, never a traceback (those are for --debug)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = record.getMessage()
+        if record.levelno >= logging.WARNING:
+            return f"{record.levelname.lower()}: {text}"
+        return text
+
+    def formatException(self, ei) -> str:  # noqa: N802 (logging's name)
+        return ""
+
+
 class _Problems(logging.Handler):
     """Collect every warning and error logged during a build."""
 
@@ -119,9 +132,7 @@ def _swap_into_place(staging: Path, output: Path) -> None:
 
 
 def report(result: BuildResult, stream=sys.stderr) -> None:
-    """Print problems and a one-line summary, never a traceback."""
-    for message in result.problems:
-        print(message, file=stream)
+    """Print a one-line summary (the problems were logged as they happened)."""
     if result.ok:
         print(
             f"Built {result.output} in {result.seconds:.1f} s"
@@ -131,6 +142,20 @@ def report(result: BuildResult, stream=sys.stderr) -> None:
     else:
         print(f"Build failed: {result.failed}", file=stream)
         print(f"The previous output in {result.output} was left untouched.", file=stream)
+
+
+def setup_logging(level: int) -> None:
+    """Plain console logging; Pelican's per-file "Writing ..." lines only in debug."""
+    from pelican.log import init as init_logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        logging.Formatter("%(message)s") if level <= logging.DEBUG else _PlainFormatter()
+    )
+    init_logging(level=level, handler=handler)
+    if level > logging.DEBUG:
+        logging.getLogger("pelican.writers").setLevel(logging.WARNING)
+        logging.getLogger("pelican.generators").setLevel(logging.WARNING)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -146,10 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--debug", action="store_true", help="show debug logs and tracebacks")
     args = parser.parse_args(argv)
 
-    from pelican.log import init as init_logging
-
-    level = logging.WARNING if args.quiet else logging.INFO
-    init_logging(level=logging.DEBUG if args.debug else level)
+    setup_logging(logging.DEBUG if args.debug else logging.WARNING if args.quiet else logging.INFO)
     settings_file = args.settings or ROOT / ("publishconf.py" if args.publish else "pelicanconf.py")
     output = args.output or ROOT / "output"
     result = build(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shlex
 import shutil
 import sys
@@ -10,6 +11,8 @@ from pathlib import Path
 from invoke import Exit, task
 
 import sitebuild
+
+sitebuild.setup_logging(logging.INFO)
 
 ROOT = Path(__file__).resolve().parent
 PLUGINS = ROOT / "plugins"

@@ -143,3 +143,24 @@ def article(title: str, body: str = "A short paragraph about repeat business.", 
     lines = [f"Title: {title}"]
     lines += [f"{key.replace('_', '-').title()}: {value}" for key, value in meta.items()]
     return "\n".join(lines) + "\n\n" + body + "\n"
+
+
+def run_sitebuild(content: Path, output: Path, *, publish: bool = False, cwd: Path = ROOT):
+    """Run the strict build driver as a user would; return the CompletedProcess."""
+    import subprocess
+    import sys
+
+    args = [sys.executable, str(cwd / "sitebuild.py"), "--content", str(content)]
+    args += ["--output", str(output)] + (["--publish"] if publish else [])
+    return subprocess.run(args, capture_output=True, text=True, cwd=cwd, timeout=600)
+
+
+@pytest.fixture
+def project_copy(tmp_path) -> Path:
+    """A throw-away copy of the project, for tasks that write next to the sources."""
+    target = tmp_path / "project"
+    ignore = shutil.ignore_patterns(
+        ".venv", "node_modules", "output", "cache", ".git", "__pycache__", "artifacts"
+    )
+    shutil.copytree(ROOT, target, ignore=ignore)
+    return target
