@@ -89,7 +89,7 @@ TRANSLATION_FEED_ATOM = None
 TRANSLATION_FEED_RSS = None
 
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["comments_free", "neighbors", "sitemap"]
+PLUGINS = ["parallel_read", "comments_free", "neighbors", "sitemap"]
 
 SITEMAP = {
     "format": "xml",

@@ -1,0 +1,3 @@
+from .parallel_read import register
+
+__all__ = ["register"]
