@@ -1,0 +1,5 @@
+"""RSS, Atom and JSON feeds built with feedgen."""
+
+from .feeds import register
+
+__all__ = ["register"]
