@@ -20,6 +20,8 @@ STATIC_PATHS = ["images"]
 TIMEZONE = "Europe/London"
 DEFAULT_LANG = "en"
 DEFAULT_DATE_FORMAT = "%-d %B %Y"
+# Future-dated posts are scheduled: drafts until their date comes.
+WITH_FUTURE_DATES = False
 DEFAULT_PAGINATION = 6
 PAGINATION_PATTERNS = (
     (1, "{url}", "{save_as}"),
@@ -89,13 +91,8 @@ TRANSLATION_FEED_ATOM = None
 TRANSLATION_FEED_RSS = None
 
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["parallel_read", "comments_free", "neighbors", "sitemap"]
+PLUGINS = ["parallel_read", "parallel_write", "comments_free", "neighbors", "sitemap_xml"]
 
-SITEMAP = {
-    "format": "xml",
-    "priorities": {"articles": 0.7, "indexes": 0.5, "pages": 0.6},
-    "changefreqs": {"articles": "monthly", "indexes": "weekly", "pages": "monthly"},
-}
 
 # Each article ends with a mailto link instead of a comment box; set to None
 # to turn it off.

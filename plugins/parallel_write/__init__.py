@@ -1,0 +1,3 @@
+from .parallel_write import register
+
+__all__ = ["register"]

@@ -1,0 +1,3 @@
+from .sitemap_xml import register
+
+__all__ = ["register"]
