@@ -156,6 +156,7 @@ def setup_logging(level: int) -> None:
     if level > logging.DEBUG:
         logging.getLogger("pelican.writers").setLevel(logging.WARNING)
         logging.getLogger("pelican.generators").setLevel(logging.WARNING)
+        logging.getLogger("pelican.utils").setLevel(logging.WARNING)
 
 
 def main(argv: list[str] | None = None) -> int:
