@@ -484,3 +484,31 @@ def test_sample_pages_keep_theme_links_inside_the_site(sample_site):
                 continue
             assert target.is_file(), f"{rel(sample_site, page)}: broken {href}"
 
+
+
+def palette(css: str, block_start: str) -> dict[str, str]:
+    """Return the custom properties declared in the first :root after block_start."""
+    start = css.index(block_start)
+    body = css[css.index(":root", start):]
+    body = body[:body.index("}")]
+    return dict(re.findall(r"--([a-z]+):\s*(#[0-9a-f]{6})", body))
+
+
+def contrast(a: str, b: str) -> float:
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, bl = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+                    for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * bl
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.parametrize("scheme", ["/* The Next Sale", "prefers-color-scheme: dark"])
+def test_colours_meet_wcag_aa_in_light_and_dark(scheme):
+    colours = palette(THEME_CSS.read_text(encoding="utf-8"), scheme)
+    for text in ("fg", "muted", "accent"):
+        for background in ("bg", "soft"):
+            ratio = contrast(colours[text], colours[background])
+            assert ratio >= 4.5, f"{scheme}: {text} on {background} is {ratio:.2f}"
+    assert contrast(colours["focus"], colours["bg"]) >= 3
