@@ -1,0 +1,770 @@
+"""Feeds, read the way a feed reader and a browser read them."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import xml.etree.ElementTree as ET
+from datetime import datetime
+from pathlib import PurePosixPath
+from types import SimpleNamespace
+from urllib.parse import parse_qs, urlsplit
+
+import feedparser
+import pytest
+from bs4 import BeautifulSoup
+from conftest import FIXTURES, ROOT, Site, article
+from lxml import etree
+from pelican.settings import read_settings
+
+sys.path.insert(0, str(ROOT / "plugins"))
+from feeds import feeds as plugin
+
+CANONICAL = "https://thenextsale.example"
+ATOM = "{http://www.w3.org/2005/Atom}"
+CONTENT_ENCODED = "{http://purl.org/rss/1.0/modules/content/}encoded"
+FIXTURE_PLUGINS = str(FIXTURES / "feeds" / "plugins")
+PLUGINS = ["feeds"]
+XSL_NOTE = "This is a feed: copy its address into your reader"
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def feed_files(site: Site) -> dict[str, bytes]:
+    """Every feed the build wrote, by output-relative path."""
+    root = site.output / "feeds"
+    return {
+        p.relative_to(site.output).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.suffix in (".xml", ".json")
+    }
+
+
+def read(data: bytes) -> feedparser.FeedParserDict:
+    """Parse a feed like a reader does, failing on any well-formedness issue."""
+    parsed = feedparser.parse(data)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    return parsed
+
+
+def xml_root(data: bytes) -> ET.Element:
+    return ET.fromstring(data)
+
+
+def atom_entries(data: bytes) -> list[ET.Element]:
+    return xml_root(data).findall(f"{ATOM}entry")
+
+
+def rss_items(data: bytes) -> list[ET.Element]:
+    return xml_root(data).findall("channel/item")
+
+
+def raw_contents(path: str, data: bytes) -> list[str]:
+    """The item HTML exactly as stored, before any reader cleans it."""
+    if path.endswith(".json"):
+        return [item["content_html"] for item in json.loads(data)["items"]]
+    if path.endswith(".atom.xml"):
+        return [e.find(f"{ATOM}content").text or "" for e in atom_entries(data)]
+    return [i.find(CONTENT_ENCODED).text or "" for i in rss_items(data)]
+
+
+def ids(path: str, data: bytes) -> list[str]:
+    if path.endswith(".json"):
+        return [item["id"] for item in json.loads(data)["items"]]
+    return [entry.id for entry in read(data).entries]
+
+
+def build(build_site, files, **settings) -> Site:
+    settings.setdefault("PLUGINS", PLUGINS)
+    return build_site(files, **settings)
+
+
+SMALL = {
+    "articles/second-sale.md": article(
+        "The second sale",
+        "Write to them a week after the first order.",
+        date="2024-02-11 08:00",
+        category="Retention",
+        tags="repeat business, follow-up",
+    ),
+    "articles/lifetime.md": article(
+        "What a customer is worth",
+        "Add up the orders, not just the first.",
+        date="2024-03-05 10:30",
+        category="Numbers",
+        tags="lifetime value",
+    ),
+    "articles/referrals.md": article(
+        "Ask after the thank-you",
+        "Referrals follow gratitude.",
+        date="2024-01-20 09:00",
+        category="Retention",
+        tags="referrals, repeat business",
+    ),
+}
+
+
+# ------------------------------------------------------------ feeds written
+
+
+def test_every_feed_is_written_once_and_reads_cleanly(build_site):
+    site = build(build_site, SMALL)
+    written = feed_files(site)
+    expected = {"feeds/all.atom.xml", "feeds/all.rss.xml", "feeds/all.json"}
+    for kind, slugs in (
+        ("category", ["retention", "numbers"]),
+        ("tags", ["repeat-business", "follow-up", "lifetime-value", "referrals"]),
+    ):
+        for slug in slugs:
+            expected |= {
+                f"feeds/{kind}/{slug}.atom.xml",
+                f"feeds/{kind}/{slug}.rss.xml",
+            }
+    assert set(written) == expected
+    # Pelican's own writer is off: no other feed anywhere in the output.
+    others = [
+        p
+        for p in site.files()
+        if p.suffix == ".xml" and "feeds" not in p.relative_to(site.output).parts
+    ]
+    assert others == []
+    for path, data in written.items():
+        if path.endswith(".json"):
+            assert len(json.loads(data)["items"]) == 3
+            continue
+        xml_root(data)
+        parsed = read(data)
+        assert parsed.version in ("atom10", "rss20")
+        assert parsed.entries
+
+
+def test_tag_and_category_feeds_hold_only_their_articles(build_site):
+    site = build(build_site, SMALL)
+    titles = {
+        path: [e.title for e in read(data).entries]
+        for path, data in feed_files(site).items()
+        if path.endswith(".atom.xml")
+    }
+    assert titles["feeds/tags/repeat-business.atom.xml"] == [
+        "The second sale",
+        "Ask after the thank-you",
+    ]
+    assert titles["feeds/tags/lifetime-value.atom.xml"] == ["What a customer is worth"]
+    assert titles["feeds/category/retention.atom.xml"] == [
+        "The second sale",
+        "Ask after the thank-you",
+    ]
+    tag_feed = read(site.text("feeds/tags/referrals.rss.xml").encode())
+    assert tag_feed.feed.link == f"{CANONICAL}/tags/referrals/"
+    assert "referrals" in tag_feed.feed.title.lower()
+
+
+def test_items_carry_summary_author_terms_and_dates(build_site):
+    files = {
+        "articles/one.md": article(
+            "Dated twice",
+            "First paragraph here.\n\nSecond paragraph.",
+            date="2024-02-01 09:00",
+            modified="2024-05-02 16:45",
+            category="Retention",
+            tags="follow-up",
+            summary="A short *summary*.",
+            author="Jo Brand",
+        )
+    }
+    site = build(build_site, files)
+    atom = read(site.path("feeds/all.atom.xml").read_bytes())
+    entry = atom.entries[0]
+    assert entry.published.startswith("2024-02-01T09:00:00")
+    assert entry.updated.startswith("2024-05-02T16:45:00")
+    assert atom.feed.updated == entry.updated
+    assert entry.author == "Jo Brand"
+    assert [t.term for t in entry.tags] == ["Retention", "follow-up"]
+    assert BeautifulSoup(entry.summary, "html.parser").get_text() == "A short summary."
+    rss = read(site.path("feeds/all.rss.xml").read_bytes())
+    assert rss.entries[0].author == "Jo Brand"  # dc:creator: RSS author needs an email
+    assert rss.feed.updated_parsed == atom.feed.updated_parsed  # lastBuildDate
+    item = json.loads(site.text("feeds/all.json"))["items"][0]
+    assert item["summary"] == "A short summary."
+    assert item["authors"] == [{"name": "Jo Brand"}]
+    assert item["tags"] == ["Retention", "follow-up"]
+    assert datetime.fromisoformat(item["date_modified"]) > datetime.fromisoformat(
+        item["date_published"]
+    )
+
+
+# ------------------------------------------------------------- absolute URLs
+
+
+LINKY = {
+    "articles/links.md": article(
+        "Links everywhere",
+        "See [the other post]({filename}other.md), "
+        "[the chart]({static}/images/chart.png), "
+        "[a root link](/tags/), [a relative one](../notes/), [a section](#part) and "
+        "[mail](mailto:letters@thenextsale.example).\n\n"
+        "![Chart]({static}/images/chart.png)\n\n"
+        '<img src="../images/chart.png" srcset="/images/chart.png 1x, chart@2x.png 2x" '
+        'alt="chart">',
+        date="2024-03-01 09:00",
+        slug="links-everywhere",
+    ),
+    "articles/other.md": article("Other post", date="2024-02-01 09:00", slug="other"),
+    "images/chart.png": b"\x89PNG\r\n\x1a\n",
+}
+
+
+def urls_in(html: str) -> list[str]:
+    soup = BeautifulSoup(html, "html.parser")
+    found = [t.get("href") for t in soup.find_all(href=True)]
+    found += [t.get("src") for t in soup.find_all(src=True)]
+    for tag in soup.find_all(srcset=True):
+        found += [part.split()[0] for part in tag["srcset"].split(",")]
+    return found
+
+
+@pytest.mark.parametrize("publish", [False, True], ids=["development", "publish"])
+def test_every_link_and_image_is_absolute(build_site, publish):
+    site = build(build_site, LINKY, publish=publish)
+    for path, data in feed_files(site).items():
+        html = raw_contents(path, data)[0]
+        urls = urls_in(html)
+        assert urls
+        for url in urls:
+            assert url.startswith(f"{CANONICAL}/") or url.startswith("mailto:"), (
+                path,
+                url,
+            )
+        assert f"{CANONICAL}/2024/other/" in urls
+        assert f"{CANONICAL}/images/chart.png" in urls
+        assert f"{CANONICAL}/tags/" in urls
+        assert (
+            f"{CANONICAL}/2024/notes/" in urls
+        )  # ../notes/ from /2024/links-everywhere/
+        assert f"{CANONICAL}/2024/links-everywhere/#part" in urls
+        assert f"{CANONICAL}/2024/links-everywhere/chart@2x.png" in urls
+    atom = read(site.path("feeds/all.atom.xml").read_bytes())
+    assert atom.feed.id == f"{CANONICAL}/"
+    assert {link.href for link in atom.feed.links} == {
+        f"{CANONICAL}/",
+        f"{CANONICAL}/feeds/all.atom.xml",
+    }
+    assert atom.entries[0].link == f"{CANONICAL}/2024/links-everywhere/"
+
+
+def test_development_and_publish_builds_give_the_same_feeds(build_site):
+    dev = feed_files(build(build_site, LINKY))
+    pub = feed_files(build(build_site, LINKY, publish=True))
+    assert dev == pub
+
+
+def test_two_builds_are_byte_identical(build_site):
+    first = feed_files(build(build_site, SMALL))
+    second = feed_files(build(build_site, SMALL))
+    assert first == second
+
+
+# --------------------------------------------------------------- stable ids
+
+
+def test_ids_survive_an_edit_and_a_retitle(build_site):
+    before = build(
+        build_site,
+        {
+            "articles/second-sale.md": article(
+                "The second sale", "First version.", date="2019-02-11 09:00"
+            )
+        },
+    )
+    after = build(
+        build_site,
+        {
+            "articles/second-sale.md": article(
+                "Why the second sale is the real one",
+                "Rewritten from scratch.",
+                date="2019-02-11 09:00",
+                modified="2024-06-01 12:00",
+            )
+        },
+    )
+    for path, data in feed_files(before).items():
+        old, new = ids(path, data), ids(path, feed_files(after)[path])
+        assert (
+            old == new == ["tag:thenextsale.example,2019-02-11:/articles/second-sale"]
+        )
+    # The URL moved with the new slug; the id did not.
+    assert (
+        read(feed_files(before)["feeds/all.atom.xml"]).entries[0].link
+        != read(feed_files(after)["feeds/all.atom.xml"]).entries[0].link
+    )
+
+
+def test_rss_guid_is_not_a_permalink_and_explicit_ids_win(build_site):
+    site = build(
+        build_site,
+        {
+            "articles/a.md": article(
+                "Kept id", guid="urn:uuid:6d2a1b4e-0c2f-4d55-9b1e-7f00c0ffee00"
+            ),
+            "articles/b.md": article(
+                "Own path", id="/legacy/42", date="2020-05-05 10:00"
+            ),
+            "articles/c.md": article("Plain", date="2021-01-02 10:00"),
+        },
+    )
+    guids = rss_items(site.path("feeds/all.rss.xml").read_bytes())
+    assert {g.find("guid").get("isPermaLink") for g in guids} == {"false"}
+    assert [g.find("guid").text for g in guids] == [
+        "urn:uuid:6d2a1b4e-0c2f-4d55-9b1e-7f00c0ffee00",
+        "tag:thenextsale.example,2021-01-02:/articles/c",
+        "tag:thenextsale.example,2020-05-05:/legacy/42",
+    ]
+
+
+# ------------------------------------------------------------ order and cap
+
+
+def test_newest_first_capped_and_updated_from_newest(build_site):
+    dates = ["2024-01-05", "2024-03-09", "2023-12-24", "2024-02-14", "2024-03-01"]
+    files = {
+        f"articles/post{n}.md": article(
+            f"Post {n}", date=f"{d} 09:00", tags="follow-up"
+        )
+        for n, d in enumerate(dates)
+    }
+    site = build(build_site, files, FEEDS_MAX_ITEMS=3)
+    newest = [
+        f"Post {n}"
+        for n, _ in sorted(enumerate(dates), key=lambda p: p[1], reverse=True)
+    ][:3]
+    for path, data in feed_files(site).items():
+        if path.endswith(".json"):
+            items = json.loads(data)["items"]
+            assert [i["title"] for i in items] == newest
+            continue
+        parsed = read(data)
+        assert [e.title for e in parsed.entries] == newest, path
+        assert parsed.feed.updated_parsed == parsed.entries[0].published_parsed
+
+
+def test_no_cap_when_max_items_is_none(build_site):
+    files = {
+        f"articles/p{n}.md": article(f"P{n}", date=f"2024-01-{n + 1:02d} 09:00")
+        for n in range(25)
+    }
+    assert (
+        len(
+            read(
+                build(build_site, files).path("feeds/all.atom.xml").read_bytes()
+            ).entries
+        )
+        == 20
+    )
+    site = build(build_site, files, FEEDS_MAX_ITEMS=None)
+    assert len(read(site.path("feeds/all.atom.xml").read_bytes()).entries) == 25
+
+
+def test_empty_site_still_has_valid_site_feeds(build_site):
+    site = build(build_site, {"pages/about.md": "Title: About\n\nJust a page.\n"})
+    written = feed_files(site)
+    assert set(written) == {"feeds/all.atom.xml", "feeds/all.rss.xml", "feeds/all.json"}
+    for path, data in written.items():
+        if path.endswith(".json"):
+            assert json.loads(data)["items"] == []
+        else:
+            assert read(data).entries == []
+
+
+# ------------------------------------------------------ nothing leaks out
+
+
+def test_drafts_hidden_and_future_articles_never_appear(build_site):
+    files = {
+        "articles/live.md": article("Live post", "Visible body.", tags="follow-up"),
+        "articles/draft.md": article(
+            "Zanzibar draft",
+            "Zanzibar body.",
+            status="draft",
+            tags="follow-up, draftonly",
+        ),
+        "articles/hidden.md": article(
+            "Quokka hidden",
+            "Quokka body.",
+            status="hidden",
+            tags="follow-up, hiddenonly",
+        ),
+        "articles/future.md": article(
+            "Xylophone future",
+            "Xylophone body.",
+            date="2999-01-01 09:00",
+            tags="follow-up, futureonly",
+        ),
+    }
+    site = build(build_site, files)
+    written = feed_files(site)
+    for path, data in written.items():
+        text = data.decode()
+        for secret in ("Zanzibar", "Quokka", "Xylophone"):
+            assert secret not in text, (path, secret)
+        assert "Live post" in text
+    assert not any(
+        ("draftonly" in p or "hiddenonly" in p or "futureonly" in p) for p in written
+    )
+
+
+# ---------------------------------------------------------- hostile input
+
+
+HOSTILE_TITLES = [
+    'Tom & Jerry\'s "best" <deal>',
+    "Repeat 🛒 customers 🎉",
+    "לקוחות חוזרים: המכירה השנייה",
+    "Ends with ]]> and <![CDATA[ fake ]]>",
+    "Bell\x07 and escape\x1b gone",
+    "A &amp; B are &lt;not&gt; entities",
+]
+
+
+@pytest.mark.parametrize("title", HOSTILE_TITLES)
+def test_hostile_titles_read_the_same_in_a_client(build_site, title):
+    files = {
+        "articles/hostile.md": article(
+            title,
+            "Body with ]]> and <![CDATA[ bits ]]> and \x0c form feed & more.",
+            slug="hostile",
+            tags="follow-up",
+        )
+    }
+    site = build(build_site, files)
+    expected = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", title)
+    for path, data in feed_files(site).items():
+        if path.endswith(".json"):
+            assert json.loads(data)["items"][0]["title"] == expected
+            continue
+        xml_root(data)
+        assert read(data).entries[0].title == expected, path
+
+
+def test_scripts_and_handlers_never_reach_a_feed(build_site):
+    body = (
+        '<p onclick="steal()">Click '
+        '<a href="javascript:alert(1)" onmouseover="x()">here</a>'
+        '<script>alert("feed")</script><img src="/x.png" onerror="boom()">'
+        '<iframe src="https://evil.example/"></iframe>'
+        '<a href="JaVaScRiPt:alert(2)">again</a></p>'
+    )
+    site = build(build_site, {"articles/evil.md": article("Evil", body, summary=body)})
+    for path, data in feed_files(site).items():
+        stored = raw_contents(path, data)
+        if not path.endswith(".json"):
+            root = xml_root(data)
+            stored += [
+                el.text or ""
+                for el in root.iter()
+                if el.tag in (f"{ATOM}summary", "description")
+            ]
+        for html in stored:
+            soup = BeautifulSoup(html, "html.parser")
+            assert not soup.find_all(["script", "iframe"]), path
+            for tag in soup.find_all(True):
+                assert not [a for a in tag.attrs if a.lower().startswith("on")], path
+                assert "javascript" not in str(tag.get("href", "")).lower(), path
+
+
+# --------------------------------------------------------------- JSON Feed
+
+
+def test_json_feed_has_the_spec_required_fields(build_site):
+    site = build(build_site, SMALL)
+    feed = json.loads(site.text("feeds/all.json"))
+    assert feed["version"] == "https://jsonfeed.org/version/1.1"
+    assert isinstance(feed["title"], str) and feed["title"]
+    assert feed["feed_url"] == f"{CANONICAL}/feeds/all.json"
+    assert feed["home_page_url"] == f"{CANONICAL}/"
+    assert isinstance(feed["items"], list) and feed["items"]
+    for author in feed["authors"]:
+        assert set(author) <= {"name", "url", "avatar"} and author
+    seen = set()
+    for item in feed["items"]:
+        assert isinstance(item["id"], str) and item["id"] not in seen
+        seen.add(item["id"])
+        assert item.get("content_html") or item.get("content_text")
+        assert urlsplit(item["url"]).scheme == "https"
+        for key in ("date_published", "date_modified"):
+            assert datetime.fromisoformat(item[key]).tzinfo is not None
+        assert all(isinstance(t, str) for t in item.get("tags", []))
+
+
+# ---------------------------------------------------- guidance and UTM
+
+
+class StandIn(SimpleNamespace):
+    """Stand-in for the taxonomy's Guidance object."""
+
+
+def test_guidance_block_links_absolutely_and_escapes():
+    guidance = StandIn(
+        title="The repeat-business guide",
+        url="repeat-business-guide/",
+        cta="Plan the <second> order & the third.",
+        tag=None,
+    )
+    html = plugin.guidance_block(guidance, CANONICAL, None, "rss")
+    soup = BeautifulSoup(html, "html.parser")
+    link = soup.find("a")
+    assert link["href"] == f"{CANONICAL}/repeat-business-guide/"
+    assert "The repeat-business guide" in link.get_text()
+    assert "Plan the <second> order & the third." in soup.get_text()
+    assert soup.find("h3").get_text() == "Keep them coming back"
+    assert plugin.guidance_block(None, CANONICAL, None, "rss") == ""
+
+
+def test_guidance_block_utm_tags_keep_existing_query():
+    guidance = StandIn(title="Guide", url="guide/?page=2#top", cta="", tag=None)
+    utm = {"medium": "feed", "campaign": "spring"}
+    href = BeautifulSoup(
+        plugin.guidance_block(guidance, CANONICAL, utm, "atom"), "html.parser"
+    ).find("a")["href"]
+    parts = urlsplit(href)
+    assert parts.fragment == "top"
+    assert parse_qs(parts.query) == {
+        "page": ["2"],
+        "utm_source": ["atom"],
+        "utm_medium": ["feed"],
+        "utm_campaign": ["spring"],
+    }
+
+
+GUIDED = {
+    "articles/guided.md": article(
+        "Guided post",
+        "Body first.",
+        tags="follow-up",
+        guidance_url="repeat-business-guide/",
+        guidance_title="The repeat-business guide",
+        guidance_cta="Turn one order into ten.",
+    ),
+    "articles/unguided.md": article(
+        "Unguided post", "No guidance here.", date="2024-02-01 09:00"
+    ),
+}
+
+
+@pytest.mark.parametrize("utm", [None, {"medium": "feed", "campaign": "comeback"}])
+def test_every_item_ends_with_the_guidance_block(build_site, utm):
+    site = build(
+        build_site,
+        GUIDED,
+        PLUGINS=["stand_in_guidance", "feeds"],
+        PLUGIN_PATHS=[str(ROOT / "plugins"), FIXTURE_PLUGINS],
+        FEEDS_UTM=utm,
+    )
+    checked = 0
+    for path, data in feed_files(site).items():
+        source = (
+            "json" if path.endswith(".json") else PurePosixPath(path).suffixes[0][1:]
+        )
+        contents = raw_contents(path, data)
+        for html in contents:
+            soup = BeautifulSoup(html, "html.parser")
+            blocks = soup.find_all("aside", class_="keep-them-coming-back")
+            if "Body first." not in html:
+                assert blocks == []  # no guidance chosen: no block
+                continue
+            assert len(blocks) == 1
+            assert soup.find_all(True, recursive=False)[-1] is blocks[0]  # at the end
+            assert "Turn one order into ten." in blocks[0].get_text()
+            href = blocks[0].find("a")["href"]
+            parts = urlsplit(href)
+            assert f"{parts.scheme}://{parts.netloc}{parts.path}" == (
+                f"{CANONICAL}/repeat-business-guide/"
+            )
+            query = parse_qs(parts.query)
+            if utm is None:
+                assert query == {}
+            else:
+                assert query == {
+                    "utm_source": [source],
+                    "utm_medium": ["feed"],
+                    "utm_campaign": ["comeback"],
+                }
+            checked += 1
+    # Site Atom, RSS and JSON, then Atom and RSS for the tag and the category.
+    assert checked == 7
+
+
+# ------------------------------------------------------------------- XSL
+
+
+def test_feeds_point_at_a_stylesheet_that_renders_a_readable_page(build_site):
+    site = build(build_site, SMALL)
+    xsl = etree.XSLT(etree.parse(str(site.path("feeds/feed.xsl"))))
+    for path in (
+        "feeds/all.atom.xml",
+        "feeds/all.rss.xml",
+        "feeds/tags/follow-up.rss.xml",
+    ):
+        doc = etree.parse(str(site.path(path)))
+        pis = [
+            n
+            for n in doc.getroot().itersiblings(preceding=True)
+            if isinstance(n, etree._ProcessingInstruction)
+        ]
+        assert len(pis) == 1 and pis[0].target == "xml-stylesheet"
+        href = pis[0].get("href")
+        assert (site.path(path).parent / href).resolve() == site.path("feeds/feed.xsl")
+        page = BeautifulSoup(str(xsl(doc)), "html.parser")
+        assert XSL_NOTE in page.get_text(" ")
+        listed = [a.get_text() for a in page.select("li a")]
+        assert listed == [e.title for e in read(site.path(path).read_bytes()).entries]
+        assert not page.find_all("script")
+
+
+def test_stylesheet_can_be_switched_off(build_site):
+    site = build(build_site, SMALL, FEEDS_XSL=False)
+    assert not site.path("feeds/feed.xsl").exists()
+    assert b"xml-stylesheet" not in site.path("feeds/all.atom.xml").read_bytes()
+
+
+# ---------------------------------------------------- pages link the feeds
+
+
+def test_every_page_head_autodiscovers_the_site_feeds(build_site):
+    files = dict(SMALL)
+    files["pages/about.md"] = "Title: About\n\nAbout us.\n"
+    site = build(build_site, files)
+    pages = [p for p in site.files() if p.suffix == ".html"]
+    assert len(pages) > 5
+    for page in pages:
+        head = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").head
+        links = head.find_all("link", rel="alternate")
+        kinds = {link["type"] for link in links}
+        assert {
+            "application/atom+xml",
+            "application/rss+xml",
+            "application/feed+json",
+        } <= kinds, page
+        for link in links:
+            target = (
+                (page.parent / link["href"]).resolve()
+                if not link["href"].startswith("/")
+                else site.output / link["href"].lstrip("/")
+            )
+            assert target.is_file(), (page, link["href"])
+
+
+def test_tag_page_links_its_own_feeds(build_site):
+    site = build(build_site, SMALL)
+    page = site.path("tags/repeat-business/index.html")
+    hrefs = [
+        a["href"]
+        for a in site.soup("tags/repeat-business/index.html").find_all("a", href=True)
+    ]
+    feeds_linked = [h for h in hrefs if "feeds/tags/" in h]
+    assert {PurePosixPath(h).name for h in feeds_linked} == {
+        "repeat-business.atom.xml",
+        "repeat-business.rss.xml",
+    }
+    for href in feeds_linked:
+        assert (page.parent / href).resolve().is_file()
+
+
+def test_feed_links_interface():
+    cfg = plugin.load_config(
+        {
+            "SITE_CANONICAL_URL": CANONICAL,
+            "SITENAME": "Shop",
+            "PLUGINS": ["feeds", "newsletter"],
+        }
+    )
+    links = plugin.FeedLinks(cfg)
+    assert [f["url"] for f in links.site] == [
+        "feeds/all.atom.xml",
+        "feeds/all.rss.xml",
+        "feeds/all.json",
+        "newsletter/feed.rss.xml",
+    ]
+    assert all(set(f) == {"title", "type", "url"} for f in links.site)
+    links.set_names({"referrals": "Referrals"}, {"retention": "Retention"})
+    assert [f["url"] for f in links.tag("referrals")] == [
+        "feeds/tags/referrals.atom.xml",
+        "feeds/tags/referrals.rss.xml",
+    ]
+    assert "Referrals" in links.tag("referrals")[0]["title"]
+    assert links.tag("no-such-tag") == []
+    assert [f["type"] for f in links.category("retention")] == [
+        "application/atom+xml",
+        "application/rss+xml",
+    ]
+    alone = plugin.FeedLinks(
+        plugin.load_config({"SITE_CANONICAL_URL": CANONICAL, "PLUGINS": ["feeds"]})
+    )
+    assert "newsletter/feed.rss.xml" not in [f["url"] for f in alone.site]
+
+
+# ------------------------------------------------------------ bad settings
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "named"),
+    [
+        ("FEEDS_MAX_ITEMS", "ten", "FEEDS_MAX_ITEMS"),
+        ("FEEDS_MAX_ITEMS", 0, "FEEDS_MAX_ITEMS"),
+        ("FEEDS_UTM", {"medium": "feed"}, "FEEDS_UTM"),
+        ("FEEDS_TAG_ATOM", "feeds/tags.atom.xml", "{slug}"),
+        ("FEEDS_XSL", "yes", "FEEDS_XSL"),
+        ("SITE_CANONICAL_URL", "", "SITE_CANONICAL_URL"),
+    ],
+)
+def test_bad_settings_stop_the_build_with_a_clear_message(
+    build_site, setting, value, named
+):
+    with pytest.raises(ValueError, match=re.escape(named)) as caught:
+        build(build_site, SMALL, **{setting: value})
+    assert "feeds:" in str(caught.value)
+    assert "settings file" in str(caught.value)
+
+
+# ------------------------------------------------------- the real content
+
+
+def test_the_sample_content_builds_valid_feeds(build_site):
+    content = ROOT / "content"
+    files = {
+        p.relative_to(content).as_posix(): p.read_bytes()
+        for p in content.rglob("*")
+        if p.is_file()
+    }
+    plugins = read_settings(str(ROOT / "pelicanconf.py"))["PLUGINS"]
+    site = build(build_site, files, PLUGINS=[*plugins, "feeds"])
+    written = feed_files(site)
+    assert {"feeds/all.atom.xml", "feeds/all.rss.xml", "feeds/all.json"} <= set(written)
+    for path, data in written.items():
+        if path.endswith(".json"):
+            links = {i["url"] for i in json.loads(data)["items"]}
+        else:
+            xml_root(data)
+            links = {e.link for e in read(data).entries}
+        assert links, path
+        for link in links:
+            page = site.output / urlsplit(link).path.lstrip("/") / "index.html"
+            assert page.is_file(), (path, link)
+            assert "/drafts/" not in link
+    # Articles the author has not released never reach a feed.
+    unreleased = [
+        p
+        for p in (content / "articles").glob("*.md")
+        if re.search(r"^Status:\s*(draft|hidden)", p.read_text(), re.M | re.I)
+        or _future(p.read_text())
+    ]
+    everything = b"".join(written.values()).decode()
+    for source in unreleased:
+        assert f":/articles/{source.stem}<" not in everything
+        assert f':/articles/{source.stem}"' not in everything
+
+
+def _future(text: str) -> bool:
+    found = re.search(r"^Date:\s*(\d{4}-\d{2}-\d{2})", text, re.M)
+    return bool(found) and found.group(1) > datetime.now().strftime("%Y-%m-%d")
