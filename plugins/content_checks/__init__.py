@@ -1,0 +1,5 @@
+"""Clear, file-and-line messages for bad content, before Pelican trips over it."""
+
+from .content_checks import register
+
+__all__ = ["register"]

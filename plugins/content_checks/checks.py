@@ -1,0 +1,364 @@
+"""Pure checks over a source file's bytes, its metadata block and its HTML.
+
+Nothing here knows about Pelican's signals: each function takes plain values
+and returns `Finding`s, so every check can be tested without a build.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from bs4 import BeautifulSoup
+from pelican.utils import get_date
+
+# The metadata block exactly as markdown.extensions.meta reads it, so that our
+# line numbers and keys agree with what Pelican will see.
+META_RE = re.compile(r"^[ ]{0,3}(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)")
+META_MORE_RE = re.compile(r"^[ ]{4,}(?P<value>.*)")
+BEGIN_RE = re.compile(r"^-{3}(\s.*)?")
+END_RE = re.compile(r"^(-{3}|\.{3})(\s.*)?")
+
+# C0 controls other than tab, newline and carriage return, DEL, C1 controls and
+# the two non-characters: invisible in an editor, forbidden or unsafe in XML,
+# and the reason feed writers stop the whole build.
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+# Keys Pelican itself gives a meaning to; always accepted.
+PELICAN_KEYS = frozenset(
+    {
+        "title", "date", "modified", "tags", "category", "author", "authors",
+        "slug", "summary", "lang", "translation", "status", "save_as", "url",
+        "template", "timezone",
+    }
+)  # fmt: skip
+STATUSES = ("draft", "hidden", "published", "skip")
+DATE_KEYS = ("date", "modified")
+DATE_FORMAT_HINT = "YYYY-MM-DD or YYYY-MM-DD HH:MM (for example 2024-03-01 09:30)"
+DATE_SHAPE_RE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}\b")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem in a source file: where it is and what to do about it."""
+
+    line: int | None
+    message: str
+
+    def format(self, path: str) -> str:
+        where = f"{path}:{self.line}" if self.line else path
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class SourceReport:
+    """What `check_source` found, and the text that is safe to convert."""
+
+    text: str = ""
+    findings: list[Finding] = field(default_factory=list)
+    fatal: bool = False
+    force_draft: bool = False
+
+
+@dataclass(frozen=True)
+class MetaBlock:
+    """The metadata block: (line, key, value) entries and where the body starts."""
+
+    entries: tuple[tuple[int, str, str], ...]
+    body_start: int  # index into the list of lines
+
+
+def closest(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """Return the choice most like `word`, or None when nothing is close."""
+    matches = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=cutoff)
+    return matches[0] if matches else None
+
+
+def decode(raw: bytes) -> tuple[str | None, Finding | None]:
+    """Decode UTF-8 (with or without a BOM); say where the first bad byte is."""
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        column = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
+        return None, Finding(
+            line,
+            f"not valid UTF-8: byte 0x{raw[err.start]:02X} at byte offset {err.start}"
+            f" (column {column}) cannot be decoded. Save the file as UTF-8 in your"
+            " editor (for example 'Save with encoding: UTF-8') and build again",
+        )
+
+
+def parse_meta_block(lines: list[str]) -> MetaBlock:
+    """Read the leading `Key: value` block as Python-Markdown's meta extension does."""
+    entries: list[tuple[int, str, str]] = []
+    index = 0
+    if lines and BEGIN_RE.match(lines[0]):
+        index = 1
+    has_key = False
+    while index < len(lines):
+        line = lines[index]
+        if line.strip() == "" or END_RE.match(line):
+            index += 1
+            break
+        match = META_RE.match(line)
+        if match:
+            entries.append(
+                (index + 1, match.group("key"), match.group("value").strip())
+            )
+            has_key = True
+        elif not (has_key and META_MORE_RE.match(line)):
+            break
+        index += 1
+    return MetaBlock(tuple(entries), index)
+
+
+def check_controls(lines: list[str], meta: MetaBlock) -> list[Finding]:
+    """Report each line that carries an invisible control character."""
+    findings = []
+    keys = {number: key for number, key, _ in meta.entries}
+    for number, line in enumerate(lines, start=1):
+        found = CONTROL_RE.search(line)
+        if not found:
+            continue
+        if number in keys:
+            where = f"the {keys[number]} metadata"
+        elif number <= meta.body_start:
+            where = "the metadata block"
+        else:
+            where = "the body"
+        findings.append(
+            Finding(
+                number,
+                f"invisible control character U+{ord(found.group()):04X} in {where}"
+                f" (column {found.start() + 1}). Delete it (it usually comes from"
+                " copying and pasting); it was left out of this build",
+            )
+        )
+    return findings
+
+
+def check_keys(meta: MetaBlock, allowed: frozenset[str]) -> tuple[list[Finding], bool]:
+    """Flag keys nobody reads; return (findings, whether a status key was misspelt)."""
+    findings = []
+    status_misspelt = False
+    for number, key, _ in meta.entries:
+        name = key.lower()
+        if name in allowed:
+            continue
+        guess = closest(name, allowed)
+        if guess is None:
+            findings.append(
+                Finding(
+                    number,
+                    f"unknown metadata key '{key}'. Remove it, or add '{name}' to"
+                    " CONTENT_CHECKS_EXTRA_KEYS if a template uses it",
+                )
+            )
+            continue
+        advice = (
+            f"unknown metadata key '{key}': did you mean '{guess.title()}'? Rename it"
+        )
+        if guess == "status":
+            status_misspelt = True
+            advice += "; until then the file is treated as a draft and never published"
+        findings.append(Finding(number, advice))
+    return findings, status_misspelt
+
+
+def check_status(meta: MetaBlock) -> tuple[list[Finding], bool]:
+    """Flag a Status value Pelican does not know; return (findings, force draft)."""
+    for number, key, value in meta.entries:
+        if key.lower() != "status" or value.lower() in STATUSES or not value:
+            continue
+        guess = closest(value.lower(), STATUSES, cutoff=0.5)
+        hint = f" (did you mean '{guess}'?)" if guess else ""
+        return [
+            Finding(
+                number,
+                f"unknown Status '{value}'{hint}. Use one of {', '.join(STATUSES)};"
+                " until then the file is treated as a draft and never published",
+            )
+        ], True
+    return [], False
+
+
+def _impossible_reason(value: str) -> str | None:
+    """Explain why a date shaped like YYYY-MM-DD is not a real date, if it is not."""
+    try:
+        datetime.datetime.fromisoformat(value)
+    except ValueError as err:
+        parts = value[:10].split("-")
+        try:
+            year, month, day = (int(p) for p in parts)
+        except ValueError:
+            return str(err)
+        if 1 <= month <= 12 and day > calendar.monthrange(year, month)[1]:
+            days = calendar.monthrange(year, month)[1]
+            return f"{calendar.month_name[month]} {year} has only {days} days"
+        return str(err)
+    return None
+
+
+def check_date(number: int, key: str, value: str) -> tuple[Finding | None, bool]:
+    """Validate a Date/Modified value; return (finding, whether it is fatal)."""
+    value = value.replace("_", " ").strip()
+    field_name = key.title()
+    if DATE_SHAPE_RE.match(value):
+        reason = _impossible_reason(value)
+        if reason is None:
+            return None, False
+        try:
+            get_date(value)
+        except ValueError:
+            return Finding(
+                number,
+                f"{field_name} '{value}' is not a real date ({reason}). Write it as"
+                f" {DATE_FORMAT_HINT}",
+            ), True
+    try:
+        parsed = get_date(value)
+    except ValueError:
+        return Finding(
+            number,
+            f"{field_name} '{value}' is not a date Pelican can read. Write it as"
+            f" {DATE_FORMAT_HINT}",
+        ), True
+    try:
+        datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return Finding(
+            number,
+            f"{field_name} '{value}' is not in the expected format and was read as"
+            f" {parsed:%Y-%m-%d %H:%M}. Write it as {DATE_FORMAT_HINT} so it cannot"
+            " be misread",
+        ), False
+    return None, False
+
+
+def check_source(raw: bytes, allowed_keys: frozenset[str]) -> SourceReport:
+    """Run every check that needs only the file's bytes."""
+    report = SourceReport()
+    text, problem = decode(raw)
+    if text is None:
+        report.findings.append(problem)
+        report.fatal = True
+        return report
+    if not text.strip():
+        report.findings.append(
+            Finding(
+                None,
+                "the file is empty. Write the article (Title:, Date:, a blank line,"
+                " then the text) or delete the file",
+            )
+        )
+        report.fatal = True
+        return report
+
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    meta = parse_meta_block(lines)
+
+    controls = check_controls(lines, meta)
+    report.findings += controls
+    report.text = CONTROL_RE.sub("", text) if controls else text
+
+    keys, status_misspelt = check_keys(meta, allowed_keys)
+    report.findings += keys
+    status, bad_status = check_status(meta)
+    report.findings += status
+    report.force_draft = status_misspelt or bad_status
+
+    found = {
+        key.lower(): (number, value) for number, key, value in reversed(meta.entries)
+    }
+    if not found.get("title", (0, ""))[1].strip():
+        report.fatal = True
+        report.findings.append(_missing_title(lines, meta, found))
+
+    for key in DATE_KEYS:
+        if key in found:
+            finding, fatal = check_date(found[key][0], key, found[key][1])
+            if finding:
+                report.findings.append(finding)
+                report.fatal = report.fatal or fatal
+
+    if meta.entries and not "".join(lines[meta.body_start :]).strip():
+        report.findings.append(
+            Finding(
+                meta.entries[-1][0],
+                "the file has metadata but no text. Write the article below the"
+                " metadata, after one blank line (or set 'Status: draft' while"
+                " you write it)",
+            )
+        )
+    report.findings.sort(key=lambda f: (f.line or 0, f.message))
+    return report
+
+
+def _missing_title(lines: list[str], meta: MetaBlock, found: dict) -> Finding:
+    if "title" in found:
+        return Finding(
+            found["title"][0],
+            "the Title is empty. Write the article's title after 'Title:'",
+        )
+    for number, line in enumerate(lines[meta.body_start :], start=meta.body_start + 1):
+        match = META_RE.match(line)
+        if match and match.group("key").lower() == "title":
+            return Finding(
+                number,
+                "this Title line is not in the metadata block, so the file has no"
+                " title. Metadata must start on the first line and end at the first"
+                " blank line: move it up",
+            )
+    return Finding(
+        1,
+        "no Title. Add a 'Title: ...' line at the top of the file, in the metadata"
+        " block",
+    )
+
+
+def find_line(lines: list[str], needle: str, start: int = 0) -> int | None:
+    """Return the 1-based number of the first line from `start` containing `needle`."""
+    if not needle:
+        return None
+    for number, line in enumerate(lines[start:], start=start + 1):
+        if needle in line:
+            return number
+    return None
+
+
+def images_without_alt(html: str) -> list[str]:
+    """Return the src of every <img> whose alt is missing or blank, in order."""
+    if "<img" not in html:
+        return []
+    soup = BeautifulSoup(html, "html.parser")
+    return [
+        img.get("src", "")
+        for img in soup.find_all("img")
+        if not (img.get("alt") or "").strip()
+    ]
+
+
+def check_images(html: str, text: str) -> list[Finding]:
+    """Report each image without alt text, at the source line that names it."""
+    missing = images_without_alt(html)
+    if not missing:
+        return []
+    lines = text.split("\n")
+    findings = []
+    for src in missing:
+        # Markdown writes `{static}/a.png` untouched into src; find that in the source.
+        line = find_line(lines, src) or find_line(lines, src.rsplit("/", 1)[-1])
+        findings.append(
+            Finding(
+                line,
+                f"image '{src}' has no alt text. Describe it for readers who cannot"
+                " see it: ![what the image shows](...); a purely decorative image"
+                " belongs in the theme's CSS, not in the article",
+            )
+        )
+    return findings
