@@ -91,7 +91,14 @@ TRANSLATION_FEED_ATOM = None
 TRANSLATION_FEED_RSS = None
 
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["parallel_read", "parallel_write", "comments_free", "neighbors", "sitemap_xml"]
+PLUGINS = [
+    "content_checks",  # first: later plugins see links already checked
+    "parallel_read",
+    "parallel_write",
+    "comments_free",
+    "neighbors",
+    "sitemap_xml",
+]
 
 
 # Each article ends with a mailto link instead of a comment box; set to None

@@ -15,6 +15,9 @@ DRAFT_SAVE_AS = ""
 DRAFT_URL = ""
 LOAD_CONTENT_CACHE = False
 
+# Problems in content are errors, not warnings.
+CONTENT_CHECKS_STRICT = True
+
 # Where `invoke publish` sends the site.
 SSH_HOST = "thenextsale.example"
 SSH_PORT = 22

@@ -8,7 +8,7 @@ import sys
 from conftest import ROOT, article, run_sitebuild, write_files
 
 GOOD = {
-    "articles/keep.md": article("Keep the receipt", "A good paragraph about the second sale."),
+    "articles/keep.md": article("Keep the receipt", "A good paragraph about the second sale.", slug="keep"),
 }
 
 
@@ -33,7 +33,7 @@ def test_failed_build_keeps_previous_output(tmp_path):
 
     # Break the site: a second article that needs a missing file.
     write_files(content, {"articles/oops.md": article(
-        "Oops", "Broken: [x]({filename}/articles/missing.md).")})
+        "Oops", "Broken: [x]({filename}/articles/missing.md).", slug="oops")})
     second = run_sitebuild(content, output, publish=True)
     assert second.returncode == 1
     assert "left untouched" in second.stderr
