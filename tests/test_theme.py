@@ -240,11 +240,16 @@ def test_draft_and_future_posts_stay_out_of_listings(build_site):
 
 def test_footer_year_is_the_newest_post_not_the_clock(build_site):
     site = build_site({
-        "articles/a.md": article("Old post", date="2018-05-01 09:00", slug="old"),
+        "articles/a.md": article("Old post", date="2018-05-01 09:00", slug="old",
+                                 tags="trust", category="Referrals"),
         "articles/b.md": article("Newer post", date="2019-07-01 09:00", slug="newer"),
         "pages/about.md": "Title: About\nSlug: about\n\nHello.\n",
     })
-    for page in ("index.html", "about/index.html", "2018/old/index.html", "tags/index.html"):
+    # The tag, category and 2018 archive pages only list the 2018 post, yet
+    # the site's newest post is from 2019.
+    for page in ("index.html", "about/index.html", "2018/old/index.html", "tags/index.html",
+                 "tags/trust/index.html", "category/referrals/index.html",
+                 "archives/2018/index.html", "404.html"):
         footer = site.soup(page).find("footer", class_="site-footer").get_text(" ", strip=True)
         assert "© 2019 The Next Sale" in footer, page
 
@@ -335,9 +340,10 @@ def test_no_comment_markup_or_third_party_requests_anywhere(small):
     assert_comment_free(small)
 
 
-def test_sample_site_is_comment_free(sample_site):
-    assert html_files(sample_site)
-    assert_comment_free(sample_site)
+def test_sample_site_is_comment_free(sample_site, published_sample_site):
+    for site in (sample_site, published_sample_site):
+        assert html_files(site)
+        assert_comment_free(site)
 
 
 def test_hostile_titles_render_literally_everywhere(build_site):
@@ -419,6 +425,8 @@ def test_every_page_has_the_common_head_and_landmarks(small):
         assert soup.find("nav", attrs={"aria-label": True}), where
         first_link = soup.body.find(["a", "button", "input"])
         assert first_link["href"] == "#main", where
+        ids = [tag["id"] for tag in soup.find_all(id=True)]
+        assert len(ids) == len(set(ids)), f"{where}: repeated ids"
 
 
 def test_canonical_of_listing_pages_is_their_pretty_url(small):
@@ -512,3 +520,67 @@ def test_colours_meet_wcag_aa_in_light_and_dark(scheme):
             ratio = contrast(colours[text], colours[background])
             assert ratio >= 4.5, f"{scheme}: {text} on {background} is {ratio:.2f}"
     assert contrast(colours["focus"], colours["bg"]) >= 3
+
+
+# --- parts filled in by plugins, checked once the plugins are switched on ------
+
+
+def enabled(site: Site, plugin: str) -> bool:
+    return plugin in site.settings.get("PLUGINS", [])
+
+
+def check_taxonomy_parts(site: Site) -> None:
+    """Tag pages, the tags index and articles show what the taxonomy gives them."""
+    page = "tags/repeat-business/index.html"
+    soup = site.soup(page)
+    assert soup.find("h1").get_text(strip=True) == "Repeat business"
+    assert soup.select_one("main .lede").get_text(strip=True)
+    topic = soup.select_one("main .kicker a")
+    assert resolve(site, site.path(page), topic["href"]).is_file()
+    guide = soup.select_one("main .guidance a")
+    assert resolve(site, site.path(page), guide["href"]).is_file()
+
+    groups = site.soup("tags/index.html").select("main section.topic-group")
+    assert groups
+    for group in groups:
+        assert group.find("h2").get_text(strip=True)
+        for link in group.select(".cloud a"):
+            assert link["class"][0] in {"w1", "w2", "w3", "w4", "w5"}
+            assert re.fullmatch(r"\d+ posts?", link.select_one(".count").get_text(" ", strip=True))
+
+    page = "2019/second-sale-is-the-real-sale/index.html"
+    aside = site.soup(page).select_one("main aside.guidance")
+    links = aside.find_all("a")
+    assert links and len(aside.select("ul li")) <= 5
+    for link in links:
+        assert resolve(site, site.path(page), link["href"]).is_file(), link["href"]
+
+
+def check_feed_links(site: Site) -> None:
+    """Every page advertises the site feeds, and tag pages their own, all existing."""
+    for page in html_files(site):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        if not soup.find("link", href=re.compile(r"theme/css/style\.css$")):
+            continue  # not a theme page (an email body, say)
+        feeds = soup.head.find_all("link", rel="alternate")
+        assert feeds, rel(site, page)
+        for link in feeds:
+            assert link.get("type") and link.get("title")
+            assert resolve(site, page, link["href"]).is_file(), link["href"]
+    page = "tags/repeat-business/index.html"
+    tag_feeds = site.soup(page).select("main .feeds a")
+    assert tag_feeds
+    for link in tag_feeds:
+        assert resolve(site, site.path(page), link["href"]).is_file(), link["href"]
+
+
+def test_sample_taxonomy_parts(sample_site):
+    if not enabled(sample_site, "taxonomy"):
+        pytest.skip("the taxonomy plugin is not switched on in pelicanconf.py")
+    check_taxonomy_parts(sample_site)
+
+
+def test_sample_feed_links(sample_site):
+    if not enabled(sample_site, "feeds"):
+        pytest.skip("the feeds plugin is not switched on in pelicanconf.py")
+    check_feed_links(sample_site)
