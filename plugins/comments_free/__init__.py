@@ -1,5 +1,5 @@
 """Keep the site comments-free: refuse comment settings, strip pasted cruft."""
 
-from .comments_free import CommentSettingError, register
+from .comments_free import CommentSettingError, CruftSettingError, register
 
-__all__ = ["CommentSettingError", "register"]
+__all__ = ["CommentSettingError", "CruftSettingError", "register"]

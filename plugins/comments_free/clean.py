@@ -1,0 +1,210 @@
+"""Pure cleaning functions: HTML trees and text lines against the cruft rules."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+
+from .rules import (
+    ALT_RESIDUE_RE,
+    DANGLING_LINK_TEXT_RE,
+    SHORTLINK_RULE,
+    URL_RE,
+    RuleSet,
+    normalise,
+)
+
+# Elements whose text is tested as a unit once they hold no other block.
+BLOCK_TAGS = frozenset(
+    {
+        "address",
+        "aside",
+        "blockquote",
+        "caption",
+        "dd",
+        "div",
+        "dt",
+        "figcaption",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "li",
+        "nav",
+        "p",
+        "section",
+        "td",
+        "th",
+    }
+)
+# How many final blocks count as the end of a post (where author bios sit).
+TAIL_BLOCKS = 2
+
+
+@dataclass(frozen=True)
+class Removal:
+    """One piece of cruft taken out, and the rule that took it."""
+
+    rule: str
+    text: str
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def clean_html(html: str, rules: RuleSet) -> tuple[str, list[Removal]]:
+    """Remove cruft blocks, lines and tracking links from an HTML fragment.
+
+    Returns the cleaned HTML (the input unchanged when nothing matched) and
+    the removals in document order.
+    """
+    if not html or not rules.could_match(html):
+        return html, []
+    soup = BeautifulSoup(html, "html.parser")
+    removals: list[Removal] = []
+    _remove_containers(soup, rules, removals)
+    _remove_shortlinks(soup, rules, removals)
+    leaves = [
+        el
+        for el in soup.find_all(BLOCK_TAGS)
+        if not el.find(BLOCK_TAGS) and el.get_text(strip=True)
+    ]
+    tail = set(map(id, leaves[-TAIL_BLOCKS:]))
+    for block in leaves:
+        _clean_block(block, rules, removals, at_tail=id(block) in tail)
+    if not removals:
+        return html, []
+    return str(soup), removals
+
+
+def _tokens(el: Tag) -> set[str]:
+    tokens = {str(c).lower() for c in el.get("class") or []}
+    if el.get("id"):
+        tokens.add(str(el["id"]).lower())
+    return tokens
+
+
+def _remove_containers(soup: BeautifulSoup, rules: RuleSet, removals: list) -> None:
+    for el in soup.find_all(True):
+        if el.decomposed:
+            continue
+        rule = rules.match_element(_tokens(el))
+        if rule:
+            removals.append(Removal(rule, normalise(el.get_text(" "))))
+            el.decompose()
+
+
+def _remove_shortlinks(soup: BeautifulSoup, rules: RuleSet, removals: list) -> None:
+    if rules.shortlink_re is None:
+        return
+    for link in soup.find_all("a", href=True):
+        if not rules.is_shortlink(link["href"]):
+            continue
+        removals.append(Removal(SHORTLINK_RULE, link["href"]))
+        text = link.get_text()
+        if URL_RE.fullmatch(text.strip()):
+            link.decompose()
+        else:
+            link.unwrap()
+    for string in soup.find_all(string=rules.shortlink_re):
+        if isinstance(string, Comment) or string.find_parent(["code", "pre"]):
+            continue
+        kept, removed = strip_shortlinks(str(string), rules)
+        if removed:
+            removals.extend(Removal(SHORTLINK_RULE, url) for url in removed)
+            string.replace_with(kept)
+
+
+def _split_lines(block: Tag) -> list[list]:
+    """Group a block's children into lines, split at <br> and newlines."""
+    for child in list(block.children):
+        if isinstance(child, NavigableString) and "\n" in child.strip("\n"):
+            parts = str(child).split("\n")
+            for i, part in enumerate(parts):
+                piece = NavigableString(part + ("\n" if i < len(parts) - 1 else ""))
+                child.insert_before(piece)
+            child.extract()
+    lines: list[list] = [[]]
+    for child in list(block.children):
+        lines[-1].append(child)
+        if (isinstance(child, Tag) and child.name == "br") or (
+            isinstance(child, NavigableString) and str(child).endswith("\n")
+        ):
+            lines.append([])
+    return [line for line in lines if line]
+
+
+def _node_text(node) -> str:
+    return node.get_text() if isinstance(node, Tag) else str(node)
+
+
+def _clean_block(block: Tag, rules: RuleSet, removals: list, *, at_tail: bool) -> None:
+    whole = normalise(block.get_text(" "))
+    rule = rules.match_line(whole, at_tail=at_tail)
+    if rule:
+        removals.append(Removal(rule, whole))
+        block.decompose()
+        return
+    lines = _split_lines(block)
+    if len(lines) < 2:
+        return
+    for line in lines:
+        text = normalise("".join(_node_text(n) for n in line))
+        rule = rules.match_line(text, at_tail=at_tail)
+        if rule:
+            removals.append(Removal(rule, text))
+            for node in line:
+                node.extract()
+    if not block.get_text(strip=True):
+        block.decompose()
+    else:
+        # Drop a line break left dangling at either end by a removed line.
+        children = [c for c in block.children if not (isinstance(c, str) and not c.strip())]
+        for edge in (children[:1], children[-1:]):
+            for node in edge:
+                if isinstance(node, Tag) and node.name == "br":
+                    node.extract()
+
+
+def strip_shortlinks(text: str, rules: RuleSet) -> tuple[str, list[str]]:
+    """Remove tracking short-links from a line of text; return what was removed.
+
+    Link text left dangling by the removal ("... click here") goes with it.
+    """
+    if rules.shortlink_re is None:
+        return text, []
+    removed: list[str] = []
+
+    def drop(match: re.Match) -> str:
+        url = match.group(0).rstrip(".,;:!?")
+        removed.append(url)
+        return match.group(0)[len(url) :]
+
+    kept = rules.shortlink_re.sub(drop, text)
+    if not removed:
+        return text, []
+    kept = re.sub(r"[ \t]{2,}", " ", kept)
+    if is_dangling(kept):
+        removed.insert(0, normalise(kept))
+        kept = ""
+    return kept, removed
+
+
+def is_dangling(text: str) -> bool:
+    """Tell whether a short line is only the text of a link that is gone."""
+    return bool(DANGLING_LINK_TEXT_RE.fullmatch(text.strip())) and len(text.split()) <= 8
+
+
+def split_alt_residue(text: str) -> tuple[str, str | None]:
+    """Split image-alt or file-name residue glued to a line's first word."""
+    match = ALT_RESIDUE_RE.match(text)
+    if not match:
+        return text, None
+    return text[match.end() :], match.group(1)
