@@ -16,13 +16,20 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 WIDTHS = (375, 1280)
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002
+    def log_message(self, format, *args):
         """Keep the test output free of access logs."""
 
 
@@ -54,8 +61,7 @@ def browser():
 
 
 def no_horizontal_scroll(page) -> bool:
-    return page.evaluate(
-        "document.documentElement.scrollWidth <= window.innerWidth")
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def shot(page, name: str) -> None:
@@ -69,7 +75,9 @@ def test_reader_journey_stays_local_and_fits_every_width(served, browser):
     requests: list[str] = []
     errors: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on(
+        "console", lambda msg: errors.append(msg.text) if msg.type == "error" else None
+    )
 
     page.goto(served + "/")
     assert page.locator("h1").count() == 1
@@ -94,7 +102,13 @@ def test_reader_journey_stays_local_and_fits_every_width(served, browser):
     tag_url = page.url
     shot(page, "tag-1280")
 
-    for url in (served + "/", article_url, tag_url, served + "/tags/", served + "/archives/"):
+    for url in (
+        served + "/",
+        article_url,
+        tag_url,
+        served + "/tags/",
+        served + "/archives/",
+    ):
         page.goto(url)
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 900})
@@ -132,7 +146,8 @@ def test_dark_scheme_changes_the_colours(served, browser):
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)
         backgrounds[scheme] = page.evaluate(
-            "getComputedStyle(document.body).backgroundColor")
+            "getComputedStyle(document.body).backgroundColor"
+        )
         shot(page, f"article-{scheme}")
         page.set_viewport_size({"width": 375, "height": 800})
         shot(page, f"article-{scheme}-375")

@@ -11,7 +11,6 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-
 from conftest import ROOT, Site, article
 
 CANONICAL = "https://thenextsale.example"
@@ -33,7 +32,7 @@ def resolve(site: Site, page: Path, href: str) -> Path | None:
     path = unquote(parts.path)
     base = site.output if path.startswith("/") else page.parent
     target = (base / path.lstrip("/")).resolve()
-    if href.split("#")[0].endswith("/") or target.is_dir():
+    if href.split("#", maxsplit=1)[0].endswith("/") or target.is_dir():
         target = target / "index.html"
     return target
 
@@ -55,17 +54,34 @@ def listed_titles(soup: BeautifulSoup) -> set[str]:
 # A small site used by most tests: two authors, two categories, shared tags.
 SMALL = {
     "articles/one.md": article(
-        "First order", words(700), date="2023-01-10 09:00", category="Retention",
-        tags="repeat business, trust", author="Mara Ellison", slug="first-order"),
+        "First order",
+        words(700),
+        date="2023-01-10 09:00",
+        category="Retention",
+        tags="repeat business, trust",
+        author="Mara Ellison",
+        slug="first-order",
+    ),
     "articles/two.md": article(
-        "Second order", "See [the first post]({filename}/articles/one.md) first.",
-        date="2023-06-05 09:00", category="Referrals", tags="referrals, trust",
-        author="Tom Okafor", slug="second-order"),
+        "Second order",
+        "See [the first post]({filename}/articles/one.md) first.",
+        date="2023-06-05 09:00",
+        category="Referrals",
+        tags="referrals, trust",
+        author="Tom Okafor",
+        slug="second-order",
+    ),
     "articles/three.md": article(
-        "Third order", words(20), date="2024-02-20 09:00", category="Retention",
-        tags="repeat business", author="Tom Okafor", slug="third-order",
-        summary="A short summary for the third post."),
-    "pages/about.md": "Title: About\nSlug: about\nSummary: Who writes this.\n\nHello.\n",
+        "Third order",
+        words(20),
+        date="2024-02-20 09:00",
+        category="Retention",
+        tags="repeat business",
+        author="Tom Okafor",
+        slug="third-order",
+        summary="A short summary for the third post.",
+    ),
+    "pages/about.md": "Title: About\nSlug: about\nSummary: Who we are.\n\nHello.\n",
 }
 
 
@@ -82,11 +98,15 @@ def test_article_page_shows_title_date_author_category_tags_reading_time(small):
     main = soup.find("main", id="main")
     assert main.find("h1").get_text(strip=True) == "First order"
     published = main.find("time")
-    assert datetime.fromisoformat(published["datetime"]).date().isoformat() == "2023-01-10"
+    assert (
+        datetime.fromisoformat(published["datetime"]).date().isoformat() == "2023-01-10"
+    )
     assert "10 January 2023" in published.get_text()
     author = main.find("a", rel="author")
     assert author.get_text(strip=True) == "Mara Ellison"
-    assert resolve(small, small.path("2023/first-order/index.html"), author["href"]).is_file()
+    assert resolve(
+        small, small.path("2023/first-order/index.html"), author["href"]
+    ).is_file()
     tag_links = {a.get_text(strip=True) for a in main.select("a[rel~=tag]")}
     assert tag_links == {"repeat business", "trust"}
     assert any(a.get_text(strip=True) == "Retention" for a in main.find_all("a"))
@@ -100,16 +120,23 @@ def test_reading_time_is_at_least_one_minute(small):
 
 
 def test_modified_date_is_shown_when_set(build_site):
-    site = build_site({"articles/a.md": article(
-        "Edited post", modified="2024-04-02 10:00", slug="edited")})
+    site = build_site(
+        {
+            "articles/a.md": article(
+                "Edited post", modified="2024-04-02 10:00", slug="edited"
+            )
+        }
+    )
     times = site.soup("2024/edited/index.html").find("main").find_all("time")
     assert [t["datetime"][:10] for t in times] == ["2024-03-01", "2024-04-02"]
 
 
 def test_questions_link_is_a_prefilled_mailto(build_site):
-    site = build_site({"articles/a.md": article(HOSTILE_TEXT, slug="q")},
-                      QUESTIONS_EMAIL="ask@example.org",
-                      QUESTIONS_SUBJECT="About {title}")
+    site = build_site(
+        {"articles/a.md": article(HOSTILE_TEXT, slug="q")},
+        QUESTIONS_EMAIL="ask@example.org",
+        QUESTIONS_SUBJECT="About {title}",
+    )
     link = site.soup("2024/q/index.html").find("a", string=re.compile("Questions"))
     href = link["href"]
     assert href.startswith("mailto:ask@example.org?subject=")
@@ -119,8 +146,9 @@ def test_questions_link_is_a_prefilled_mailto(build_site):
 
 
 def test_no_questions_link_when_turned_off(build_site):
-    site = build_site({"articles/a.md": article("Quiet", slug="quiet")},
-                      QUESTIONS_EMAIL=None)
+    site = build_site(
+        {"articles/a.md": article("Quiet", slug="quiet")}, QUESTIONS_EMAIL=None
+    )
     soup = site.soup("2024/quiet/index.html")
     assert not soup.find("a", href=re.compile("^mailto:"))
     assert "write to us" not in soup.get_text()
@@ -131,13 +159,15 @@ def test_no_questions_link_when_turned_off(build_site):
 
 def test_index_paginates_with_rel_links_and_page_count(build_site):
     files = {
-        f"articles/p{i}.md": article(f"Post number {i}", date=f"2024-01-{i:02d} 09:00",
-                                     slug=f"post-{i}")
+        f"articles/p{i}.md": article(
+            f"Post number {i}", date=f"2024-01-{i:02d} 09:00", slug=f"post-{i}"
+        )
         for i in range(1, 8)
     }
     site = build_site(files, DEFAULT_PAGINATION=3)
-    first, second, third = (site.path(p) for p in
-                            ("index.html", "page/2/index.html", "page/3/index.html"))
+    first, second, third = (
+        site.path(p) for p in ("index.html", "page/2/index.html", "page/3/index.html")
+    )
     assert second.is_file() and third.is_file()
     assert not site.path("page/4/index.html").exists()
 
@@ -145,8 +175,11 @@ def test_index_paginates_with_rel_links_and_page_count(build_site):
     for page in (first, second, third):
         soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
         seen += [a.get_text(strip=True) for a in soup.select("main .summary h2 a")]
-        head_rel = {link["rel"][0]: link["href"] for link in soup.head.find_all("link")
-                    if link.get("rel") in (["prev"], ["next"])}
+        head_rel = {
+            link["rel"][0]: link["href"]
+            for link in soup.head.find_all("link")
+            if link.get("rel") in (["prev"], ["next"])
+        }
         nav = soup.find("nav", attrs={"aria-label": "Pages"})
         body_rel = {a["rel"][0]: a["href"] for a in nav.find_all("a")}
         assert head_rel == body_rel
@@ -194,16 +227,25 @@ def test_category_tag_author_and_archive_pages_list_the_right_posts(small):
 
 def test_archive_lists_newest_first_with_dates(small):
     items = small.soup("archives/index.html").select("main .dated li")
-    assert [li.a.get_text() for li in items] == ["Third order", "Second order", "First order"]
+    assert [li.a.get_text() for li in items] == [
+        "Third order",
+        "Second order",
+        "First order",
+    ]
     assert items[0].time.get_text() == "20 February 2024"
 
 
 def test_tags_index_shows_counts_and_weights(small):
     cloud = small.soup("tags/index.html").select("main .cloud a")
-    counts = {a.contents[0].strip(): a.select_one(".count").get_text(" ", strip=True)
-              for a in cloud}
-    assert counts == {"referrals": "1 post", "repeat business": "2 posts",
-                      "trust": "2 posts"}
+    counts = {
+        a.contents[0].strip(): a.select_one(".count").get_text(" ", strip=True)
+        for a in cloud
+    }
+    assert counts == {
+        "referrals": "1 post",
+        "repeat business": "2 posts",
+        "trust": "2 posts",
+    }
     weights = {a.contents[0].strip(): a["class"][0] for a in cloud}
     assert weights["trust"] == "w5" and weights["referrals"] in {"w1", "w2", "w3"}
 
@@ -211,46 +253,90 @@ def test_tags_index_shows_counts_and_weights(small):
 def test_category_and_author_indexes_count_posts(small):
     cats = small.soup("category/index.html").select("main .index-list li")
     assert [li.get_text(" ", strip=True) for li in cats] == [
-        "Referrals 1 post", "Retention 2 posts"]
+        "Referrals 1 post",
+        "Retention 2 posts",
+    ]
     authors = small.soup("authors/index.html").select("main .index-list li")
     assert [li.get_text(" ", strip=True) for li in authors] == [
-        "Mara Ellison 1 post", "Tom Okafor 2 posts"]
+        "Mara Ellison 1 post",
+        "Tom Okafor 2 posts",
+    ]
 
 
 def test_draft_and_future_posts_stay_out_of_listings(build_site):
     files = dict(SMALL)
     files["articles/draft.md"] = article(
-        "Unfinished draft", date="2024-02-01 09:00", status="draft",
-        category="Retention", tags="trust", author="Tom Okafor", slug="draft")
+        "Unfinished draft",
+        date="2024-02-01 09:00",
+        status="draft",
+        category="Retention",
+        tags="trust",
+        author="Tom Okafor",
+        slug="draft",
+    )
     files["articles/future.md"] = article(
-        "Scheduled for later", date="2031-01-06 08:00", category="Retention",
-        tags="trust", author="Tom Okafor", slug="later")
+        "Scheduled for later",
+        date="2031-01-06 08:00",
+        category="Retention",
+        tags="trust",
+        author="Tom Okafor",
+        slug="later",
+    )
     site = build_site(files, WITH_FUTURE_DATES=False)
-    listings = ["index.html", "tags/index.html", "tags/trust/index.html",
-                "category/retention/index.html", "archives/index.html",
-                "authors/tom-okafor/index.html", "authors/index.html",
-                "category/index.html"]
+    listings = [
+        "index.html",
+        "tags/index.html",
+        "tags/trust/index.html",
+        "category/retention/index.html",
+        "archives/index.html",
+        "authors/tom-okafor/index.html",
+        "authors/index.html",
+        "category/index.html",
+    ]
     for page in listings:
         text = site.soup(page).get_text()
         assert "Unfinished draft" not in text, page
         assert "Scheduled for later" not in text, page
     assert not site.path("archives/2031/index.html").exists()
-    assert "2031" not in site.soup("index.html").find("footer", class_="site-footer").get_text()
+    assert (
+        "2031"
+        not in site.soup("index.html").find("footer", class_="site-footer").get_text()
+    )
 
 
 def test_footer_year_is_the_newest_post_not_the_clock(build_site):
-    site = build_site({
-        "articles/a.md": article("Old post", date="2018-05-01 09:00", slug="old",
-                                 tags="trust", category="Referrals"),
-        "articles/b.md": article("Newer post", date="2019-07-01 09:00", slug="newer"),
-        "pages/about.md": "Title: About\nSlug: about\n\nHello.\n",
-    })
+    site = build_site(
+        {
+            "articles/a.md": article(
+                "Old post",
+                date="2018-05-01 09:00",
+                slug="old",
+                tags="trust",
+                category="Referrals",
+            ),
+            "articles/b.md": article(
+                "Newer post", date="2019-07-01 09:00", slug="newer"
+            ),
+            "pages/about.md": "Title: About\nSlug: about\n\nHello.\n",
+        }
+    )
     # The tag, category and 2018 archive pages only list the 2018 post, yet
     # the site's newest post is from 2019.
-    for page in ("index.html", "about/index.html", "2018/old/index.html", "tags/index.html",
-                 "tags/trust/index.html", "category/referrals/index.html",
-                 "archives/2018/index.html", "404.html"):
-        footer = site.soup(page).find("footer", class_="site-footer").get_text(" ", strip=True)
+    for page in (
+        "index.html",
+        "about/index.html",
+        "2018/old/index.html",
+        "tags/index.html",
+        "tags/trust/index.html",
+        "category/referrals/index.html",
+        "archives/2018/index.html",
+        "404.html",
+    ):
+        footer = (
+            site.soup(page)
+            .find("footer", class_="site-footer")
+            .get_text(" ", strip=True)
+        )
         assert "© 2019 The Next Sale" in footer, page
 
 
@@ -281,13 +367,19 @@ def test_every_internal_link_and_asset_exists(small):
 
 
 def test_nav_marks_the_current_page(small):
-    expect = {"index.html": "Home", "tags/index.html": "Tags",
-              "archives/index.html": "Archives", "about/index.html": "About"}
+    expect = {
+        "index.html": "Home",
+        "tags/index.html": "Tags",
+        "archives/index.html": "Archives",
+        "about/index.html": "About",
+    }
     for page, label in expect.items():
         nav = small.soup(page).find("nav", attrs={"aria-label": "Main"})
         current = nav.select('[aria-current="page"]')
         assert [a.get_text(strip=True) for a in current] == [label], page
-    nav = small.soup("2023/first-order/index.html").find("nav", attrs={"aria-label": "Main"})
+    nav = small.soup("2023/first-order/index.html").find(
+        "nav", attrs={"aria-label": "Main"}
+    )
     assert not nav.select('[aria-current="page"]')
 
 
@@ -309,15 +401,19 @@ def test_robots_allows_everything_and_names_the_sitemap(small):
 # --- safety ---------------------------------------------------------------
 
 COMMENT_WORDS = re.compile(
-    r"leave a (reply|comment)|post a comment|\d+\s+comments?\b|disqus|commento|utterances",
-    re.IGNORECASE)
+    r"leave a (reply|comment)|post a comment|\d+\s+comments?\b"
+    r"|disqus|commento|utterances",
+    re.IGNORECASE,
+)
 
 
 def assert_comment_free(site: Site) -> None:
     for page in html_files(site):
         soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
         where = rel(site, page)
-        assert not soup.find_all(["form", "iframe", "textarea", "input", "embed", "object"]), where
+        assert not soup.find_all(
+            ["form", "iframe", "textarea", "input", "embed", "object"]
+        ), where
         for script in soup.find_all("script"):
             assert script.get("type") == "application/ld+json", where
             assert not script.get("src"), where
@@ -347,14 +443,23 @@ def test_sample_site_is_comment_free(sample_site, published_sample_site):
 
 
 def test_hostile_titles_render_literally_everywhere(build_site):
-    site = build_site({
-        "articles/a.md": article(HOSTILE_ATTR, tags="trust", slug="attr",
-                                 summary=HOSTILE_ATTR),
-        "articles/b.md": article(HOSTILE_TEXT, tags="trust", slug="text",
-                                 date="2024-03-02 09:00"),
-    })
-    pages = ["index.html", "tags/trust/index.html", "archives/index.html",
-             "2024/attr/index.html", "2024/text/index.html"]
+    site = build_site(
+        {
+            "articles/a.md": article(
+                HOSTILE_ATTR, tags="trust", slug="attr", summary=HOSTILE_ATTR
+            ),
+            "articles/b.md": article(
+                HOSTILE_TEXT, tags="trust", slug="text", date="2024-03-02 09:00"
+            ),
+        }
+    )
+    pages = [
+        "index.html",
+        "tags/trust/index.html",
+        "archives/index.html",
+        "2024/attr/index.html",
+        "2024/text/index.html",
+    ]
     for page in pages:
         soup = site.soup(page)
         for tag in soup.find_all(True):
@@ -369,9 +474,13 @@ def test_hostile_titles_render_literally_everywhere(build_site):
         data = json.loads(soup.find("script", type="application/ld+json").string)
         assert data["headline"] == title
         index = site.soup("index.html")
-        labels = [a["aria-label"] for a in index.find_all("a", attrs={"aria-label": True})]
+        labels = [
+            a["aria-label"] for a in index.find_all("a", attrs={"aria-label": True})
+        ]
         assert f"Read “{title}”" in labels
-    description = site.soup("2024/attr/index.html").find("meta", attrs={"name": "description"})
+    description = site.soup("2024/attr/index.html").find(
+        "meta", attrs={"name": "description"}
+    )
     assert description["content"] == HOSTILE_ATTR
 
 
@@ -390,13 +499,17 @@ def test_head_has_canonical_open_graph_and_blogposting(small):
     assert og["og:description"] == "A short summary for the third post."
     assert og["article:published_time"].startswith("2024-02-20T09:00")
     assert soup.find("meta", attrs={"name": "description"})["content"] == (
-        "A short summary for the third post.")
+        "A short summary for the third post."
+    )
     data = json.loads(soup.find("script", type="application/ld+json").string)
     assert data["@type"] == "BlogPosting"
     assert data["headline"] == "Third order"
     assert data["url"] == url and data["mainEntityOfPage"]["@id"] == url
-    assert data["author"] == {"@type": "Person", "name": "Tom Okafor",
-                              "url": f"{CANONICAL}/authors/tom-okafor/"}
+    assert data["author"] == {
+        "@type": "Person",
+        "name": "Tom Okafor",
+        "url": f"{CANONICAL}/authors/tom-okafor/",
+    }
     assert data["datePublished"].startswith("2024-02-20T09:00")
     assert data["dateModified"] == data["datePublished"]
     assert data["publisher"]["name"] == "The Next Sale"
@@ -410,12 +523,23 @@ def test_every_page_has_the_common_head_and_landmarks(small):
         assert soup.html["lang"] == "en", where
         assert soup.find("meta", charset=True)["charset"].lower() == "utf-8", where
         assert soup.find("meta", attrs={"name": "viewport"}), where
-        assert soup.find("meta", attrs={"name": "color-scheme"})["content"] == "light dark"
-        csp = soup.find("meta", attrs={"http-equiv": "Content-Security-Policy"})["content"]
-        assert csp == ("default-src 'none'; style-src 'self'; img-src 'self' data:; "
-                       "base-uri 'none'; form-action 'none'"), where
-        assert soup.find("link", rel="canonical")["href"].startswith(CANONICAL + "/"), where
-        assert soup.find("meta", property="og:type")["content"] in {"article", "website"}
+        assert (
+            soup.find("meta", attrs={"name": "color-scheme"})["content"] == "light dark"
+        )
+        csp = soup.find("meta", attrs={"http-equiv": "Content-Security-Policy"})[
+            "content"
+        ]
+        assert csp == (
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+            "base-uri 'none'; form-action 'none'"
+        ), where
+        assert soup.find("link", rel="canonical")["href"].startswith(CANONICAL + "/"), (
+            where
+        )
+        assert soup.find("meta", property="og:type")["content"] in {
+            "article",
+            "website",
+        }
         assert soup.title.get_text(strip=True), where
         assert soup.find("meta", attrs={"name": "description"})["content"], where
         assert len(soup.find_all("link", rel="stylesheet")) == 1, where
@@ -430,9 +554,13 @@ def test_every_page_has_the_common_head_and_landmarks(small):
 
 
 def test_canonical_of_listing_pages_is_their_pretty_url(small):
-    assert small.soup("index.html").find("link", rel="canonical")["href"] == f"{CANONICAL}/"
-    assert small.soup("tags/trust/index.html").find("link", rel="canonical")["href"] == (
-        f"{CANONICAL}/tags/trust/")
+    assert (
+        small.soup("index.html").find("link", rel="canonical")["href"]
+        == f"{CANONICAL}/"
+    )
+    assert small.soup("tags/trust/index.html").find("link", rel="canonical")[
+        "href"
+    ] == (f"{CANONICAL}/tags/trust/")
 
 
 # --- URL modes --------------------------------------------------------------
@@ -441,15 +569,28 @@ def test_canonical_of_listing_pages_is_their_pretty_url(small):
 def test_dev_build_links_relatively(small):
     soup = small.soup("2023/first-order/index.html")
     assert soup.find("link", rel="stylesheet")["href"] == "../../theme/css/style.css"
-    hrefs = [a["href"] for a in soup.find_all("a") if not a["href"].startswith(("#", "mailto:"))]
-    assert hrefs and all(not urlsplit(h).scheme and not h.startswith("/") for h in hrefs)
+    hrefs = [
+        a["href"]
+        for a in soup.find_all("a")
+        if not a["href"].startswith(("#", "mailto:"))
+    ]
+    assert hrefs and all(
+        not urlsplit(h).scheme and not h.startswith("/") for h in hrefs
+    )
 
 
 def test_publish_build_links_absolutely(build_site):
     site = build_site(SMALL, publish=True)
     soup = site.soup("2023/first-order/index.html")
-    assert soup.find("link", rel="stylesheet")["href"] == f"{CANONICAL}/theme/css/style.css"
-    hrefs = [a["href"] for a in soup.find_all("a") if not a["href"].startswith(("#", "mailto:"))]
+    assert (
+        soup.find("link", rel="stylesheet")["href"]
+        == f"{CANONICAL}/theme/css/style.css"
+    )
+    hrefs = [
+        a["href"]
+        for a in soup.find_all("a")
+        if not a["href"].startswith(("#", "mailto:"))
+    ]
     assert hrefs and all(h.startswith(f"{CANONICAL}/") for h in hrefs)
     second = site.soup("2023/second-order/index.html").select_one(".content a")["href"]
     assert second == f"{CANONICAL}/2023/first-order/"
@@ -462,7 +603,12 @@ def test_stylesheet_is_small_and_has_no_imports_or_fonts():
     css = THEME_CSS.read_text(encoding="utf-8")
     assert len(css.encode()) < 5 * 1024
     assert "@import" not in css and "@font-face" not in css and "url(" not in css
-    for needed in ("prefers-color-scheme: dark", "@media print", ":focus-visible", "65ch"):
+    for needed in (
+        "prefers-color-scheme: dark",
+        "@media print",
+        ":focus-visible",
+        "65ch",
+    ):
         assert needed in css
 
 
@@ -484,8 +630,11 @@ def test_sample_pages_keep_theme_links_inside_the_site(sample_site):
             content.decompose()
         for tag in soup.find_all(["a", "link"]):
             href = tag.get("href", "")
-            if (href.startswith(("mailto:", "data:", "#")) or not href
-                    or tag.get("rel") in (["canonical"], ["alternate"])):
+            if (
+                href.startswith(("mailto:", "data:", "#"))
+                or not href
+                or tag.get("rel") in (["canonical"], ["alternate"])
+            ):
                 continue
             target = resolve(sample_site, page, href)
             if target is None or PurePosixPath(urlsplit(href).path).suffix == ".xml":
@@ -493,21 +642,23 @@ def test_sample_pages_keep_theme_links_inside_the_site(sample_site):
             assert target.is_file(), f"{rel(sample_site, page)}: broken {href}"
 
 
-
 def palette(css: str, block_start: str) -> dict[str, str]:
     """Return the custom properties declared in the first :root after block_start."""
     start = css.index(block_start)
-    body = css[css.index(":root", start):]
-    body = body[:body.index("}")]
+    body = css[css.index(":root", start) :]
+    body = body[: body.index("}")]
     return dict(re.findall(r"--([a-z]+):\s*(#[0-9a-f]{6})", body))
 
 
 def contrast(a: str, b: str) -> float:
     def luminance(colour: str) -> float:
-        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
-        r, g, bl = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-                    for c in channels)
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, bl = (
+            c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+            for c in channels
+        )
         return 0.2126 * r + 0.7152 * g + 0.0722 * bl
+
     hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
     return (hi + 0.05) / (lo + 0.05)
 
@@ -546,7 +697,9 @@ def check_taxonomy_parts(site: Site) -> None:
         assert group.find("h2").get_text(strip=True)
         for link in group.select(".cloud a"):
             assert link["class"][0] in {"w1", "w2", "w3", "w4", "w5"}
-            assert re.fullmatch(r"\d+ posts?", link.select_one(".count").get_text(" ", strip=True))
+            assert re.fullmatch(
+                r"\d+ posts?", link.select_one(".count").get_text(" ", strip=True)
+            )
 
     page = "2019/second-sale-is-the-real-sale/index.html"
     aside = site.soup(page).select_one("main aside.guidance")
