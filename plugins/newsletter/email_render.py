@@ -202,7 +202,7 @@ class TextRenderer:
             elif name in ("h3", "h4", "h5", "h6"):
                 out.append(" ".join(self.inline(child.children).split()).upper())
             elif name in ("ul", "ol"):
-                items = [li for li in child.find_all("li", recursive=False)]
+                items = child.find_all("li", recursive=False)
                 lines = []
                 for n, li in enumerate(items, 1):
                     marker = f"{n}. " if name == "ol" else "- "

@@ -227,6 +227,12 @@ def resolve_refs(issue: Issue, catalogue: Catalogue) -> list[Any]:
             raise IssueError(
                 f"{where} is a {kind.lower()}, not an article; remove it from Articles:"
             )
+        if status == "draft" and content.date > catalogue.now:
+            # Pelican turns future-dated posts into drafts when WITH_FUTURE_DATES is off.
+            raise IssueError(
+                f"{where} is dated {content.date:%Y-%m-%d}, in the future, so it is not "
+                "published yet; remove it from Articles: until it is live"
+            )
         if status == "draft":
             raise IssueError(
                 f"{where} is a draft; publish it (remove 'Status: draft') or remove it "

@@ -84,7 +84,7 @@ def load_config(settings: dict[str, Any]) -> dict[str, Any]:
         )
     cfg["SITE_URL"] = site_url.rstrip("/")
 
-    name, address = parseaddr(cfg["NEWSLETTER_FROM"] or "")
+    _name, address = parseaddr(cfg["NEWSLETTER_FROM"] or "")
     if "@" not in address:
         raise NewsletterSettingsError(
             f"{where}: NEWSLETTER_FROM {cfg['NEWSLETTER_FROM']!r} has no email address; "
@@ -473,7 +473,7 @@ class NewsletterGenerator(Generator):
             author = getattr(article, "author", None)
             items.append(
                 {
-                    "title": plain(article.title),
+                    "title": article.title,
                     "url": url,
                     "date": article.locale_date,
                     "iso_date": article.date.isoformat(),
@@ -554,12 +554,12 @@ class NewsletterGenerator(Generator):
 
         text = self.render_text(
             view,
-            add_utm(intro, site_url, utm),
-            items,
-            guidance,
-            utm,
-            unsubscribe_url,
-            unsubscribe_mailto,
+            intro=add_utm(intro, site_url, utm),
+            items=items,
+            guidance=guidance,
+            utm=utm,
+            unsubscribe_url=unsubscribe_url,
+            unsubscribe_mailto=unsubscribe_mailto,
         )
         eml = build_eml(
             sender=cfg["NEWSLETTER_FROM"],
@@ -599,6 +599,7 @@ class NewsletterGenerator(Generator):
     def render_text(
         self,
         view: IssueView,
+        *,
         intro: str,
         items: list[dict[str, Any]],
         guidance: list[dict[str, str]],
@@ -657,13 +658,16 @@ class NewsletterGenerator(Generator):
         parts.append(rule)
         footer = [
             f"Read this issue on the web: {link(view.abs_url)}",
-            f"You receive this because you subscribed to {self.cfg['TITLE']}.",
+            renderer.wrap(
+                f"You receive this because you subscribed to {self.cfg['TITLE']}."
+            ),
         ]
         if unsubscribe_url:
             footer.append(f"Unsubscribe: {unsubscribe_url}")
         if unsubscribe_mailto:
+            address = unsubscribe_mailto.removeprefix("mailto:").split("?")[0]
             footer.append(
-                f"Unsubscribe by email: {unsubscribe_mailto.removeprefix('mailto:').split('?')[0]} (subject: unsubscribe)"
+                renderer.wrap(f"Or unsubscribe by email: write to {address}.")
             )
         parts.append("\n".join(footer))
         return "\n\n".join(parts) + "\n"
