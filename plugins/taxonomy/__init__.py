@@ -1,4 +1,4 @@
-"""Curated tag taxonomy for Pelican: canonical tags, topics, guidance, related reading."""
+"""Curated tag taxonomy: canonical tags, topics, guidance and related reading."""
 
 from .taxonomy import register
 

@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -40,10 +40,12 @@ def make_generator(size: int, content: Path, spellings: list[str]) -> SimpleName
     """Build an ArticlesGenerator stand-in holding `size` tagged articles."""
     rng = random.Random(size)  # fixed seed: the same corpus every run
     settings = dict(DEFAULT_CONFIG, PATH=str(content), PLUGINS=["taxonomy"])
-    start = datetime(2015, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2015, 1, 1, tzinfo=UTC)
     articles = []
     for number in range(size):
-        written = [Tag(name, settings) for name in rng.sample(spellings, rng.randint(3, 5))]
+        written = [
+            Tag(name, settings) for name in rng.sample(spellings, rng.randint(3, 5))
+        ]
         articles.append(
             FakeArticle(
                 slug=f"post-{number:05d}",
@@ -85,15 +87,22 @@ def main(argv: list[str] | None = None) -> int:
     source = ROOT / "content" / "taxonomy.toml"
     taxonomy = load_taxonomy(source)
     spellings = sorted(
-        {spelling for bucket in taxonomy.index.values() for _, spelling in bucket.values()}
+        {
+            spelling
+            for bucket in taxonomy.index.values()
+            for _, spelling in bucket.values()
+        }
     )
     with tempfile.TemporaryDirectory() as folder:
         content = Path(folder)
-        (content / "taxonomy.toml").write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+        (content / "taxonomy.toml").write_text(
+            source.read_text(encoding="utf-8"), encoding="utf-8"
+        )
         rows = []
         for size in args.sizes:
             best = min(
-                run_once(make_generator(size, content, spellings)) for _ in range(args.repeat)
+                run_once(make_generator(size, content, spellings))
+                for _ in range(args.repeat)
             )
             rows.append((size, best))
     print(f"{'articles':>9} {'seconds':>9} {'µs/article':>11}")

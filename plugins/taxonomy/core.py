@@ -137,7 +137,9 @@ def _text(table: Mapping, key: str, where: str, fix: str, problems: list[str]) -
     return value.strip()
 
 
-def _unknown_keys(table: Mapping, allowed: Sequence[str], where: str, problems: list[str]) -> None:
+def _unknown_keys(
+    table: Mapping, allowed: Sequence[str], where: str, problems: list[str]
+) -> None:
     for key in table:
         if key not in allowed:
             problems.append(
@@ -146,7 +148,9 @@ def _unknown_keys(table: Mapping, allowed: Sequence[str], where: str, problems: 
             )
 
 
-def _guidance(table: Mapping, where: str, problems: list[str], required: bool) -> str | None:
+def _guidance(
+    table: Mapping, where: str, problems: list[str], required: bool
+) -> str | None:
     value = table.get("guidance")
     if value is None and not required:
         return None
@@ -253,8 +257,12 @@ def parse_taxonomy(
                 f"[topics.{topic if isinstance(topic, str) else '<slug>'}]"
             )
         aliases = table.get("aliases", [])
-        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
-            problems.append(f'{where}.aliases: must be a list of strings, e.g. ["a", "b"]')
+        if not isinstance(aliases, list) or not all(
+            isinstance(a, str) for a in aliases
+        ):
+            problems.append(
+                f'{where}.aliases: must be a list of strings, e.g. ["a", "b"]'
+            )
             aliases = []
         tags[slug] = TagSpec(
             slug=slug,
@@ -263,7 +271,7 @@ def parse_taxonomy(
                 table,
                 "description",
                 where,
-                "add one or two sentences saying what the tag covers (shown on its page)",
+                "add one or two sentences on what the tag covers (shown on its page)",
                 problems,
             ),
             topic=topic if isinstance(topic, str) else "",
@@ -295,7 +303,9 @@ def _build_index(
     def claim(slug: str, spelling: str, where: str, canonical: bool) -> None:
         loose, strict = loose_key(spelling), strict_key(spelling)
         if not loose:
-            problems.append(f"{where}: {spelling!r} has no letters or digits; remove it")
+            problems.append(
+                f"{where}: {spelling!r} has no letters or digits; remove it"
+            )
             return
         previous = owner.get((loose, strict))
         if previous is None:
@@ -395,6 +405,7 @@ def related_items(
     item: Hashable,
     item_tags: Iterable[str],
     postings: Mapping[str, Sequence[Hashable]],
+    *,
     tags_of: Mapping[int, frozenset[str]],
     weights: Mapping[str, float],
     rank: Mapping[int, int],

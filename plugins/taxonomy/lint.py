@@ -1,6 +1,6 @@
 """Report how the articles' tags sit against the taxonomy, and optionally fix them.
 
-    python plugins/taxonomy/lint.py [--fix] [--taxonomy FILE] [--articles DIR] [content_dir]
+    python plugins/taxonomy/lint.py [--fix] [--taxonomy FILE] [--articles DIR] [content]
 
 Prints unknown tags by file, aliases in use, tags used once, tags without
 articles, near-duplicate spellings and missing guidance targets. `--fix`
@@ -67,11 +67,15 @@ def find_tags_line(lines: list[str]) -> TagsLine | None:
 def article_files(content: Path, folders: list[str]) -> list[Path]:
     files = []
     for folder in folders:
-        files += [p for p in (content / folder).rglob("*") if p.suffix.lower() in MARKDOWN]
+        files += [
+            p for p in (content / folder).rglob("*") if p.suffix.lower() in MARKDOWN
+        ]
     return sorted(set(files))
 
 
-def canonical_line(found: TagsLine, taxonomy: Taxonomy, newline: str) -> tuple[str, list[str]]:
+def canonical_line(
+    found: TagsLine, taxonomy: Taxonomy, newline: str
+) -> tuple[str, list[str]]:
     """Return the rewritten Tags line and the changes made, one note per tag."""
     out: list[str] = []
     notes: list[str] = []
@@ -116,7 +120,10 @@ def run(content: Path, taxonomy_file: Path, folders: list[str], fix: bool, out) 
     try:
         taxonomy = load_taxonomy(taxonomy_file)
     except FileNotFoundError:
-        print(f"{taxonomy_file}: no taxonomy file; create it (see plugins/taxonomy/README.md)", file=out)
+        print(
+            f"{taxonomy_file}: no taxonomy file; create it (see the plugin README)",
+            file=out,
+        )
         return 1
     except TaxonomyError as err:
         print("The taxonomy file has problems:", file=out)
@@ -173,14 +180,27 @@ def run(content: Path, taxonomy_file: Path, folders: list[str], fix: bool, out) 
         f"{len(taxonomy.topics)} topics; {len(files)} article files read.",
         file=out,
     )
-    _section(out, "Unknown tags by file", [f"{f}: {', '.join(t)}" for f, t in sorted(unknown.items())])
+    _section(
+        out,
+        "Unknown tags by file",
+        [f"{f}: {', '.join(t)}" for f, t in sorted(unknown.items())],
+    )
     _section(
         out,
         "Aliases in use" + (" (rewritten)" if fix else " (rewrite them with --fix)"),
-        [f"{a!r} -> {slug}: {', '.join(sorted(fs))}" for (a, slug), fs in sorted(aliases.items())],
+        [
+            f"{a!r} -> {slug}: {', '.join(sorted(fs))}"
+            for (a, slug), fs in sorted(aliases.items())
+        ],
     )
-    _section(out, "Tags used once", [f"{t}: {fs[0]}" for t, fs in sorted(uses.items()) if len(fs) == 1])
-    _section(out, "Tags without articles", [s for s in taxonomy.tags if not uses.get(s)])
+    _section(
+        out,
+        "Tags used once",
+        [f"{t}: {fs[0]}" for t, fs in sorted(uses.items()) if len(fs) == 1],
+    )
+    _section(
+        out, "Tags without articles", [s for s in taxonomy.tags if not uses.get(s)]
+    )
     _section(out, "Near-duplicate tags", near_duplicates(taxonomy, used_spellings))
     _section(out, "Guidance targets that do not exist", missing)
     if fix:
@@ -189,7 +209,9 @@ def run(content: Path, taxonomy_file: Path, folders: list[str], fix: bool, out) 
 
 
 def _guidance_targets(taxonomy: Taxonomy) -> list[tuple[str, str]]:
-    targets = [(f"tags.{slug}.guidance", spec.guidance) for slug, spec in taxonomy.tags.items()]
+    targets = [
+        (f"tags.{slug}.guidance", spec.guidance) for slug, spec in taxonomy.tags.items()
+    ]
     targets += [
         (f"topics.{slug}.guidance", spec.guidance)
         for slug, spec in taxonomy.topics.items()
@@ -209,18 +231,26 @@ def _section(out, title: str, lines: list[str]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("content", nargs="?", default="content", help="content folder")
-    parser.add_argument("--taxonomy", help="taxonomy file (default: CONTENT/taxonomy.toml)")
     parser.add_argument(
-        "--articles", action="append", help="article folder inside CONTENT (default: articles)"
+        "--taxonomy", help="taxonomy file (default: CONTENT/taxonomy.toml)"
     )
-    parser.add_argument("--fix", action="store_true", help="rewrite aliases to canonical slugs")
+    parser.add_argument(
+        "--articles",
+        action="append",
+        help="article folder inside CONTENT (default: articles)",
+    )
+    parser.add_argument(
+        "--fix", action="store_true", help="rewrite aliases to canonical slugs"
+    )
     args = parser.parse_args(argv)
     content = Path(args.content)
     if not content.is_dir():
         print(f"{content}: not a folder; pass the content folder", file=sys.stderr)
         return 2
     taxonomy_file = Path(args.taxonomy) if args.taxonomy else content / "taxonomy.toml"
-    return run(content, taxonomy_file, args.articles or ["articles"], args.fix, sys.stdout)
+    return run(
+        content, taxonomy_file, args.articles or ["articles"], args.fix, sys.stdout
+    )
 
 
 if __name__ == "__main__":

@@ -55,7 +55,7 @@ def setting(settings: dict, name: str):
 
 def display_path(path: str | os.PathLike) -> str:
     """Show a path relative to the working folder when it lies inside it."""
-    path = os.path.abspath(path)
+    path = os.path.abspath(path)  # noqa: PTH100 - keep symlinked paths as given
     relative = os.path.relpath(path)
     return path if relative.startswith("..") else relative
 
@@ -136,7 +136,8 @@ class Topic(_PlainWhenPickled, URLWrapper):
     def _from_settings(self, key, get_page_name=False):
         value = setting(self.settings, f"TOPIC_{key}")
         if get_page_name:
-            return os.path.splitext(value)[0].format(slug=self.slug)
+            # As Pelican does for its own URL settings.
+            return os.path.splitext(value)[0].format(slug=self.slug)  # noqa: PTH122
         return value.format(slug=self.slug)
 
     page_name = property(lambda self: self._from_settings("URL", get_page_name=True))
@@ -164,7 +165,9 @@ class State:
         )
         for slug, spec in taxonomy.topics.items():
             if spec.guidance:
-                self.topics[slug].guidance = Guidance(spec.guidance, spec.cta or "", content)
+                self.topics[slug].guidance = Guidance(
+                    spec.guidance, spec.cta or "", content
+                )
             else:
                 self.topics[slug].guidance = self.fallback
         self._matches: dict[str, Match] = {}
@@ -177,7 +180,6 @@ class State:
             tag.guidance = Guidance(spec.guidance, spec.cta, content, tag)
             self.tags[slug] = tag
 
-
     def lookup(self, name: str) -> Match:
         """Resolve a spelling, remembering the answer for the rest of the build."""
         match = self._matches.get(name)
@@ -189,7 +191,9 @@ class State:
 def enabled(settings: dict) -> bool:
     """Tell whether this build lists the plugin (signals outlive a build)."""
     names = [str(name) for name in settings.get("PLUGINS") or []]
-    return any(name == PLUGIN_NAME or name.endswith("." + PLUGIN_NAME) for name in names)
+    return any(
+        name == PLUGIN_NAME or name.endswith("." + PLUGIN_NAME) for name in names
+    )
 
 
 def load_state(generator: ArticlesGenerator) -> State | None:
@@ -206,7 +210,9 @@ def load_state(generator: ArticlesGenerator) -> State | None:
     except TaxonomyError as err:
         for problem in err.problems:
             log.error("%s", problem.replace(str(path), display_path(path), 1))
-        log.error("taxonomy: %s is invalid, so tags are used as written", display_path(path))
+        log.error(
+            "taxonomy: %s is invalid, so tags are used as written", display_path(path)
+        )
         return None
     taxonomy.source = display_path(path)
     return State(taxonomy, settings, generator.context["generated_content"])
@@ -230,7 +236,8 @@ def _unknown_tag(tag: Tag, state: State, content, strict: bool) -> Tag:
     else:
         close = state.taxonomy.suggest(name)
         report(
-            "%s: unknown tag %r; closest known tags: %s. Add it to %s or use one of those.",
+            "%s: unknown tag %r; closest known tags: %s. "
+            "Add it to %s or use one of those.",
             where,
             name,
             ", ".join(repr(slug) for slug in close) or "none",
@@ -258,10 +265,16 @@ def normalise(content, state: State, strict: bool) -> None:
         if match.slug is not None:
             tag = state.tags[match.slug]
             if match.alias:
-                log.debug("taxonomy: %s: %r -> %s", content.source_path, name, match.slug)
+                log.debug(
+                    "taxonomy: %s: %r -> %s", content.source_path, name, match.slug
+                )
         else:
-            tag = _unknown_tag(raw if isinstance(raw, Tag) else Tag(name, state.settings),
-                               state, content, strict)
+            tag = _unknown_tag(
+                raw if isinstance(raw, Tag) else Tag(name, state.settings),
+                state,
+                content,
+                strict,
+            )
         if tag.slug not in seen:
             seen.add(tag.slug)
             tags.append(tag)
@@ -328,7 +341,9 @@ def on_articles_finalized(generator: ArticlesGenerator) -> None:
     guidance_of = {slug: tag.guidance.target for slug, tag in state.tags.items()}
     limit = int(setting(settings, "TAXONOMY_RELATED_MAX"))
     scan = max(int(setting(settings, "TAXONOMY_RELATED_SCAN")), limit)
-    tag_sets = {id(a): frozenset(t.slug for t in getattr(a, "tags", ())) for a in published}
+    tag_sets = {
+        id(a): frozenset(t.slug for t in getattr(a, "tags", ())) for a in published
+    }
     ranks = {id(article): number for number, article in enumerate(published)}
 
     for article in all_articles(generator):
@@ -339,7 +354,14 @@ def on_articles_finalized(generator: ArticlesGenerator) -> None:
         article.guidance = state.tags[chosen].guidance if chosen else state.fallback
         # One extra, because the guidance target is left out: it is linked already.
         related = related_items(
-            article, slugs, postings, tag_sets, rarity, ranks, limit + 1, scan
+            article,
+            slugs,
+            postings,
+            tags_of=tag_sets,
+            weights=rarity,
+            rank=ranks,
+            limit=limit + 1,
+            scan=scan,
         )
         target = article.guidance.page if article.guidance is not None else None
         article.related = [other for other in related if other is not target][:limit]
@@ -361,7 +383,9 @@ def _build_topics(state: State, tag_index, counts, weights) -> list[Topic]:
     topics = []
     for slug, topic in state.topics.items():
         tags = sorted(members.get(slug, []), key=lambda t: (t.name.casefold(), t.slug))
-        topic.tags = [(tag, counts.get(tag.slug, 0), weights.get(tag.slug, 0)) for tag in tags]
+        topic.tags = [
+            (tag, counts.get(tag.slug, 0), weights.get(tag.slug, 0)) for tag in tags
+        ]
         unique = {id(a): a for tag in tags for a in tag_index[tag]}
         topic.articles = sorted(unique.values(), key=newest_first)
         if topic.articles:
@@ -381,7 +405,9 @@ def on_all_finalized(generators: list) -> None:
 
 def check_targets(state: State) -> None:
     """Log an error for each guidance that points at nothing readers can open."""
-    owners = [(f"tags.{slug}.guidance", tag.guidance) for slug, tag in state.tags.items()]
+    owners = [
+        (f"tags.{slug}.guidance", tag.guidance) for slug, tag in state.tags.items()
+    ]
     owners += [
         (f"topics.{slug}.guidance", topic.guidance)
         for slug, topic in state.topics.items()
@@ -450,7 +476,7 @@ class TopicsGenerator(Generator):
                 template_name="topics",
                 url=url,
                 topics=topics,
-                page_name=os.path.splitext(save_as)[0],
+                page_name=os.path.splitext(save_as)[0],  # noqa: PTH122
             )
 
 
