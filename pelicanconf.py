@@ -96,6 +96,7 @@ PLUGINS = [
     "parallel_read",
     "parallel_write",
     "comments_free",
+    "taxonomy",  # before anything that reads article.tags or article.guidance
     "neighbors",
     "sitemap_xml",
 ]

@@ -17,6 +17,7 @@ LOAD_CONTENT_CACHE = False
 
 # Problems in content are errors, not warnings.
 CONTENT_CHECKS_STRICT = True
+TAXONOMY_STRICT = True
 
 # Where `invoke publish` sends the site.
 SSH_HOST = "thenextsale.example"

@@ -141,6 +141,13 @@ def publish(c, dest=None, github=False, repo=None, push=False):
     c.run(f"rsync --delete --checksum -rlvz {ssh} {shlex.quote(output)} {shlex.quote(dest)}")
 
 
+@task(help={"fix": "rewrite alias tags in each article's Tags line to canonical slugs"})
+def taxonomy_lint(c, fix=False):
+    """Report unknown, alias, single-use, unused and near-duplicate tags."""
+    content = shlex.quote(str(ROOT / "content"))
+    _plugin_script(c, "taxonomy/lint.py", ("--fix " if fix else "") + content)
+
+
 @task
 def test(c, k=None):
     """Run the whole test suite (pass -k EXPRESSION to select tests)."""
