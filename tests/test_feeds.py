@@ -127,7 +127,9 @@ def test_every_feed_is_written_once_and_reads_cleanly(build_site):
     others = [
         p
         for p in site.files()
-        if p.suffix == ".xml" and "feeds" not in p.relative_to(site.output).parts
+        if p.suffix in (".xml", ".atom", ".rss")
+        and "feeds" not in p.relative_to(site.output).parts
+        and xml_root(p.read_bytes()).tag in ("rss", f"{ATOM}feed")
     ]
     assert others == []
     for path, data in written.items():
@@ -768,3 +770,46 @@ def test_the_sample_content_builds_valid_feeds(build_site):
 def _future(text: str) -> bool:
     found = re.search(r"^Date:\s*(\d{4}-\d{2}-\d{2})", text, re.M)
     return bool(found) and found.group(1) > datetime.now().strftime("%Y-%m-%d")
+
+
+# ------------------------------------------------- with the taxonomy plugin
+
+
+TAXONOMY_SITE = FIXTURES / "feeds" / "taxonomy_site"
+
+
+def test_items_end_with_the_guidance_the_taxonomy_chose(build_site):
+    files = {
+        p.relative_to(TAXONOMY_SITE).as_posix(): p.read_bytes()
+        for p in TAXONOMY_SITE.rglob("*")
+        if p.is_file()
+    }
+    site = build(
+        build_site,
+        files,
+        PLUGINS=["taxonomy", "feeds"],
+        FEEDS_UTM={"medium": "feed", "campaign": "comeback"},
+    )
+    expected = {  # article -> (guidance page, its call to action)
+        "After the first order": (
+            "follow-up-calendar/",
+            "Plan the next ninety days of calls & notes:",
+        ),
+        "No tags at all": ("start-here/", "New here? Begin with the basics:"),
+    }
+    atom = site.path("feeds/all.atom.xml").read_bytes()
+    entries = {e.find(f"{ATOM}title").text: e for e in atom_entries(atom)}
+    assert set(expected) < set(entries)
+    for title, (page, cta) in expected.items():
+        html = entries[title].find(f"{ATOM}content").text
+        block = BeautifulSoup(html, "html.parser").find_all(True, recursive=False)[-1]
+        assert block.name == "aside"
+        assert cta in block.get_text()
+        href = urlsplit(block.find("a")["href"])
+        assert f"{href.scheme}://{href.netloc}{href.path}" == f"{CANONICAL}/{page}"
+        assert parse_qs(href.query)["utm_source"] == ["atom"]
+        assert site.path(f"{page}index.html").is_file()
+    # Aliases were folded into the canonical tag before the feeds were grouped.
+    tag_feed = read(site.path("feeds/tags/follow-up.rss.xml").read_bytes())
+    assert [e.title for e in tag_feed.entries] == ["After the first order"]
+    assert not site.path("feeds/tags/following-up.rss.xml").exists()

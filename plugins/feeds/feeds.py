@@ -32,6 +32,7 @@ from pelican.utils import (
 )
 
 log = logging.getLogger(__name__)
+PLUGIN_NAME = __name__.rpartition(".")[0] or "feeds"
 
 DEFAULTS: dict[str, Any] = {
     "FEEDS_ALL_ATOM": "feeds/all.atom.xml",
@@ -44,9 +45,10 @@ DEFAULTS: dict[str, Any] = {
     "FEEDS_MAX_ITEMS": 20,
     "FEEDS_UTM": None,
     "FEEDS_XSL": True,
-    "FEEDS_NEWSLETTER_FEED": "newsletter/feed.rss.xml",
 }
 
+# The newsletter plugin writes this feed; its setting decides where.
+NEWSLETTER_FEED_DEFAULT = "newsletter/feed.rss.xml"
 XSL_SOURCE = Path(__file__).with_name("feed.xsl")
 XSL_SAVE_AS = "feeds/feed.xsl"
 GUIDANCE_HEADING = "Keep them coming back"
@@ -223,10 +225,15 @@ def load_config(settings: dict[str, Any]) -> FeedsConfig:
         max_items=max_items,
         utm=utm,
         xsl=xsl,
-        newsletter_feed=_path_setting(settings, "FEEDS_NEWSLETTER_FEED", False)
-        if _plugin_enabled(settings, "newsletter")
-        else None,
+        newsletter_feed=_newsletter_feed(settings),
     )
+
+
+def _newsletter_feed(settings: dict[str, Any]) -> str | None:
+    if not _plugin_enabled(settings, "newsletter"):
+        return None
+    path = settings.get("NEWSLETTER_FEED_SAVE_AS", NEWSLETTER_FEED_DEFAULT)
+    return str(path).lstrip("/") if path else None
 
 
 def _plugin_enabled(settings: dict[str, Any], name: str) -> bool:
@@ -367,7 +374,7 @@ def guidance_block(
     return (
         '<aside class="keep-them-coming-back">'
         f"<h3>{GUIDANCE_HEADING}</h3>"
-        f'<p>{lead}<a href="{href}">Read “{title}”</a></p>'
+        f'<p>{lead}<a href="{href}">{title}</a></p>'
         "</aside>"
     )
 
@@ -855,14 +862,20 @@ class FeedsGenerator(Generator):
 
 def add_feed_links(generator: Any) -> None:
     """Give every template the `feeds` variable before anything renders."""
+    if not _plugin_enabled(generator.settings, PLUGIN_NAME):
+        return
     # Pelican shares one context dict between generators; the first one to
     # start this run installs the links, so autoreload gets fresh ones.
     if not isinstance(generator.context.get("feeds"), FeedLinks):
         generator.context["feeds"] = FeedLinks(load_config(generator.settings))
 
 
-def get_generators(pelican: Any) -> type[Generator]:
+def get_generators(pelican: Any) -> type[Generator] | None:
     """Add the generator that writes the feeds."""
+    # Signals outlive a run: in a process that builds several sites, stay
+    # out of any build that did not ask for this plugin.
+    if not _plugin_enabled(pelican.settings, PLUGIN_NAME):
+        return None
     return FeedsGenerator
 
 
