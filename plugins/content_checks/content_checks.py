@@ -68,7 +68,7 @@ def enabled(settings: dict) -> bool:
     Pelican's signals are process-wide, so once registered our handlers also
     hear later builds in the same process (tests, tools) that did not ask for us.
     """
-    return "content_checks" in settings.get("PLUGINS", ())
+    return "content_checks" in (settings.get("PLUGINS") or ())
 
 
 def setting(settings: dict, name: str):

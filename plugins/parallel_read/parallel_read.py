@@ -95,6 +95,9 @@ def preread_articles(generator) -> None:
     """Fill the readers' cache for every uncached article, using every core."""
     global _readers
     settings = generator.settings
+    # Signals are process-wide: ignore builds that did not list this plugin.
+    if "parallel_read" not in (settings.get("PLUGINS") or ()):
+        return
     workers = settings.get("PARALLEL_READ_WORKERS", DEFAULTS["PARALLEL_READ_WORKERS"])
     workers = workers or os.cpu_count() or 1
     minimum = settings.get("PARALLEL_READ_MIN_FILES", DEFAULTS["PARALLEL_READ_MIN_FILES"])

@@ -118,14 +118,18 @@ def shared_generate_output(generator: ArticlesGenerator, writer) -> None:
     log.debug("parallel_write: %d articles rendered on two processes", len(generator.articles))
 
 
+def _enabled(settings: dict) -> bool:
+    # Signals are process-wide: ignore builds that did not list this plugin.
+    listed = "parallel_write" in (settings.get("PLUGINS") or ())
+    return listed and settings.get("PARALLEL_WRITE", DEFAULTS["PARALLEL_WRITE"])
+
+
 def use_shared_writer(pelican):
-    if not pelican.settings.get("PARALLEL_WRITE", DEFAULTS["PARALLEL_WRITE"]):
-        return None
-    return SharedWriter
+    return SharedWriter if _enabled(pelican.settings) else None
 
 
 def share_article_output(generator: ArticlesGenerator) -> None:
-    if not generator.settings.get("PARALLEL_WRITE", DEFAULTS["PARALLEL_WRITE"]):
+    if not _enabled(generator.settings):
         return
     if (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
         return
