@@ -93,6 +93,7 @@ TRANSLATION_FEED_RSS = None
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = [
     "content_checks",  # first: later plugins see links already checked
+    "safe_html",
     "parallel_read",
     "parallel_write",
     "comments_free",
