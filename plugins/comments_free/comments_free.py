@@ -70,7 +70,9 @@ def cruft_rules(settings: dict, author: str | None = None) -> RuleSet:
     try:
         return compile_rules(settings, author)
     except ValueError as err:
-        raise CruftSettingError(f"{err} (in pelicanconf.py or publishconf.py)") from None
+        raise CruftSettingError(
+            f"{err} (in pelicanconf.py or publishconf.py)"
+        ) from None
 
 
 def cleaning_reader(read: Callable, settings: dict) -> Callable:
@@ -100,14 +102,33 @@ def cleaning_reader(read: Callable, settings: dict) -> Callable:
         if isinstance(summary, str):
             metadata["summary"], removed = clean_html(summary, rules)
             for item in removed:
-                log.warning("%s: removed %s %r from the summary", source, item.rule, item.text[:80])
+                log.warning(
+                    "%s: removed %s %r from the summary",
+                    source,
+                    item.rule,
+                    item.text[:80],
+                )
         return content, metadata
 
     return read_clean
 
 
+def enabled(settings: dict) -> bool:
+    """Tell whether this build lists the plugin.
+
+    Signals are process-wide: handlers connected for one build also hear later
+    builds in the same process (tests, tools) that did not ask for them.
+    """
+    return any(
+        str(name).rpartition(".")[2] == "comments_free"
+        for name in settings.get("PLUGINS") or ()
+    )
+
+
 def refuse_comment_settings(pelican) -> None:
     """Stop the build before anything is written if comments are configured."""
+    if not enabled(pelican.settings):
+        return
     check_settings(pelican.settings, pelican.settings.get("SETTINGS_FILE"))
     cruft_rules(pelican.settings)
 
@@ -115,7 +136,7 @@ def refuse_comment_settings(pelican) -> None:
 def clean_reader_output(generator) -> None:
     """Make every reader of this generator return cleaned HTML."""
     readers = getattr(generator, "readers", None)
-    if readers is None:
+    if readers is None or not enabled(generator.settings):
         return
     for reader in readers.readers.values():
         if getattr(reader, "comments_free_wrapped", False):

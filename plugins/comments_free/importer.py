@@ -23,7 +23,7 @@ from pathlib import Path
 if __name__ == "__main__" and not __package__:
     # Run as a script: make the plugin package importable by its folder name.
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    __package__ = "comments_free"  # noqa: A001
+    __package__ = "comments_free"
 
 import nh3
 from bs4 import BeautifulSoup, NavigableString, Tag
@@ -61,14 +61,19 @@ MONTHS = {
     for name in names
 }
 _MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
-_WEEKDAY = r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|mon|tue|wed|thu|fri|sat|sun),?\s+"
+_WEEKDAY = (
+    r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|mon|tue|wed|thu|fri|sat|sun),?\s+"
+)
 _TIME = (
     r"(?:,?\s*(?:on|at|@|-)?\s*(?P<hour>\d{1,2})[:.](?P<minute>\d{2})"
     r"(?::\d{2})?\s*(?P<ampm>[ap]\.?m\.?)?)?"
 )
 _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
 DATE_RES = [
-    re.compile(rf"(?:{_WEEKDAY})?{_DAY}\s+(?:of\s+)?{_MONTH},?\s+(?P<year>\d{{4}}){_TIME}", re.I),
+    re.compile(
+        rf"(?:{_WEEKDAY})?{_DAY}\s+(?:of\s+)?{_MONTH},?\s+(?P<year>\d{{4}}){_TIME}",
+        re.I,
+    ),
     re.compile(rf"(?:{_WEEKDAY})?{_MONTH}\s+{_DAY},?\s+(?P<year>\d{{4}}){_TIME}", re.I),
     re.compile(
         r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})"
@@ -94,24 +99,45 @@ ENTRY_TAGS_RE = re.compile(
     r"(?:\s+and tagged (?P<more>.+?))?\.(?:\s+(?P<rest>.*))?",
     re.I,
 )
-TAGS_RE = re.compile(r"(?:tags|tagged|tagged with|labels|topics)\s*:\s*(?P<tags>.+?)\.?", re.I)
+TAGS_RE = re.compile(
+    r"(?:tags|tagged|tagged with|labels|topics)\s*:\s*(?P<tags>.+?)\.?", re.I
+)
 CATEGORY_RE = re.compile(
     r"(?:in|filed under|categor(?:y|ies)|posted in)\s*:?\s+(?P<name>[^|]+?)\.?", re.I
 )
-TEASER_RE = re.compile(r"(?P<text>.+?)\s*(?:\[\s*(?:…|\.\.\.)\s*\]|\[\s*more\s*\])", re.S)
+TEASER_RE = re.compile(
+    r"(?P<text>.+?)\s*(?:\[\s*(?:…|\.\.\.)\s*\]|\[\s*more\s*\])", re.S
+)
 BULLET_RE = re.compile(r"^\s*(?:[•·▪◦‣*]|-(?!-))\s+(?P<text>.+)$")
 ORDERED_RE = re.compile(r"^\s*(?P<n>\d{1,3})[.)]\s+(?P<text>.+)$")
 QUOTED_RE = re.compile(r"^[“\"‘«](?P<text>.+)[”\"’»]$")
 CITE_RE = re.compile(r"^[–—-]{1,2}\s*(?P<name>[^\s].{0,60})$")
 
 # Elements that are never part of a post's text; removed before sanitising.
-DANGEROUS_TAGS = ("script", "style", "iframe", "object", "embed", "noscript", "template")
+DANGEROUS_TAGS = (
+    "script",
+    "style",
+    "iframe",
+    "object",
+    "embed",
+    "noscript",
+    "template",
+)
 ALLOWED_TAGS = {
     "a", "b", "blockquote", "br", "cite", "code", "dd", "div", "dl", "dt", "em",
     "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
     "li", "ol", "p", "pre", "section", "span", "strong", "table", "tbody", "td",
     "th", "thead", "tr", "ul", "article", "main", "header", "footer",
 }  # fmt: skip
+AUTHOR_SELECTORS = (
+    ".author .fn",
+    ".vcard .fn",
+    ".post-author .fn",
+    ".post-footer .fn",
+    "[rel~=author]",
+    ".byline .author",
+    ".fn",
+)
 BODY_SELECTORS = ("article", ".entry-content", ".post-body", "main")
 BLOCK_NAMES = {
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "blockquote", "pre", "div",
@@ -211,7 +237,9 @@ def is_html(text: str, path: Path) -> bool:
     if path.suffix.lower() in {".html", ".htm", ".xhtml"}:
         return True
     head = text.lstrip()[:200].lower()
-    return head.startswith(("<!doctype html", "<html", "<body", "<article", "<div", "<p>"))
+    return head.startswith(
+        ("<!doctype html", "<html", "<body", "<article", "<div", "<p>")
+    )
 
 
 # --- dates, names, tags --------------------------------------------------------
@@ -276,7 +304,9 @@ def load_aliases(path: Path | None) -> dict[str, str] | None:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise ImportFailure(f"{path}: cannot read the taxonomy ({err}); fix the file") from None
+        raise ImportFailure(
+            f"{path}: cannot read the taxonomy ({err}); fix the file"
+        ) from None
     mapping: dict[str, str] = {}
     for slug, entry in sorted((data.get("tags") or {}).items()):
         names = [slug]
@@ -323,7 +353,9 @@ def md_inline(text: str, *, line_start: bool = True) -> str:
     for match in URL_RE.finditer(text):
         url = match.group(0).rstrip(".,;:!?")
         end = match.start() + len(url)
-        out.append(md_escape(text[pos : match.start()], line_start=line_start and pos == 0))
+        out.append(
+            md_escape(text[pos : match.start()], line_start=line_start and pos == 0)
+        )
         out.append(f"<{url}>")
         pos = end
     out.append(md_escape(text[pos:], line_start=line_start and pos == 0))
@@ -392,7 +424,7 @@ def text_paragraphs(text: str) -> list[list[Line]]:
     """Split plain text into paragraphs of lines, marking bullets."""
     paragraphs, current = [], []
     for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        raw = raw.replace("\u00a0", " ").rstrip()
+        raw = raw.replace("\u00a0", " ").rstrip()  # noqa: PLW2901
         if not raw.strip():
             if current:
                 paragraphs.append(current)
@@ -446,11 +478,7 @@ def html_metadata(soup: BeautifulSoup) -> dict:
             meta["date"] = found
             break
     author_meta = soup.find("meta", attrs={"name": "author"})
-    author = _first(
-        soup,
-        (".author .fn", ".vcard .fn", ".post-author .fn", ".post-footer .fn", "[rel~=author]",
-         ".byline .author", ".fn"),
-    )  # fmt: skip
+    author = _first(soup, AUTHOR_SELECTORS)
     if author_meta and as_name(author_meta.get("content", "")):
         meta["author"] = as_name(author_meta["content"])
     elif author is not None and as_name(author.get_text()):
@@ -474,7 +502,11 @@ def find_body(soup: BeautifulSoup, rules: RuleSet) -> Tag | None:
     """Find the element holding the post: known containers, else the largest text."""
 
     def in_cruft(el: Tag) -> bool:
-        return any(rules.match_element(_tokens(p)) for p in [el, *el.parents] if isinstance(p, Tag))
+        return any(
+            rules.match_element(_tokens(p))
+            for p in [el, *el.parents]
+            if isinstance(p, Tag)
+        )
 
     for selector in BODY_SELECTORS:
         for el in soup.select(selector):
@@ -484,7 +516,9 @@ def find_body(soup: BeautifulSoup, rules: RuleSet) -> Tag | None:
     for el in soup.find_all(["div", "section", "td", "body"]):
         if in_cruft(el):
             continue
-        score = sum(len(p.get_text(" ").split()) for p in el.find_all("p", recursive=False))
+        score = sum(
+            len(p.get_text(" ").split()) for p in el.find_all("p", recursive=False)
+        )
         score += sum(len(s.split()) for s in el.find_all(string=True, recursive=False))
         if score > best_score:
             best, best_score = el, score
@@ -502,7 +536,9 @@ def record_dangerous(container: Tag, report: FileReport) -> None:
             elif isinstance(value, str) and value.strip().lower().startswith(
                 ("javascript:", "vbscript:", "data:text")
             ):
-                report.remove("sanitiser", f"{attr}={value.strip()[:40]} on <{el.name}>")
+                report.remove(
+                    "sanitiser", f"{attr}={value.strip()[:40]} on <{el.name}>"
+                )
 
 
 def sanitise(fragment: str) -> str:
@@ -649,7 +685,9 @@ def html_paragraphs(root: Tag, rules: RuleSet, report: FileReport) -> list[list[
                 items = []
                 for li in child.find_all("li"):
                     nodes = [
-                        c for c in li.children if not (isinstance(c, Tag) and c.name in ("ul", "ol"))
+                        c
+                        for c in li.children
+                        if not (isinstance(c, Tag) and c.name in ("ul", "ol"))
                     ]
                     line = one_line(nodes, kind)
                     if line:
@@ -705,11 +743,14 @@ def parse_html(text: str, rules: RuleSet, report: FileReport, name: str):
     container = find_body(soup, rules)
     if container is None:
         raise ImportFailure(
-            f"{name}: no recognisable post body (no article, .entry-content, .post-body "
-            "or main element, and no block of text); save the post's page itself"
+            f"{name}: no recognisable post body (no article, .entry-content, "
+            ".post-body or main element, and no block of text); save the post's "
+            "own page"
         )
     if normalise(container.get_text(" ")) != normalise(soup.get_text(" ")):
-        report.notes.append("text outside the post body (site header, menus, sidebars) was left out")
+        report.notes.append(
+            "text outside the post body (site header, menus, sidebars) was left out"
+        )
     record_dangerous(container, report)
     clean = BeautifulSoup(sanitise(str(container)), "html.parser")
     return meta, html_paragraphs(clean, rules, report)
@@ -718,7 +759,9 @@ def parse_html(text: str, rules: RuleSet, report: FileReport, name: str):
 # --- recovering metadata and the body ---------------------------------------------
 
 
-def meta_line(line: Line, meta: dict, report: FileReport, rules: RuleSet, header: bool):
+def meta_line(  # noqa: PLR0911
+    line: Line, meta: dict, report: FileReport, rules: RuleSet, header: bool
+):
     """Consume a metadata line into `meta`; return leftover body text or None.
 
     Returns False when the line is not metadata at all.
@@ -744,7 +787,9 @@ def meta_line(line: Line, meta: dict, report: FileReport, rules: RuleSet, header
     tags = TAGS_RE.fullmatch(text)
     if tags:
         meta.setdefault("tags", [])
-        meta["tags"] += [t for t in split_tags(tags.group("tags")) if t not in meta["tags"]]
+        meta["tags"] += [
+            t for t in split_tags(tags.group("tags")) if t not in meta["tags"]
+        ]
         report.consume("tags", text)
         return None
     copyright_ = COPYRIGHT_RE.fullmatch(text)
@@ -773,7 +818,9 @@ def meta_line(line: Line, meta: dict, report: FileReport, rules: RuleSet, header
                 when = parse_date(part) if part else None
                 if when:
                     pending.append(("date", when))
-                elif part and not re.fullmatch(r"\d{1,2}[:.]\d{2}\s*[ap]\.?m\.?", part, re.I):
+                elif part and not re.fullmatch(
+                    r"\d{1,2}[:.]\d{2}\s*[ap]\.?m\.?", part, re.I
+                ):
                     return False
         elif category and len(segments) > 1:
             pending.append(("category", normalise(category.group("name"))))
@@ -788,7 +835,9 @@ def meta_line(line: Line, meta: dict, report: FileReport, rules: RuleSet, header
             report.remove(what.split(":", 1)[1], str(value))
         else:
             meta.setdefault(what, value)
-    report.consume(",".join(sorted({w for w, _ in pending if ":" not in w})) or "cruft", text)
+    report.consume(
+        ",".join(sorted({w for w, _ in pending if ":" not in w})) or "cruft", text
+    )
     return None
 
 
@@ -805,7 +854,11 @@ def mark_quotes(paragraphs: list[list[Line]]) -> None:
                 nxt = para[j + 1]
             elif p + 1 < len(paragraphs) and len(paragraphs[p + 1]) == 1:
                 nxt = paragraphs[p + 1][0]
-            cite = CITE_RE.match(nxt.text) if nxt is not None and nxt.kind == "text" else None
+            cite = (
+                CITE_RE.match(nxt.text)
+                if nxt is not None and nxt.kind == "text"
+                else None
+            )
             if quoted and cite and len(cite.group("name").split()) <= 8:
                 text = quoted.group("text").strip()
                 line.text, line.kind = text, "quote"
@@ -851,19 +904,24 @@ def extract(
             if leftover is None:
                 continue
             if isinstance(leftover, str):
-                line = Line(leftover)
+                line = Line(leftover)  # noqa: PLW2901
             rule = rules.match_line(line.text)
             if rule:
                 report.remove(rule, line.text)
                 continue
             if header:
                 if "title" not in meta:
-                    if len(line.text.split()) <= 20 and len(re.findall(r"[^\W\d_]", line.text)) >= 2:
+                    if (
+                        len(line.text.split()) <= 20
+                        and len(re.findall(r"[^\W\d_]", line.text)) >= 2
+                    ):
                         meta["title"] = line.text
                         report.consume("title", line.text)
                         continue
                 elif same_text(line.text, meta["title"]):
-                    if title_known and not any(c["field"] == "title" for c in report.consumed):
+                    if title_known and not any(
+                        c["field"] == "title" for c in report.consumed
+                    ):
                         report.consume("title", line.text)
                     else:
                         report.remove("duplicate-title", line.text)
@@ -893,7 +951,9 @@ def extract(
                 para.clear()
     seen: set[str] = set()
     for para in body:
-        if len(para) == 1 and para[0].kind == "text" or all(x.kind == "text" for x in para):
+        if (len(para) == 1 and para[0].kind == "text") or all(
+            x.kind == "text" for x in para
+        ):
             key = tag_key(" ".join(line.text for line in para))
             if key in seen and len(" ".join(x.text for x in para).split()) >= 4:
                 report.remove("duplicate-paragraph", " ".join(x.text for x in para))
@@ -908,7 +968,7 @@ def extract(
 # --- one file, a batch, the command line ----------------------------------------
 
 
-def build_article(
+def build_article(  # noqa: PLR0917
     meta: dict, body: list[list[Line]], source: Path, fill_date: date | None,
     aliases: dict[str, str] | None, report: FileReport,
 ) -> tuple[str, str]:  # fmt: skip
@@ -1028,7 +1088,9 @@ def import_posts(
         reports.append(report)
         if in_folder and source.suffix.lower() not in POST_SUFFIXES:
             report.status = "ignored"
-            report.notes.append("not a text or HTML file; name it directly to import it")
+            report.notes.append(
+                "not a text or HTML file; name it directly to import it"
+            )
             continue
         try:
             if not source.exists():
@@ -1073,7 +1135,9 @@ def format_report(reports: list[FileReport]) -> str:
             out.append(f"  error: {r.error}")
         for key, value in r.metadata.items():
             if key != "summary":
-                out.append(f"  {key}: {', '.join(value) if isinstance(value, list) else value}")
+                out.append(
+                    f"  {key}: {', '.join(value) if isinstance(value, list) else value}"
+                )
         if r.missing:
             out.append(f"  missing: {', '.join(r.missing)}")
         if r.unknown_tags:
@@ -1096,14 +1160,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("sources", nargs="+", type=Path, metavar="SOURCE")
     parser.add_argument("--dest", type=Path, default=DEFAULT_DEST)
-    parser.add_argument("--date", type=date.fromisoformat, help="YYYY-MM-DD for undated posts")
+    parser.add_argument(
+        "--date", type=date.fromisoformat, help="YYYY-MM-DD for undated posts"
+    )
     parser.add_argument("--force", action="store_true", help="overwrite existing files")
     parser.add_argument("--report", type=Path, default=DEFAULT_REPORT)
     parser.add_argument("--taxonomy", type=Path, default=DEFAULT_TAXONOMY)
     args = parser.parse_args(argv)
     try:
         reports = import_posts(
-            args.sources, args.dest, date=args.date, force=args.force, taxonomy=args.taxonomy
+            args.sources,
+            args.dest,
+            date=args.date,
+            force=args.force,
+            taxonomy=args.taxonomy,
         )
     except ImportFailure as err:
         print(f"error: {err}", file=sys.stderr)

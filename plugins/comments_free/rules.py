@@ -98,7 +98,13 @@ RULES: tuple[Rule, ...] = (
         ),
         ("comment", "email address", "required fields", "notify me"),
         frozenset(
-            {"comment-respond", "respond", "commentform", "comment-form", "comment-editor"}
+            {
+                "comment-respond",
+                "respond",
+                "commentform",
+                "comment-form",
+                "comment-editor",
+            }
         ),
     ),
     Rule(
@@ -200,7 +206,8 @@ RULES: tuple[Rule, ...] = (
             r"(?:photo )?credit:\s.*",
             r"(?:related posts?|you (?:may|might) also like|popular posts|recent posts|"
             r"blogroll|follow by email)\s*:?.{0,120}",
-            r"(?:newer posts?|older posts?|home)(?:\s+(?:newer posts?|older posts?|home))*",
+            r"(?:newer posts?|older posts?|home)"
+            r"(?:\s+(?:newer posts?|older posts?|home))*",
         ),
         (
             "photo",
@@ -216,7 +223,9 @@ RULES: tuple[Rule, ...] = (
             "older",
             "home",
         ),
-        frozenset({"related-posts", "jp-relatedposts", "sidebar", "widget", "blog-pager"}),
+        frozenset(
+            {"related-posts", "jp-relatedposts", "sidebar", "widget", "blog-pager"}
+        ),
         max_words=40,
     ),
     Rule(
@@ -311,7 +320,9 @@ class RuleSet:
         lowered = text.lower()
         if any(t in lowered for t in self.triggers):
             return True
-        return bool(self.shortlink_hosts) and any(h in lowered for h in self.shortlink_hosts)
+        return bool(self.shortlink_hosts) and any(
+            h in lowered for h in self.shortlink_hosts
+        )
 
 
 def normalise(text: str) -> str:
@@ -319,9 +330,7 @@ def normalise(text: str) -> str:
     return " ".join(text.replace("\u00a0", " ").split())
 
 
-def compile_rules(
-    settings: dict | None = None, author: str | None = None
-) -> RuleSet:
+def compile_rules(settings: dict | None = None, author: str | None = None) -> RuleSet:
     """Build the active rule set from settings merged over DEFAULTS.
 
     Patterns containing `{author}` are kept only when the author is known.
@@ -344,11 +353,10 @@ def compile_rules(
         if rule.name in disabled:
             continue
         patterns = []
-        for pattern in rule.patterns:
-            if "{author}" in pattern:
-                if not author_re:
-                    continue
-                pattern = pattern.replace("{author}", author_re)
+        for template in rule.patterns:
+            if "{author}" in template and not author_re:
+                continue
+            pattern = template.replace("{author}", author_re or "")
             patterns.append(re.compile(pattern, re.IGNORECASE))
         triggers = tuple(
             t.replace("{author}", author.lower()) if author else t
@@ -381,10 +389,16 @@ def compile_rules(
         compiled.append(
             CompiledRule(EXTRA_RULE, tuple(extra_patterns), (), frozenset(), 200, False)
         )
-    active_hosts = frozenset(h.lower() for h in hosts) if SHORTLINK_RULE not in disabled else frozenset()
+    active_hosts = (
+        frozenset(h.lower() for h in hosts)
+        if SHORTLINK_RULE not in disabled
+        else frozenset()
+    )
     shortlink_re = None
     if active_hosts:
-        alternatives = "|".join(re.escape(h) for h in sorted(active_hosts, key=len, reverse=True))
+        alternatives = "|".join(
+            re.escape(h) for h in sorted(active_hosts, key=len, reverse=True)
+        )
         shortlink_re = re.compile(
             rf"(?<![\w.@/-])(?:www\.)?(?:{alternatives})/[^\s<>\"')\]]*"
             rf"|https?://(?:www\.)?(?:{alternatives})/[^\s<>\"')\]]*",
