@@ -7,6 +7,7 @@ import re
 import sys
 import xml.etree.ElementTree as ET
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 from pathlib import PurePosixPath
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
@@ -813,3 +814,50 @@ def test_items_end_with_the_guidance_the_taxonomy_chose(build_site):
     tag_feed = read(site.path("feeds/tags/follow-up.rss.xml").read_bytes())
     assert [e.title for e in tag_feed.entries] == ["After the first order"]
     assert not site.path("feeds/tags/following-up.rss.xml").exists()
+
+
+# ------------------------------------------ format rules (RFC 4287, RSS 2.0)
+
+
+def test_feeds_follow_the_atom_and_rss_rules(build_site):
+    site = build(build_site, SMALL)
+    for path, data in feed_files(site).items():
+        if path.endswith(".json"):
+            continue  # checked against the JSON Feed spec above
+        root = xml_root(data)
+        if path.endswith(".atom.xml"):
+            for child in ("id", "title", "updated"):
+                assert root.find(f"{ATOM}{child}").text, (path, child)
+            datetime.fromisoformat(root.find(f"{ATOM}updated").text)
+            self_links = root.findall(f"{ATOM}link[@rel='self']")
+            assert [lk.get("href") for lk in self_links] == [f"{CANONICAL}/{path}"]
+            feed_author = root.find(f"{ATOM}author/{ATOM}name") is not None
+            entry_ids = []
+            for entry in root.findall(f"{ATOM}entry"):
+                for child in ("id", "title", "updated", "published"):
+                    assert entry.find(f"{ATOM}{child}").text, (path, child)
+                for child in ("updated", "published"):
+                    moment = datetime.fromisoformat(entry.find(f"{ATOM}{child}").text)
+                    assert moment.tzinfo is not None
+                # A link without rel is rel="alternate" (RFC 4287, 4.2.7.2).
+                rels = [
+                    lk.get("rel", "alternate") for lk in entry.findall(f"{ATOM}link")
+                ]
+                assert "alternate" in rels
+                assert entry.find(f"{ATOM}content").get("type") == "html"
+                assert feed_author or entry.find(f"{ATOM}author") is not None
+                entry_ids.append(entry.find(f"{ATOM}id").text)
+            assert len(entry_ids) == len(set(entry_ids))
+        else:
+            assert root.tag == "rss" and root.get("version") == "2.0"
+            channel = root.find("channel")
+            for child in ("title", "link", "description"):
+                assert channel.find(child).text, (path, child)
+            self_link = channel.find(f"{ATOM}link[@rel='self']")
+            assert self_link.get("href") == f"{CANONICAL}/{path}"
+            parsedate_to_datetime(channel.find("lastBuildDate").text)
+            for item in channel.findall("item"):
+                assert item.find("title").text and item.find("link").text
+                assert item.find("guid").get("isPermaLink") == "false"
+                assert parsedate_to_datetime(item.find("pubDate").text).tzinfo
+                assert item.find("author") is None  # RSS author must be an email
