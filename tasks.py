@@ -148,6 +148,25 @@ def taxonomy_lint(c, fix=False):
     _plugin_script(c, "taxonomy/lint.py", ("--fix " if fix else "") + content)
 
 
+@task(
+    name="import",
+    help={
+        "sources": "files or folders to import (several: quote them, space-separated)",
+        "dest": "folder for the new articles",
+        "date": "YYYY-MM-DD for posts whose text gives no date (else they become drafts)",
+        "force": "overwrite existing articles",
+        "report": "where to write the JSON import report",
+    },
+)
+def import_posts(c, sources, dest="content/articles", date="", force=False,
+                 report="import-report.json"):
+    """Import scraped posts (text or HTML) as clean Markdown articles, with a report."""
+    args = [*shlex.split(sources), "--dest", dest, "--report", report]
+    args += ["--date", date] if date else []
+    args += ["--force"] if force else []
+    _plugin_script(c, "comments_free/importer.py", shlex.join(args))
+
+
 @task
 def test(c, k=None):
     """Run the whole test suite (pass -k EXPRESSION to select tests)."""
