@@ -528,3 +528,11 @@ def test_draft_writes_next_issue_and_never_overwrites(tmp_path, capsys):
     assert draft.main(args) == 1
     assert target.read_text().endswith("My edits.\n")
     assert "still a draft" in capsys.readouterr().err
+
+
+def test_nothing_is_written_when_the_plugin_is_off(build_site):
+    files = {"newsletter/001-one.md": issue("One")}
+    assert build(build_site, files).path("newsletter/001-one/issue.eml").is_file()
+    # The signal handler stays connected in this process; the plugin must still stay off.
+    off = build(build_site, files, PLUGINS=[])
+    assert not off.path("newsletter").exists()

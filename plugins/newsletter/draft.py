@@ -108,13 +108,14 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one exit per 
         )
         return 2
     try:
-        # Drafting needs no theme; the built-in one keeps read_settings happy.
+        # Drafting reads metadata only: no theme, no plugins, no cache.
         settings = read_settings(
             args.settings,
             override={
                 "LOAD_CONTENT_CACHE": False,
                 "CACHE_CONTENT": False,
                 "THEME": "simple",
+                "PLUGINS": [],
             },
         )
     except (OSError, SyntaxError, ValueError) as exc:

@@ -723,8 +723,13 @@ class NewsletterGenerator(Generator):
         self.write_bytes(cfg["NEWSLETTER_FEED_SAVE_AS"], feed.rss_str(pretty=True))
 
 
-def get_generators(pelican: Any) -> type[NewsletterGenerator]:
-    return NewsletterGenerator
+def get_generators(pelican: Any) -> type[NewsletterGenerator] | None:
+    # Signals outlive a run: in one process (tests, autoreload) an earlier
+    # build may have connected this handler for a site without the plugin.
+    enabled = [
+        str(name).rsplit(".", 1)[-1] for name in pelican.settings.get("PLUGINS") or ()
+    ]
+    return NewsletterGenerator if "newsletter" in enabled else None
 
 
 def register() -> None:
