@@ -100,7 +100,10 @@ PLUGINS = [
     "taxonomy",  # before anything that reads article.tags or article.guidance
     "neighbors",
     "sitemap_xml",
+    "feeds",  # after taxonomy: every item ends with the article's guidance
+    "newsletter",
 ]
+FEEDS_UTM = {"medium": "feed", "campaign": "keep-them-coming-back"}
 
 
 # Each article ends with a mailto link instead of a comment box; set to None
@@ -116,3 +119,12 @@ LOAD_CONTENT_CACHE = True
 CACHE_CONTENT = True
 CACHE_PATH = "cache"
 DELETE_OUTPUT_DIRECTORY = False
+
+# Newsletter (see plugins/newsletter/README.md). Sending goes through a service
+# that reads newsletter/feed.rss.xml or takes the rendered .eml files.
+NEWSLETTER_PATH = "newsletter"
+NEWSLETTER_FROM = "The Next Sale <letters@thenextsale.example>"
+NEWSLETTER_UNSUBSCRIBE_URL = "https://lists.thenextsale.example/unsubscribe"
+NEWSLETTER_UNSUBSCRIBE_MAILTO = "mailto:unsubscribe@thenextsale.example?subject=unsubscribe"
+NEWSLETTER_MAX_BYTES = 102_000  # Gmail clips messages over 102 KB
+NEWSLETTER_UTM = None  # e.g. {"utm_source": "newsletter", "utm_medium": "email"}

@@ -63,6 +63,19 @@ class _Problems(logging.Handler):
         self.messages.append(f"{record.levelname.lower()}: {record.getMessage()}")
 
 
+def reset_log_dedup() -> None:
+    """Forget messages of earlier builds in this process.
+
+    Pelican drops a warning it has already shown in the same process; in a live
+    reload session that would hide a problem the author re-introduces.
+    """
+    from pelican.log import LimitFilter
+
+    LimitFilter._raised_messages.clear()
+    LimitFilter._ignore.clear()
+    LimitFilter._group_count.clear()
+
+
 def load_settings(settings_file: Path, overrides: dict) -> dict:
     from pelican.settings import read_settings
 
@@ -89,6 +102,7 @@ def build(
         settings_overrides["PATH"] = str(content.resolve())
     settings_overrides.update(overrides or {})
 
+    reset_log_dedup()
     handler = _Problems()
     root_logger = logging.getLogger()
     root_logger.addHandler(handler)

@@ -167,6 +167,22 @@ def import_posts(c, sources, dest="content/articles", date="", force=False,
     _plugin_script(c, "comments_free/importer.py", shlex.join(args))
 
 
+@task(help={"date": "date of the new issue, YYYY-MM-DD (default: today)"})
+def newsletter(c, date=None):
+    """Draft the next newsletter issue from the articles published since the last one."""
+    extra = f" --date {shlex.quote(date)}" if date else ""
+    settings = shlex.quote(str(CONFIG["settings_base"]))
+    _plugin_script(c, "newsletter/draft.py", f"--settings {settings}{extra}")
+
+
+@task(name="newsletter-check", help={"issue": "only this issue (NNN-slug)"})
+def newsletter_check(c, issue=None):
+    """Check the built newsletter emails before sending (subject, alt text, links, text part)."""
+    extra = f" --issue {shlex.quote(issue)}" if issue else ""
+    output, settings = (shlex.quote(str(CONFIG[k])) for k in ("output", "settings_base"))
+    _plugin_script(c, "newsletter/check.py", f"{output} --settings {settings}{extra}")
+
+
 @task
 def test(c, k=None):
     """Run the whole test suite (pass -k EXPRESSION to select tests)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,7 +13,10 @@ from bs4 import BeautifulSoup
 from pelican import Pelican
 from pelican.settings import read_settings
 
+import sitebuild
+
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
@@ -76,6 +80,26 @@ def write_files(content: Path, files: dict[str, str | bytes]) -> None:
             target.write_text(body, encoding="utf-8")
 
 
+def _pelican_signals() -> list:
+    from blinker import Signal
+    from pelican.plugins import signals
+
+    return [value for value in vars(signals).values() if isinstance(value, Signal)]
+
+
+def _disconnect_new_receivers(before: dict) -> None:
+    """Plugins connect to process-wide signals; one build's must not hear the next."""
+    import weakref
+
+    for signal, known in before.items():
+        for key in set(signal.receivers) - known:
+            receiver = signal.receivers.get(key)
+            if isinstance(receiver, weakref.ref):
+                receiver = receiver()
+            if receiver is not None:
+                signal.disconnect(receiver)
+
+
 def run_pelican(settings: dict) -> list[logging.LogRecord]:
     """Run one in-process build and return every log record it emitted."""
     handler = _Collect()
@@ -83,9 +107,12 @@ def run_pelican(settings: dict) -> list[logging.LogRecord]:
     root.addHandler(handler)
     old_level = root.level
     root.setLevel(logging.DEBUG)
+    before = {signal: set(signal.receivers) for signal in _pelican_signals()}
+    sitebuild.reset_log_dedup()
     try:
         Pelican(settings).run()
     finally:
+        _disconnect_new_receivers(before)
         root.removeHandler(handler)
         root.setLevel(old_level)
     return handler.records

@@ -44,9 +44,16 @@ def test_every_page_passes_the_nu_html_checker(published_sample_site):
     )
     messages = json.loads(done.stderr or '{"messages": []}')["messages"]
     problems = [f"{Path(urlparse(m.get('url', '')).path).relative_to(published_sample_site.output)}"
-                f":{m.get('lastLine')}: {m['message']}" for m in messages]
+                f":{m.get('lastLine')}: {m['message']}" for m in messages
+                if not _outlook_only(m)]
     assert problems == []
     assert len(pages) > 40
+    assert any(p.endswith("email.html") for p in pages)
+
+
+def _outlook_only(message: dict) -> bool:
+    # Email bodies carry Outlook's own CSS (mso-hide) on purpose; nothing else is excused.
+    return message.get("url", "").endswith("/email.html") and "“mso-" in message["message"]
 
 
 def _targets(soup: BeautifulSoup) -> list[str]:

@@ -100,7 +100,18 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one exit per 
     parser.add_argument("--slug", help="file name slug (default: from the subject)")
     args = parser.parse_args(argv)
 
-    logging.getLogger("pelican").setLevel(logging.ERROR)
+    # Reading metadata only: Pelican's chatter is noise here, but the level is
+    # put back so a caller in the same process (tests, tools) keeps its logs.
+    pelican_log = logging.getLogger("pelican")
+    previous = pelican_log.level
+    pelican_log.setLevel(logging.ERROR)
+    try:
+        return _draft(args)
+    finally:
+        pelican_log.setLevel(previous)
+
+
+def _draft(args) -> int:
     if not Path(args.settings).is_file():
         print(
             f"error: settings file {args.settings} not found; pass --settings",

@@ -38,6 +38,8 @@ from .issues import Catalogue, Issue, IssueError, choose_articles, read_issue_fi
 
 log = logging.getLogger(__name__)
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
 DEFAULTS: dict[str, Any] = {
     "NEWSLETTER_PATH": "newsletter",
     "NEWSLETTER_FROM": "The Next Sale <letters@thenextsale.example>",
@@ -693,9 +695,6 @@ class NewsletterGenerator(Generator):
     def write_feed(self) -> None:
         """Write the RSS feed that RSS-to-email services read, newest issue first."""
         views = [v for v in self.views if v.has_email]
-        if not views:
-            log.info("Newsletter: no published issues, no newsletter feed written")
-            return
         cfg = self.cfg
         site_url = cfg["SITE_URL"]
         feed = FeedGenerator()
@@ -710,7 +709,9 @@ class NewsletterGenerator(Generator):
         )
         feed.language(self.settings.get("DEFAULT_LANG", "en"))
         # feedgen stamps "now" unless told otherwise; the newest issue keeps builds identical.
-        feed.lastBuildDate(views[0].issue.date)
+        # With no issue yet the feed is still written (pages link to it), dated
+        # at the epoch rather than the clock.
+        feed.lastBuildDate(views[0].issue.date if views else EPOCH)
         for view in views:
             entry = feed.add_entry(order="append")
             entry.id(view.abs_url)
