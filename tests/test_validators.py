@@ -115,12 +115,13 @@ def test_every_feed_parses_without_errors(sample_site):
 
 
 @pytest.fixture(scope="module")
-def served_site(published_sample_site):
-    handler = partial(SimpleHTTPRequestHandler, directory=str(published_sample_site.output))
+def served_site(sample_site):
+    # The development build: its relative URLs keep the stylesheet on this server.
+    handler = partial(SimpleHTTPRequestHandler, directory=str(sample_site.output))
     handler.log_message = lambda *args: None
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", published_sample_site
+    yield f"http://127.0.0.1:{server.server_address[1]}", sample_site
     server.shutdown()
 
 
@@ -149,6 +150,7 @@ def test_no_accessibility_violations(served_site):
                 page.emulate_media(color_scheme=scheme)
                 page.goto(f"{base}/{rel}")
                 page.add_script_tag(path=str(AXE))
+                assert page.evaluate("document.styleSheets.length") == 1, rel
                 result = page.evaluate("async () => await axe.run(document)")
                 bad = [f"{v['id']}: {v['help']} ({len(v['nodes'])}x)" for v in result["violations"]]
                 if bad:
