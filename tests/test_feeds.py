@@ -861,3 +861,16 @@ def test_feeds_follow_the_atom_and_rss_rules(build_site):
                 assert item.find("guid").get("isPermaLink") == "false"
                 assert parsedate_to_datetime(item.find("pubDate").text).tzinfo
                 assert item.find("author") is None  # RSS author must be an email
+
+
+def test_subscribe_page_lists_every_feed(sample_site):
+    output = sample_site.output
+    written = {p.relative_to(output).as_posix() for p in output.glob("feeds/**/*")
+               if p.suffix in {".xml", ".json"}}
+    written |= {p.relative_to(output).as_posix() for p in output.glob("newsletter/*.xml")}
+    page = output / "subscribe" / "index.html"
+    soup = sample_site.soup("subscribe/index.html")
+    linked = {(page.parent / a["href"]).resolve().relative_to(output).as_posix()
+              for a in soup.find_all("a", href=True)
+              if a["href"].endswith((".xml", ".json"))}
+    assert written and written <= linked
