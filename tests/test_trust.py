@@ -89,6 +89,14 @@ def _html_fragments(path):
                 yield value
 
         return list(walk(json.loads(text)))
+    if path.suffix == ".eml":
+        from email import message_from_string, policy
+
+        message = message_from_string(text, policy=policy.default)
+        return [part.get_content() for part in message.walk()
+                if part.get_content_type() == "text/html"]
+    if path.suffix == ".xsl":
+        return []  # a stylesheet, not content; feed bodies are checked in the feeds
     return [text]
 
 
