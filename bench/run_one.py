@@ -28,6 +28,8 @@ def vanilla_settings(corpus: Path, output: Path, cache: Path | None) -> dict:
         ARTICLE_PATHS=["articles"],
         PAGE_PATHS=["pages"],
         STATIC_PATHS=["images"],
+        # Our Subscribe page asks for our theme's template; the default theme has none.
+        IGNORE_FILES=[".#*", "subscribe.md"],
         SITEURL="https://thenextsale.example",
         TIMEZONE="Europe/London",
         PLUGINS=[],  # None would load every installed namespace plugin

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
+import lxml.html
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from lxml import etree
 
 from .rules import (
     ALT_RESIDUE_RE,
@@ -65,7 +67,7 @@ def clean_html(html: str, rules: RuleSet) -> tuple[str, list[Removal]]:
     Returns the cleaned HTML (the input unchanged when nothing matched) and
     the removals in document order.
     """
-    if not html or not rules.could_match(html):
+    if not html or not might_hold_cruft(html, rules):
         return html, []
     soup = BeautifulSoup(html, "html.parser")
     removals: list[Removal] = []
@@ -82,6 +84,56 @@ def clean_html(html: str, rules: RuleSet) -> tuple[str, list[Removal]]:
     if not removals:
         return html, []
     return str(soup), removals
+
+
+def might_hold_cruft(html: str, rules: RuleSet) -> bool:
+    """Cheap, conservative pre-check: could clean_html remove anything here?
+
+    Trigger words alone ("like", "home", "account") occur in most real prose,
+    so when one is present the fast lxml parser looks at exactly what
+    clean_html would test: container class/id tokens, and the whole text and
+    the lines of each leaf block (the last ones also against tail-only rules).
+    Only then is the slower, editable BeautifulSoup tree built.
+    """
+    if not rules.could_match(html):
+        return False
+    lowered = html.lower()
+    if rules.always_parse or any(host in lowered for host in rules.shortlink_hosts):
+        return True
+    try:
+        root = lxml.html.fragment_fromstring(html, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return True
+    blocks, parents = [], set()
+    for el in root.iter(etree.Element):
+        tokens = {c.lower() for c in (el.get("class") or "").split()}
+        if el.get("id"):
+            tokens.add(el.get("id").lower())
+        if tokens and rules.match_element(tokens):
+            return True
+        if el.tag == "br":  # line breaks split lines, as _split_lines does
+            el.tail = "\n" + (el.tail or "")
+        elif el.tag in BLOCK_TAGS:
+            blocks.append(el)
+            ancestor = el.getparent()
+            while ancestor is not None and ancestor not in parents:
+                parents.add(ancestor)
+                ancestor = ancestor.getparent()
+    leaves = [el for el in blocks if el not in parents]
+    longest = {
+        tail: max((r.max_words for r in rules.rules if tail or not r.tail_only), default=0)
+        for tail in (False, True)
+    }
+    for position, el in enumerate(leaves):
+        at_tail = position >= len(leaves) - TAIL_BLOCKS
+        pieces = list(el.itertext())
+        whole = " ".join(pieces)
+        candidates = [whole, *"".join(pieces).split("\n")] if "\n" in whole else [whole]
+        for text in candidates:
+            # Rules match whole short lines only; prose is skipped unread.
+            if len(text.split()) <= longest[at_tail] and rules.match_line(text, at_tail=at_tail):
+                return True
+    return False
 
 
 def _tokens(el: Tag) -> set[str]:

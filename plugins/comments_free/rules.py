@@ -11,6 +11,7 @@ sentence that merely mentions comments is left alone.
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -266,6 +267,13 @@ class CompiledRule:
     max_words: int
     tail_only: bool
 
+    @cached_property
+    def trigger_re(self) -> re.Pattern | None:
+        """One regex for all trigger words: far cheaper than a loop per line."""
+        if not self.triggers:
+            return None
+        return re.compile("|".join(map(re.escape, self.triggers)))
+
 
 @dataclass(frozen=True)
 class RuleSet:
@@ -277,7 +285,7 @@ class RuleSet:
     # Matches a short-link on one of the hosts, with or without its scheme.
     shortlink_re: re.Pattern | None = None
 
-    @property
+    @cached_property
     def triggers(self) -> tuple[str, ...]:
         return tuple(sorted({t for rule in self.rules for t in rule.triggers}))
 
@@ -293,7 +301,7 @@ class RuleSet:
                 continue
             if words > rule.max_words:
                 continue
-            if rule.triggers and not any(t in lowered for t in rule.triggers):
+            if rule.trigger_re is not None and not rule.trigger_re.search(lowered):
                 continue
             if any(p.fullmatch(line) for p in rule.patterns):
                 return rule.name
