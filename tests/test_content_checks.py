@@ -401,3 +401,19 @@ def test_check_source_keeps_going_after_a_bad_key():
 def test_images_without_alt_skips_parsing_when_there_is_no_image():
     assert images_without_alt("<p>No pictures, even with alt= here.</p>") == []
     assert images_without_alt('<img src="a.png" alt=" ">') == ["a.png"]
+
+
+def test_reused_converter_reads_like_a_fresh_one(tmp_path):
+    """The reader keeps one Markdown converter; a file must read as it would alone."""
+    from content_checks.content_checks import CheckingMarkdownReader
+
+    settings = make_settings(ROOT / "content", tmp_path / "out", False, {})
+    files = sorted((ROOT / "content" / "articles").glob("*.md"))
+    extra = tmp_path / "footnotes.md"
+    extra.write_text("Title: Notes\nDate: 2024-01-01\nSummary: *Short*\n\n"
+                     "Text[^1] and ABBR.\n\n*[ABBR]: An abbreviation\n\n[^1]: A note.\n"
+                     "\n## Heading\n\n## Heading\n", encoding="utf-8")
+    files.append(extra)
+    shared = CheckingMarkdownReader(settings)
+    for path in files + files[::-1]:
+        assert shared.read(str(path)) == CheckingMarkdownReader(settings).read(str(path)), path

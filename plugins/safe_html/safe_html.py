@@ -2,7 +2,7 @@
 
 Markdown passes raw HTML straight through, so a pasted `<script>`, an
 `onerror=` handler or a `javascript:` link would reach pages, feeds and emails.
-Each content object's HTML (body and summary) goes through nh3 with the tags and
+The HTML every reader returns (body and summary) goes through nh3 with the tags and
 attributes Markdown produces; anything else is dropped and the file is named in
 a warning, so nothing disappears silently.
 """
@@ -10,6 +10,7 @@ a warning, so nothing disappears silently.
 from __future__ import annotations
 
 import logging
+import os
 import re
 
 import nh3
@@ -62,27 +63,45 @@ def sanitise(html: str, extra_tags: list[str], url_schemes: list[str]) -> str:
     )
 
 
-def sanitise_content(instance) -> None:
-    settings = instance.settings
-    if "safe_html" not in (settings.get("PLUGINS") or ()):
-        return  # signals are process-wide; this build did not ask for us
+def safe_reader(read, settings: dict):
+    """Wrap a reader's `read` so the HTML it returns is sanitised."""
     extra = settings.get("SAFE_HTML_EXTRA_TAGS", DEFAULTS["SAFE_HTML_EXTRA_TAGS"])
     schemes = settings.get("SAFE_HTML_URL_SCHEMES", DEFAULTS["SAFE_HTML_URL_SCHEMES"])
-    for attribute in ("_content", "_summary"):
-        html = getattr(instance, attribute, None)
-        if not html:
-            continue
-        if UNSAFE_HINT.search(html):
-            log.warning(
-                "%s: removed unsafe HTML (scripts, styles, frames, forms, event handlers "
-                "or javascript: links) from the %s. The site never runs code from "
-                "content; remove it from the file.",
-                instance.relative_source_path,
-                "summary" if attribute == "_summary" else "body",
-            )
-        setattr(instance, attribute, sanitise(html, extra, schemes))
+    base = settings.get("PATH") or ""
+
+    def read_safely(path):
+        content, metadata = read(path)
+        for part, html in (("body", content), ("summary", metadata.get("summary"))):
+            if not isinstance(html, str) or not html:
+                continue
+            if UNSAFE_HINT.search(html):
+                log.warning(
+                    "%s: removed unsafe HTML (scripts, styles, frames, forms, event "
+                    "handlers or javascript: links) from the %s. The site never runs "
+                    "code from content; remove it from the file.",
+                    os.path.relpath(path, base) if base else path,
+                    part,
+                )
+            cleaned = sanitise(html, extra, schemes)
+            if part == "body":
+                content = cleaned
+            else:
+                metadata["summary"] = cleaned
+        return content, metadata
+
+    return read_safely
+
+
+def wrap_readers(generator) -> None:
+    settings = generator.settings
+    readers = getattr(generator, "readers", None)
+    if readers is None or "safe_html" not in (settings.get("PLUGINS") or ()):
+        return  # signals are process-wide; this build did not ask for us
+    for reader in readers.readers.values():
+        reader.read = safe_reader(reader.read, settings)
 
 
 def register() -> None:
-    # Every article and page, cached or not, before anything renders it.
-    signals.content_object_init.connect(sanitise_content)
+    # Reader output is what Pelican caches and what parallel_read computes on
+    # every core: sanitising there costs nothing on unchanged files.
+    signals.generator_init.connect(wrap_readers)
