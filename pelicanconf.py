@@ -96,6 +96,7 @@ PLUGINS = [
     "safe_html",
     "parallel_read",
     "parallel_write",
+    "frozen_urls",
     "comments_free",
     "taxonomy",  # before anything that reads article.tags or article.guidance
     "neighbors",

@@ -275,22 +275,20 @@ def _absolute_srcset(value: str, base: str, canonical: str) -> str:
     return ", ".join(candidates)
 
 
-def absolutize(fragment: str, base: str, canonical: str) -> str:
-    """Make every link and media URL in an HTML fragment absolute."""
-    soup = BeautifulSoup(fragment, "html.parser")
-    for tag in soup.find_all(list(_URL_ATTRS)):
-        for attr in _URL_ATTRS[tag.name]:
-            value = tag.get(attr)
-            if not isinstance(value, str):
-                continue
-            if attr == "srcset":
-                tag[attr] = _absolute_srcset(value, base, canonical)
-            else:
-                tag[attr] = _absolute_url(value, base, canonical)
-    return str(soup)
+def _absolute_attribute(base: str, canonical: str):
+    """An nh3 attribute filter that makes link and media URLs absolute."""
+
+    def rewrite(tag: str, attribute: str, value: str) -> str:
+        if attribute not in _URL_ATTRS.get(tag, ()):
+            return value
+        if attribute == "srcset":
+            return _absolute_srcset(value, base, canonical)
+        return _absolute_url(value, base, canonical)
+
+    return rewrite
 
 
-def sanitise(fragment: str) -> str:
+def sanitise(fragment: str, rewrite=None) -> str:
     """Keep only allow-listed tags, attributes and URL schemes."""
     return nh3.clean(
         fragment,
@@ -298,12 +296,17 @@ def sanitise(fragment: str) -> str:
         attributes=_SANITISE_ATTRIBUTES,
         url_schemes=_URL_SCHEMES,
         link_rel=None,
+        attribute_filter=rewrite,
     )
 
 
 def feed_html(fragment: str, base: str, canonical: str) -> str:
-    """Return article HTML ready for a feed: clean, absolute and safe."""
-    return sanitise(absolutize(clean_text(fragment), base, canonical))
+    """Return article HTML ready for a feed: clean, absolute and safe.
+
+    One pass of the nh3 parser does both: it drops what is not allowed and
+    rewrites every URL attribute it keeps to an absolute URL.
+    """
+    return sanitise(clean_text(fragment), _absolute_attribute(base, canonical))
 
 
 _BLOCKS = [

@@ -1,0 +1,3 @@
+from .frozen_urls import register
+
+__all__ = ["register"]
