@@ -183,6 +183,22 @@ def newsletter_check(c, issue=None):
     _plugin_script(c, "newsletter/check.py", f"{output} --settings {settings}{extra}")
 
 
+@task(
+    help={
+        "sizes": "corpus sizes, comma-separated (e.g. 100,1000,5000,10000)",
+        "repeats": "A/B pairs per size",
+        "plugin_costs": "also time the build with each plugin switched off",
+        "profile": "add a pyinstrument profile of our build at the first size",
+    }
+)
+def bench(c, sizes="1000", repeats=3, plugin_costs=False, profile=False):
+    """Benchmark our build against vanilla Pelican; write bench/RESULTS.md."""
+    args = ["--sizes", *sizes.split(","), "--repeats", str(repeats)]
+    args += ["--plugin-costs"] if plugin_costs else []
+    args += ["--profile"] if profile else []
+    c.run(f"{shlex.quote(sys.executable)} {ROOT / 'bench' / 'bench.py'} {shlex.join(args)}")
+
+
 @task
 def test(c, k=None):
     """Run the whole test suite (pass -k EXPRESSION to select tests)."""

@@ -1,0 +1,46 @@
+"""The benchmark command works end to end on a tiny corpus (times are not asserted)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from conftest import ROOT
+
+
+def test_corpus_is_deterministic_and_shaped_like_posts(tmp_path):
+    sys.path.insert(0, str(ROOT / "bench"))
+    import corpus
+
+    first = corpus.generate(tmp_path / "a", 20)
+    second = corpus.generate(tmp_path / "b", 20)
+    posts = sorted((first / "articles" / "generated").glob("*.md"))
+    assert len(posts) == 20
+    for post in posts:
+        twin = second / "articles" / "generated" / post.name
+        assert post.read_bytes() == twin.read_bytes()
+        text = post.read_text(encoding="utf-8")
+        body = text.split("\n\n", 1)[1]
+        tags = next(line for line in text.splitlines() if line.startswith("Tags:"))
+        assert 3 <= len(tags.split(":", 1)[1].split(",")) <= 5
+        assert 650 <= len(body.split()) <= 1000
+        assert "\n## " in body and "\n- " in body and "\n> " in body
+    assert any("{filename}" in p.read_text(encoding="utf-8") for p in posts)
+
+
+def test_bench_runs_and_writes_results(tmp_path):
+    results = tmp_path / "RESULTS.md"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "bench.py"), "--sizes", "20", "--repeats", "1",
+         "--plugin-costs", "--results", str(results), "--work", str(tmp_path / "work")],
+        capture_output=True, text=True, timeout=900, cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    report = results.read_text(encoding="utf-8")
+    assert "| 20 |" in report and "A/B" in report
+    assert "incremental / full" in report
+    for plugin in ("taxonomy", "feeds", "newsletter"):
+        assert plugin in report
+    for page in ("index", "article", "tag page", "tags index"):
+        assert f"| {page} |" in report
+    assert "001-three-ways-to-earn-the-second-order" in report
