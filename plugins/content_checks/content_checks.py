@@ -399,14 +399,20 @@ def check_links(content, pattern, context: dict) -> None:
         quote = match.group("quote")
         return f"{prefix} data-missing-link={quote}{value}{quote}"
 
+    # Replace the text only when a link was broken: a rewritten copy of every
+    # article would double the memory the content takes (the readers' cache
+    # still holds the original).
     text = content._content
     if text and "{" in text:
-        content._content = pattern.sub(neutralise, text)
+        checked = pattern.sub(neutralise, text)
+        if broken:
+            content._content = checked
     summary = content.metadata.get("summary")
     if summary and "{" in summary:
-        content._summary = content.metadata["summary"] = pattern.sub(
-            neutralise, summary
-        )
+        before = len(broken)
+        checked = pattern.sub(neutralise, summary)
+        if len(broken) > before:
+            content._summary = content.metadata["summary"] = checked
     if not broken:
         return
     lines = source_lines(content.source_path)

@@ -18,6 +18,7 @@ import os
 import types
 
 from pelican import signals
+from pelican.contents import Content
 from pelican.generators import ArticlesGenerator
 from pelican.writers import Writer
 
@@ -29,10 +30,17 @@ DEFAULTS = {
 }
 
 
+# Pelican memoizes every article's link-resolved HTML for the whole build: one
+# more copy of all content. Forgetting it every so many pages bounds that copy
+# (pages that mention an article again soon still find it).
+FORGET_CONTENT_EVERY = 256
+
+
 class SharedWriter(Writer):
     """A Writer that, when given a share, renders only the calls assigned to it."""
 
     share: int | None = None  # 0 = parent, 1 = child, None = render everything
+    _written = 0
 
     def start_sharing(self, share: int) -> None:
         self.share = share
@@ -48,6 +56,9 @@ class SharedWriter(Writer):
             self._load[owner] += weight
             if owner != self.share:
                 return None
+        self._written += 1
+        if self._written % FORGET_CONTENT_EVERY == 0:
+            Content.get_content.cache.clear()
         return super().write_file(name, template, context, *args, **kwargs)
 
 
