@@ -119,6 +119,8 @@ DISPLAY_CATEGORIES_ON_MENU = False
 LOAD_CONTENT_CACHE = True
 CACHE_CONTENT = True
 CACHE_PATH = "cache"
+# Compressing the cache costs more time than reading it back saves.
+GZIP_CACHE = False
 DELETE_OUTPUT_DIRECTORY = False
 
 # Newsletter (see plugins/newsletter/README.md). Sending goes through a service

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import logging
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -137,12 +138,25 @@ def _swap_into_place(staging: Path, output: Path) -> None:
     staging.chmod(0o755)  # mkdtemp makes 0700; the site must be world-readable
     retired = None
     if output.exists():
-        retired = output.with_name(f".{output.name}.old")
-        shutil.rmtree(retired, ignore_errors=True)
-        output.rename(retired)
+        retired = Path(tempfile.mkdtemp(prefix=f".{output.name}.old.", dir=output.parent))
+        output.rename(retired / output.name)
     staging.rename(output)
     if retired is not None:
-        shutil.rmtree(retired, ignore_errors=True)
+        _remove_in_background(retired)
+
+
+def _remove_in_background(folder: Path) -> None:
+    """Delete a retired output folder without making the author wait for it."""
+    try:
+        subprocess.Popen(
+            ["rm", "-rf", "--", str(folder)],
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    except OSError:  # no rm (or no fork): do it now
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def report(result: BuildResult, stream=sys.stderr) -> None:

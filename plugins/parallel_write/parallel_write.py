@@ -3,17 +3,16 @@
 Rendering and writing are about 60% of a Pelican build. After the articles
 generator has built its whole context, its `generate_output` is run by the
 parent and by one forked child at the same time, with a writer that renders
-only its share of the `write_file` calls. Both processes see the same calls in
-the same order, so each assigns them the same way (greedily, by number of pages
-a call writes) without talking to the other. The child sends its warnings back
-through a pipe, so they reach the build log and fail strict builds.
+only the `write_file` calls it claims first (see SharedWriter). The child sends
+its warnings back through a pipe, so they reach the build log and fail strict
+builds.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import math
+import multiprocessing
 import os
 import types
 
@@ -37,39 +36,41 @@ FORGET_CONTENT_EVERY = 256
 
 
 class SharedWriter(Writer):
-    """A Writer that, when given a share, renders only the calls assigned to it."""
+    """A Writer that, while sharing, renders only the calls it claims first.
 
-    share: int | None = None  # 0 = parent, 1 = child, None = render everything
+    Parent and child make the same write_file calls in the same order. A
+    shared counter holds the number of the next unclaimed call: a process at
+    call i renders it if the counter still says i (and moves it on), and skips
+    it otherwise, because the other process got there first. Whoever is ahead
+    takes the next piece of work, so neither waits for the other at the end.
+    """
+
+    _claims = None  # (lock, counter) shared with the forked child while sharing
+    _call = 0
     _written = 0
 
-    def start_sharing(self, share: int) -> None:
-        self.share = share
-        self._load = [0, 0]
+    def start_sharing(self, claims) -> None:
+        self._claims, self._call = claims, 0
 
     def stop_sharing(self) -> None:
-        self.share = None
+        self._claims = None
+
+    def _claim(self) -> bool:
+        lock, counter = self._claims
+        call, self._call = self._call, self._call + 1
+        with lock:
+            if counter.value != call:
+                return False
+            counter.value = call + 1
+            return True
 
     def write_file(self, name, template, context, *args, **kwargs):
-        if self.share is not None and name:
-            weight = _pages(self.settings, kwargs)
-            owner = 0 if self._load[0] <= self._load[1] else 1
-            self._load[owner] += weight
-            if owner != self.share:
-                return None
+        if self._claims is not None and not self._claim():
+            return None
         self._written += 1
         if self._written % FORGET_CONTENT_EVERY == 0:
             Content.get_content.cache.clear()
         return super().write_file(name, template, context, *args, **kwargs)
-
-
-def _pages(settings: dict, kwargs: dict) -> int:
-    """How many pages a write_file call renders (paginated listings write many)."""
-    articles = kwargs.get("articles")
-    template = kwargs.get("template_name")
-    if articles is None or template not in settings["PAGINATED_TEMPLATES"]:
-        return 1
-    per_page = settings["PAGINATED_TEMPLATES"][template] or settings["DEFAULT_PAGINATION"]
-    return max(1, math.ceil(len(articles) / per_page)) if per_page else 1
 
 
 class _Collect(logging.Handler):
@@ -81,7 +82,7 @@ class _Collect(logging.Handler):
         self.records.append([record.name, record.levelno, record.getMessage()])
 
 
-def _run_child(generate, writer: SharedWriter, pipe_out: int) -> None:
+def _run_child(generate, writer: SharedWriter, claims, pipe_out: int) -> None:
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)  # the parent replays what matters
@@ -89,7 +90,7 @@ def _run_child(generate, writer: SharedWriter, pipe_out: int) -> None:
     root.addHandler(collector)
     status = 0
     try:
-        writer.start_sharing(1)
+        writer.start_sharing(claims)
         generate(writer)
     except BaseException as error:  # reported by the parent, whatever it was
         collector.records.append(["pelican", logging.ERROR, f"{type(error).__name__}: {error}"])
@@ -108,14 +109,16 @@ def shared_generate_output(generator: ArticlesGenerator, writer) -> None:
     if not isinstance(writer, SharedWriter) or len(generator.articles) < minimum:
         original(writer)
         return
+    # Made before the fork, so both processes share the same lock and counter.
+    claims = (multiprocessing.Lock(), multiprocessing.RawValue("q", 0))
     pipe_in, pipe_out = os.pipe()
     child = os.fork()
     if child == 0:
         os.close(pipe_in)
-        _run_child(original, writer, pipe_out)
+        _run_child(original, writer, claims, pipe_out)
     os.close(pipe_out)
     try:
-        writer.start_sharing(0)
+        writer.start_sharing(claims)
         original(writer)
     finally:
         writer.stop_sharing()
