@@ -95,7 +95,7 @@ PLUGINS = [
     "content_checks",  # first: later plugins see links already checked
     "safe_html",
     "parallel_read",
-    "parallel_write",
+    "fast_output",
     "frozen_urls",
     "comments_free",
     "taxonomy",  # before anything that reads article.tags or article.guidance

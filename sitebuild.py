@@ -98,7 +98,12 @@ def build(
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
     # Pelican would empty the folder it writes to; it only ever sees staging.
-    settings_overrides = {"OUTPUT_PATH": str(staging), "DELETE_OUTPUT_DIRECTORY": False}
+    settings_overrides = {
+        "OUTPUT_PATH": str(staging),
+        "DELETE_OUTPUT_DIRECTORY": False,
+        # fast_output may re-render only what changed and link the rest from here.
+        "INCREMENTAL_PREVIOUS_OUTPUT": str(output) if output.is_dir() else None,
+    }
     if content is not None:
         settings_overrides["PATH"] = str(content.resolve())
     settings_overrides.update(overrides or {})
@@ -128,6 +133,7 @@ def build(
 
     if result.ok:
         _swap_into_place(staging, output)
+        _keep_manifest(output, Path(settings["CACHE_PATH"]))
     else:
         shutil.rmtree(staging, ignore_errors=True)
     return result
@@ -143,6 +149,20 @@ def _swap_into_place(staging: Path, output: Path) -> None:
     staging.rename(output)
     if retired is not None:
         _remove_in_background(retired)
+
+
+def _keep_manifest(output: Path, cache: Path) -> None:
+    """Move the record of this build (see fast_output) next to the content cache.
+
+    It describes the output now in place, so it moves only after the swap; a
+    failed build leaves the previous record, which still matches.
+    """
+    manifest, kept = output / ".incremental.json", cache / "incremental.json"
+    if manifest.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(manifest), str(kept))
+    else:
+        kept.unlink(missing_ok=True)
 
 
 def _remove_in_background(folder: Path) -> None:

@@ -47,7 +47,8 @@ def vanilla_settings(corpus: Path, output: Path, cache: Path | None) -> dict:
     return configure_settings(settings)
 
 
-def run(mode: str, corpus: Path, output: Path, cache: Path | None, without: list[str]) -> dict:
+def run(mode: str, corpus: Path, output: Path, cache: Path | None, without: list[str],
+        selective: bool = True) -> dict:
     logging.basicConfig(level=logging.ERROR)
     started = time.perf_counter()
     warnings = 0
@@ -65,6 +66,7 @@ def run(mode: str, corpus: Path, output: Path, cache: Path | None, without: list
             "CACHE_CONTENT": cache is not None,
             "LOAD_CONTENT_CACHE": cache is not None,
             "CACHE_PATH": str(cache or output.parent / "ours-cache"),
+            "FAST_OUTPUT_INCREMENTAL": selective,
         }
         result = sitebuild.build(
             ROOT / "publishconf.py", output, content=corpus, overrides=overrides
@@ -87,8 +89,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("output", type=Path)
     parser.add_argument("--cache", type=Path)
     parser.add_argument("--without", action="append", default=[])
+    parser.add_argument("--cache-only", action="store_true",
+                        help="incremental builds re-render everything (content cache only)")
     args = parser.parse_args(argv)
-    print(json.dumps(run(args.mode, args.corpus, args.output, args.cache, args.without)))
+    result = run(args.mode, args.corpus, args.output, args.cache, args.without,
+                 selective=not args.cache_only)
+    print(json.dumps(result))
     return 0
 
 

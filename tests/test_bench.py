@@ -38,7 +38,7 @@ def test_bench_runs_and_writes_results(tmp_path):
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     report = results.read_text(encoding="utf-8")
     assert "| 20 |" in report and "A/B" in report
-    assert "incremental / full" in report
+    assert "incremental / full: cache only" in report and "changed pages only" in report
     for plugin in ("taxonomy", "feeds", "newsletter"):
         assert plugin in report
     for page in ("index", "article", "tag page", "tags index"):

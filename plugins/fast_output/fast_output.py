@@ -15,15 +15,19 @@ import logging
 import multiprocessing
 import os
 import types
+from pathlib import Path
 
 from pelican import signals
 from pelican.contents import Content
 from pelican.generators import ArticlesGenerator
 from pelican.writers import Writer
 
+from . import incremental
+
 log = logging.getLogger(__name__)
 
 DEFAULTS = {
+    "FAST_OUTPUT_INCREMENTAL": True,  # re-render only what an edit changed, when safe
     "PARALLEL_WRITE": True,
     "PARALLEL_WRITE_MIN_ARTICLES": 48,  # below this, forking costs more than it saves
 }
@@ -33,6 +37,10 @@ DEFAULTS = {
 # more copy of all content. Forgetting it every so many pages bounds that copy
 # (pages that mention an article again soon still find it).
 FORGET_CONTENT_EVERY = 256
+
+
+# What Pelican's and the taxonomy's listing pages are rendered with.
+LISTING_KEYS = {"articles", "dates", "tag", "category", "author", "topic"}
 
 
 class SharedWriter(Writer):
@@ -48,6 +56,11 @@ class SharedWriter(Writer):
     _claims = None  # (lock, counter) shared with the forked child while sharing
     _call = 0
     _written = 0
+    plan: incremental.Plan | None = None
+
+    def __init__(self, output_path, settings=None):
+        super().__init__(output_path, settings=settings)
+        self.plan = _plans.get(output_path)
 
     def start_sharing(self, claims) -> None:
         self._claims, self._call = claims, 0
@@ -64,7 +77,23 @@ class SharedWriter(Writer):
             counter.value = call + 1
             return True
 
+    def _needed(self, kwargs: dict) -> bool:
+        """Whether a selective build must render this call.
+
+        The changed articles' and pages' own pages, yes; the other articles'
+        pages and the listings, whose data did not change, no; anything else
+        (newsletter issue pages, 404, robots.txt), yes, to be safe.
+        """
+        if self.plan is None or not self.plan.selective:
+            return True
+        content = kwargs.get("article") or kwargs.get("page")
+        if content is not None:
+            return content.relative_source_path in self.plan.changed
+        return not LISTING_KEYS & kwargs.keys()
+
     def write_file(self, name, template, context, *args, **kwargs):
+        if not self._needed(kwargs):
+            return None
         if self._claims is not None and not self._claim():
             return None
         self._written += 1
@@ -128,13 +157,13 @@ def shared_generate_output(generator: ArticlesGenerator, writer) -> None:
     for name, level, message in records:
         logging.getLogger(name).log(level, "%s", message)
     if status != 0:
-        raise RuntimeError("parallel_write: the second rendering process failed (see above)")
-    log.debug("parallel_write: %d articles rendered on two processes", len(generator.articles))
+        raise RuntimeError("fast_output: the second rendering process failed (see above)")
+    log.debug("fast_output: %d articles rendered on two processes", len(generator.articles))
 
 
 def _enabled(settings: dict) -> bool:
     # Signals are process-wide: ignore builds that did not list this plugin.
-    listed = "parallel_write" in (settings.get("PLUGINS") or ())
+    listed = "fast_output" in (settings.get("PLUGINS") or ())
     return listed and settings.get("PARALLEL_WRITE", DEFAULTS["PARALLEL_WRITE"])
 
 
@@ -151,8 +180,47 @@ def share_article_output(generator: ArticlesGenerator) -> None:
     generator.generate_output = types.MethodType(shared_generate_output, generator)
 
 
+# One entry per build in progress (keyed by its output folder), removed when the
+# build finishes, so nothing outlives a run.
+_plans: dict[str, incremental.Plan] = {}
+
+
+def plan_output(generators) -> None:
+    """Decide, before anything is written, whether only changed pages need rendering."""
+    settings = generators[0].settings if generators else {}
+    if not _enabled(settings) or "INCREMENTAL_PREVIOUS_OUTPUT" not in settings:
+        return
+    sources = incremental.snapshot(generators)
+    fingerprint = incremental.fingerprint(settings, sources)
+    if settings.get("FAST_OUTPUT_INCREMENTAL", DEFAULTS["FAST_OUTPUT_INCREMENTAL"]):
+        plan = incremental.plan(settings, sources, fingerprint)
+    else:
+        plan = incremental.Plan(reason="FAST_OUTPUT_INCREMENTAL is off")
+    plan.sources, plan.fingerprint = sources, fingerprint
+    _plans[settings["OUTPUT_PATH"]] = plan
+    log.info("fast_output: %s", f"rendering only {plan.reason}" if plan.selective
+             else f"rendering everything ({plan.reason})")
+
+
+def complete_output(pelican) -> None:
+    """Fill a selective build's folder from the previous output; leave a manifest."""
+    plan = _plans.pop(pelican.settings["OUTPUT_PATH"], None)
+    if plan is None:
+        return
+    output = Path(pelican.settings["OUTPUT_PATH"])
+    if plan.selective:
+        previous = Path(pelican.settings["INCREMENTAL_PREVIOUS_OUTPUT"])
+        linked = incremental.link_unwritten(previous, output)
+        log.info("fast_output: kept %d unchanged files from the previous build", linked)
+    incremental.write_manifest(output, plan.fingerprint, plan.sources)
+
+
 def register() -> None:
     # Pelican asks for a Writer class once per build.
     signals.get_writer.connect(use_shared_writer)
     # The articles generator's context is complete here; output has not started.
     signals.article_generator_finalized.connect(share_article_output)
+    # Everything is read: compare with the previous build before writing.
+    signals.all_generators_finalized.connect(plan_output)
+    # Everything is written: complete a selective build, record this one.
+    signals.finalized.connect(complete_output)

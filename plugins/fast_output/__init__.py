@@ -1,0 +1,3 @@
+from .fast_output import register
+
+__all__ = ["register"]

@@ -1,0 +1,145 @@
+"""Re-render only what an edit changed, when that is provably all it changed.
+
+A build that keeps the content cache and knows its previous output (sitebuild
+passes INCREMENTAL_PREVIOUS_OUTPUT) compares every article and page with the
+manifest the previous build left. When the same files exist, the theme,
+plugins, settings and taxonomy are untouched, and no article's listing data
+(title, dates, slug, tags, category, authors, status, summary) changed, then
+an edit can only have changed the edited articles' own pages: only those are
+rendered. Feeds, the newsletter and the sitemap are always rewritten. Every
+file not written this time is then hard-linked from the previous output, so
+the new folder is complete and the previous one is never modified. In any
+other case the build renders everything, as usual.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+MANIFEST_NAME = ".incremental.json"  # written into the output; sitebuild moves it
+# Settings whose value changes from build to build without changing the site.
+VOLATILE_SETTINGS = {"OUTPUT_PATH", "INCREMENTAL_PREVIOUS_OUTPUT", "CACHE_PATH", "PATH"}
+
+
+@dataclass
+class Plan:
+    """What this build renders: everything, or the pages of changed sources only."""
+
+    selective: bool = False
+    changed: set[str] = field(default_factory=set)
+    reason: str = "first build"
+    sources: dict = field(default_factory=dict)
+    fingerprint: str = ""
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=12).hexdigest()
+
+
+def _tree_stamp(folder: Path) -> list:
+    return sorted(
+        (str(path.relative_to(folder)), path.stat().st_size, path.stat().st_mtime_ns)
+        for path in folder.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    )
+
+
+def fingerprint(settings: dict, sources: dict) -> str:
+    """Everything besides articles and pages that can change how pages look.
+
+    Settings, the theme, the plugins' code, and every content file that is not
+    an article or page (the taxonomy, newsletter issues, images).
+    """
+    stable = sorted(
+        (key, repr(value)) for key, value in settings.items() if key not in VOLATILE_SETTINGS
+    )
+    content = Path(settings["PATH"])
+    others = [entry for entry in _tree_stamp(content) if entry[0] not in sources]
+    folders = [settings["THEME"], *settings.get("PLUGIN_PATHS", [])]
+    return _digest(stable, others, [_tree_stamp(Path(folder)) for folder in folders])
+
+
+def describe(content) -> tuple[str, str]:
+    """(listing signature, body digest) of one article or page."""
+    metadata = content.metadata
+    listing = _digest(
+        content.title,
+        str(getattr(content, "date", "")),
+        str(getattr(content, "modified", "")),
+        content.status,
+        content.url,
+        [t.slug for t in getattr(content, "tags", []) or []],
+        str(getattr(content, "category", "")),
+        [a.slug for a in getattr(content, "authors", []) or []],
+        metadata.get("summary") or content._content[:2000],
+    )
+    return listing, _digest(content._content)
+
+
+def snapshot(generators) -> dict[str, tuple[str, str]]:
+    sources = {}
+    for generator in generators:
+        for name in ("articles", "drafts", "hidden_articles", "pages", "hidden_pages",
+                     "draft_pages"):
+            for content in getattr(generator, name, None) or ():
+                sources[content.relative_source_path] = describe(content)
+    return sources
+
+
+def plan(settings: dict, sources: dict, fingerprint_now: str) -> Plan:
+    """Decide whether this build can render only the changed sources."""
+    previous_output = settings.get("INCREMENTAL_PREVIOUS_OUTPUT")
+    if not previous_output or not Path(previous_output).is_dir():
+        return Plan(reason="no previous output")
+    if not settings.get("LOAD_CONTENT_CACHE"):
+        return Plan(reason="content cache off")
+    try:
+        previous = json.loads(
+            (Path(settings["CACHE_PATH"]) / "incremental.json").read_text(encoding="utf-8")
+        )
+    except (OSError, ValueError):
+        return Plan(reason="no manifest from the previous build")
+    if previous.get("fingerprint") != fingerprint_now:
+        return Plan(reason="settings, theme, plugins or taxonomy changed")
+    before = {path: tuple(value) for path, value in previous.get("sources", {}).items()}
+    if set(before) != set(sources):
+        return Plan(reason="files were added or removed")
+    changed = set()
+    for path, (listing, body) in sources.items():
+        if before[path][0] != listing:
+            return Plan(reason=f"{path}: title, date, tags or summary changed")
+        if before[path][1] != body:
+            changed.add(path)
+    return Plan(selective=True, changed=changed, reason=f"{len(changed)} changed")
+
+
+def write_manifest(output: Path, fingerprint_now: str, sources: dict) -> None:
+    manifest = {"fingerprint": fingerprint_now, "sources": sources}
+    (output / MANIFEST_NAME).write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
+
+
+def link_unwritten(previous: Path, output: Path) -> int:
+    """Hard-link every file of the previous output that this build did not write."""
+    linked = 0
+    for folder, _, files in os.walk(previous):
+        target_folder = output / Path(folder).relative_to(previous)
+        for name in files:
+            if name == MANIFEST_NAME:
+                continue
+            target = target_folder / name
+            if target.exists():
+                continue
+            target_folder.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(Path(folder) / name, target)
+            except OSError:  # another file system: copy instead
+                target.write_bytes((Path(folder) / name).read_bytes())
+            linked += 1
+    return linked

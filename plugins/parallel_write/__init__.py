@@ -1,3 +1,0 @@
-from .parallel_write import register
-
-__all__ = ["register"]

@@ -1,0 +1,128 @@
+"""An incremental build renders only what changed and gives the site a full build gives."""
+
+from __future__ import annotations
+
+import filecmp
+import shutil
+
+import pytest
+
+import sitebuild
+from conftest import ROOT, _disconnect_new_receivers, _pelican_signals, article, write_files
+
+FILES = {
+    f"articles/post-{n:02d}.md": article(
+        f"Post {n}", f"Body of post {n}. See [the first]({{filename}}/articles/post-00.md).",
+        date=f"2023-01-{n + 1:02d} 08:00", tags="follow-up, trust", slug=f"post-{n:02d}",
+        summary=f"Summary {n}.",
+    )
+    for n in range(10)
+}
+
+
+def build(content, output, cache, theme=ROOT / "theme"):
+    before = {signal: set(signal.receivers) for signal in _pelican_signals()}
+    try:
+        result = sitebuild.build(
+            ROOT / "pelicanconf.py", output, content=content,
+            overrides={"CACHE_PATH": str(cache), "THEME": str(theme),
+                       "PLUGIN_PATHS": [str(ROOT / "plugins")],
+                       "LOAD_CONTENT_CACHE": True, "CACHE_CONTENT": True},
+        )
+    finally:
+        _disconnect_new_receivers(before)
+    assert result.ok, result.failed
+    return result
+
+
+def same_tree(left, right) -> list[str]:
+    out = []
+
+    def walk(cmp, prefix=""):
+        out.extend(prefix + n for n in cmp.left_only + cmp.right_only)
+        _, mismatch, errors = filecmp.cmpfiles(cmp.left, cmp.right, cmp.common_files,
+                                               shallow=False)
+        out.extend(prefix + n for n in mismatch + errors)
+        for name, sub in cmp.subdirs.items():
+            walk(sub, f"{prefix}{name}/")
+
+    walk(filecmp.dircmp(left, right))
+    return out
+
+
+@pytest.fixture
+def site(tmp_path):
+    content = tmp_path / "content"
+    write_files(content, FILES)
+    output, cache = tmp_path / "output", tmp_path / "cache"
+    build(content, output, cache)
+    return content, output, cache, tmp_path
+
+
+def fresh(tmp_path, content, name="fresh"):
+    folder = tmp_path / name
+    build(content, folder / "output", folder / "cache")
+    return folder / "output"
+
+
+def test_body_edit_renders_one_page_and_matches_a_full_build(site, caplog):
+    content, output, cache, tmp_path = site
+    untouched = output / "2023" / "post-05" / "index.html"
+    inode = untouched.stat().st_ino
+    (content / "articles" / "post-03.md").write_text(
+        FILES["articles/post-03.md"] + "\nAn edited closing line.\n", encoding="utf-8")
+    caplog.set_level("INFO")
+    build(content, output, cache)
+    assert "rendering only 1 changed" in caplog.text
+    assert "An edited closing line." in (output / "2023" / "post-03" / "index.html").read_text()
+    assert untouched.stat().st_ino == inode  # linked from the previous build, not rendered
+    assert same_tree(output, fresh(tmp_path, content)) == []
+
+
+@pytest.mark.parametrize("change", ["title", "new article", "removed article", "taxonomy"])
+def test_listing_changes_render_everything(site, caplog, change):
+    content, output, cache, tmp_path = site
+    if change == "title":
+        (content / "articles" / "post-03.md").write_text(
+            FILES["articles/post-03.md"].replace("Title: Post 3", "Title: Post three"),
+            encoding="utf-8")
+    elif change == "new article":
+        write_files(content, {"articles/new.md": article("New", "New body.", slug="new",
+                                                         date="2023-02-01")})
+    elif change == "removed article":
+        (content / "articles" / "post-07.md").unlink()
+    else:
+        (content / "taxonomy.toml").write_text("", encoding="utf-8")
+    caplog.set_level("INFO")
+    build(content, output, cache)
+    assert "rendering everything" in caplog.text
+    assert same_tree(output, fresh(tmp_path, content)) == []
+
+
+def test_template_change_renders_everything(site, caplog):
+    content, output, cache, tmp_path = site
+    theme = tmp_path / "theme"
+    shutil.copytree(ROOT / "theme", theme)
+    build(content, output, cache, theme=theme)  # the copy has other file dates
+    page = theme / "templates" / "article.html"
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        "</article>", "<p>Theme edit.</p></article>", 1), encoding="utf-8")
+    caplog.set_level("INFO")
+    build(content, output, cache, theme=theme)
+    assert "rendering everything" in caplog.text
+    assert "Theme edit." in (output / "2023" / "post-05" / "index.html").read_text()
+
+
+def test_sample_site_edit_matches_a_full_build(tmp_path, caplog):
+    """The real content: an article the first newsletter issue carries is edited."""
+    content, output, cache = tmp_path / "content", tmp_path / "output", tmp_path / "cache"
+    shutil.copytree(ROOT / "content", content)
+    build(content, output, cache)
+    issue = next((content / "newsletter").glob("001-*.md")).read_text(encoding="utf-8")
+    edited = next(p for p in (content / "articles").glob("*.md") if p.stem in issue)
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more thought.\n",
+                      encoding="utf-8")
+    caplog.set_level("INFO")
+    build(content, output, cache)
+    assert "rendering only 1 changed" in caplog.text
+    assert same_tree(output, fresh(tmp_path, content)) == []
