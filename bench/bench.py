@@ -229,7 +229,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--plugin-costs", action="store_true")
     parser.add_argument("--no-incremental", action="store_true")
-    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--profile", action="store_true",
+                        help="profile our build at --profile-size articles")
+    parser.add_argument("--profile-size", type=int, default=1000)
     parser.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
     parser.add_argument("--work", type=Path, help="scratch folder (default: a temp dir)")
     args = parser.parse_args(argv)
@@ -259,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
                 time_incremental(corpus, work, args.repeats)) / row["a"]
         if args.plugin_costs:
             row["plugins"] = time_without_plugins(corpus, work, row["a"])
-        if args.profile and prof is None:
+        if args.profile and count == args.profile_size:
             prof = profile(corpus, work)
         sizes[count] = row
         print(
