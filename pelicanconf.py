@@ -4,8 +4,7 @@ AUTHOR = "Mara Ellison"
 SITENAME = "The Next Sale"
 SITESUBTITLE = "Sales advice for winning the customer's second order, and the tenth."
 SITE_DESCRIPTION = (
-    "Short, practical posts on repeat business, customer lifetime value, referrals "
-    "and follow-up."
+    "Short, practical posts on repeat business, customer lifetime value, referrals and follow-up."
 )
 # Empty in development so links work from any folder; feeds, the sitemap and
 # canonical links always use SITE_CANONICAL_URL, never a relative or empty URL.

@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 sys.path.append(str(Path(__file__).parent))
-from pelicanconf import *  # noqa: E402, F403
+from pelicanconf import *  # noqa: F403
 
 SITEURL = SITE_CANONICAL_URL  # noqa: F405
 RELATIVE_URLS = False

@@ -49,7 +49,7 @@ class _PlainFormatter(logging.Formatter):
             return f"{record.levelname.lower()}: {text}"
         return text
 
-    def formatException(self, ei) -> str:  # noqa: N802 (logging's name)
+    def formatException(self, ei) -> str:
         return ""
 
 
@@ -127,8 +127,7 @@ def build(
     result.problems = handler.messages
     if result.ok and strict and result.problems:
         result.failed = (
-            f"{len(result.problems)} warning(s) in a strict build; "
-            "fix them and build again"
+            f"{len(result.problems)} warning(s) in a strict build; fix them and build again"
         )
 
     if result.ok:
@@ -212,7 +211,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--publish", action="store_true", help="use publishconf.py")
     parser.add_argument("--settings", type=Path, help="settings file to use instead")
     parser.add_argument(
-        "--strict", action="store_true", help="fail on any warning (default with --publish)"
+        "--strict",
+        action="store_true",
+        help="fail on any warning (default with --publish)",
     )
     parser.add_argument("--content", type=Path, help="content folder (default: content/)")
     parser.add_argument("--output", type=Path, help="output folder (default: output/)")

@@ -39,7 +39,10 @@ def _build(settings_file: Path, strict: bool, output: Path | None = None) -> Non
 
 def _plugin_script(c, relative: str, args: str = "") -> None:
     """Run one of the plugins' command-line helpers with this interpreter."""
-    c.run(f"{shlex.quote(sys.executable)} {shlex.quote(str(PLUGINS / relative))} {args}", pty=False)
+    c.run(
+        f"{shlex.quote(sys.executable)} {shlex.quote(str(PLUGINS / relative))} {args}",
+        pty=False,
+    )
 
 
 @task
@@ -71,9 +74,7 @@ def serve(c, port=CONFIG["port"]):
             self.send_header("Cache-Control", "no-store")
             super().end_headers()
 
-    server = RootedHTTPServer(
-        str(CONFIG["output"]), (CONFIG["host"], int(port)), Handler
-    )
+    server = RootedHTTPServer(str(CONFIG["output"]), (CONFIG["host"], int(port)), Handler)
     print(f"Serving {CONFIG['output']} at http://{CONFIG['host']}:{port}/ (Ctrl-C stops)")
     try:
         server.serve_forever()
@@ -158,8 +159,14 @@ def taxonomy_lint(c, fix=False):
         "report": "where to write the JSON import report",
     },
 )
-def import_posts(c, sources, dest="content/articles", date="", force=False,
-                 report="import-report.json"):
+def import_posts(
+    c,
+    sources,
+    dest="content/articles",
+    date="",
+    force=False,
+    report="import-report.json",
+):
     """Import scraped posts (text or HTML) as clean Markdown articles, with a report."""
     args = [*shlex.split(sources), "--dest", dest, "--report", report]
     args += ["--date", date] if date else []

@@ -38,7 +38,14 @@ PLUGINS_TO_COST = ("taxonomy", "feeds", "newsletter", "content_checks", "comment
 
 def run_build(mode: str, corpus: Path, output: Path, *extra: str) -> dict:
     done = subprocess.run(
-        [sys.executable, str(HERE / "run_one.py"), mode, str(corpus), str(output), *extra],
+        [
+            sys.executable,
+            str(HERE / "run_one.py"),
+            mode,
+            str(corpus),
+            str(output),
+            *extra,
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -67,10 +74,11 @@ def time_incremental(corpus: Path, work: Path, repeats: int, *extra: str) -> lis
     times = []
     try:
         for attempt in range(repeats):
-            victim.write_text(original + f"\nOne more edited sentence, edit {attempt}.\n",
-                              encoding="utf-8")
-            result = run_build("ours", corpus, work / "incremental", "--cache", str(cache),
-                               *extra)
+            victim.write_text(
+                original + f"\nOne more edited sentence, edit {attempt}.\n",
+                encoding="utf-8",
+            )
+            result = run_build("ours", corpus, work / "incremental", "--cache", str(cache), *extra)
             times.append(result["seconds"])
     finally:
         victim.write_text(original, encoding="utf-8")
@@ -89,9 +97,19 @@ def time_without_plugins(corpus: Path, work: Path, full: float) -> dict[str, flo
 def profile(corpus: Path, work: Path) -> str:
     target = work / "profile.txt"
     subprocess.run(
-        [sys.executable, "-m", "pyinstrument", "-o", str(target), str(HERE / "run_one.py"),
-         "ours", str(corpus), str(work / "profiled")],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "pyinstrument",
+            "-o",
+            str(target),
+            str(HERE / "run_one.py"),
+            "ours",
+            str(corpus),
+            str(work / "profiled"),
+        ],
+        check=True,
+        capture_output=True,
     )
     return target.read_text(encoding="utf-8")
 
@@ -122,19 +140,25 @@ def page_weight(site: Path) -> list[dict]:
             elif script.get("type") != "application/ld+json":
                 js += len(script.encode_contents())
         requests += len(soup.find_all("img"))
-        rows.append({
-            "page": name, "file": str(page.relative_to(site)), "html": len(html),
-            "css": len(css), "gzip": len(gzip.compress(html + css, 6, mtime=0)),
-            "js": js, "requests": requests,
-        })
+        rows.append(
+            {
+                "page": name,
+                "file": str(page.relative_to(site)),
+                "html": len(html),
+                "css": len(css),
+                "gzip": len(gzip.compress(html + css, 6, mtime=0)),
+                "js": js,
+                "requests": requests,
+            }
+        )
     return rows
 
 
 def _local(site: Path, page: Path, url: str) -> Path:
-    url = url.split("?")[0].split("#")[0]
+    url = url.split("?", maxsplit=1)[0].split("#", maxsplit=1)[0]
     for prefix in ("https://thenextsale.example", "http://thenextsale.example"):
         if url.startswith(prefix):
-            return site / url[len(prefix):].lstrip("/")
+            return site / url[len(prefix) :].lstrip("/")
     if url.startswith("/"):
         return site / url.lstrip("/")
     return (page.parent / url).resolve()
@@ -144,12 +168,14 @@ def newsletter_weight(site: Path) -> list[dict]:
     rows = []
     for issue in sorted((site / "newsletter").glob("*/issue.eml")):
         folder = issue.parent
-        rows.append({
-            "issue": folder.name,
-            "html": (folder / "email.html").stat().st_size,
-            "text": (folder / "email.txt").stat().st_size,
-            "eml": issue.stat().st_size,
-        })
+        rows.append(
+            {
+                "issue": folder.name,
+                "html": (folder / "email.html").stat().st_size,
+                "text": (folder / "email.txt").stat().st_size,
+                "eml": issue.stat().st_size,
+            }
+        )
     return rows
 
 
@@ -193,33 +219,64 @@ def markdown_report(sizes: dict, weights: list[dict], letters: list[dict], prof:
     for count, row in sizes.items():
         lines.append(
             f"| {count} | {row['a']:.2f} | {row['b']:.2f} | {row['a_ms']:.2f} | "
-            f"{row['b_ms']:.2f} | {row['ratio']:.2f} ({', '.join(f'{r:.2f}' for r in row['ratios'])}) | "
+            f"{row['b_ms']:.2f} | {row['ratio']:.2f} "
+            f"({', '.join(f'{r:.2f}' for r in row['ratios'])}) | "
             f"{row['a_peak']:.0f} | {row['b_peak']:.0f} | "
-            + (f"{row['cache_only']:.2f} | {row['incremental']:.2f}"
-               if row.get("incremental") else "– | –")
+            + (
+                f"{row['cache_only']:.2f} | {row['incremental']:.2f}"
+                if row.get("incremental")
+                else "– | –"
+            )
             + " |"
         )
     plugin_rows = [(count, row["plugins"]) for count, row in sizes.items() if row.get("plugins")]
     if plugin_rows:
-        lines += ["", "Share of the full build each plugin costs (build time without it):", ""]
-        lines += ["| articles | " + " | ".join(PLUGINS_TO_COST) + " |",
-                  "|---|" + "---|" * len(PLUGINS_TO_COST)]
+        lines += [
+            "",
+            "Share of the full build each plugin costs (build time without it):",
+            "",
+        ]
+        lines += [
+            "| articles | " + " | ".join(PLUGINS_TO_COST) + " |",
+            "|---|" + "---|" * len(PLUGINS_TO_COST),
+        ]
         for count, shares in plugin_rows:
-            lines.append(f"| {count} | " + " | ".join(
-                f"{shares.get(name, 0) * 100:.1f}%" for name in PLUGINS_TO_COST) + " |")
-    lines += ["", "## Page weight (sample site, publish build)", "",
-              "| page | file | HTML B | CSS B | gzip(HTML+CSS) B | JS B | requests |",
-              "|---|---|---|---|---|---|---|"]
+            lines.append(
+                f"| {count} | "
+                + " | ".join(f"{shares.get(name, 0) * 100:.1f}%" for name in PLUGINS_TO_COST)
+                + " |"
+            )
+    lines += [
+        "",
+        "## Page weight (sample site, publish build)",
+        "",
+        "| page | file | HTML B | CSS B | gzip(HTML+CSS) B | JS B | requests |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for row in weights:
-        lines.append(f"| {row['page']} | `{row['file']}` | {row['html']} | {row['css']} | "
-                     f"{row['gzip']} | {row['js']} | {row['requests']} |")
+        lines.append(
+            f"| {row['page']} | `{row['file']}` | {row['html']} | {row['css']} | "
+            f"{row['gzip']} | {row['js']} | {row['requests']} |"
+        )
     if letters:
-        lines += ["", "## Newsletter issues", "",
-                  "| issue | HTML after inlining B | text B | .eml B |", "|---|---|---|---|"]
+        lines += [
+            "",
+            "## Newsletter issues",
+            "",
+            "| issue | HTML after inlining B | text B | .eml B |",
+            "|---|---|---|---|",
+        ]
         for row in letters:
             lines.append(f"| {row['issue']} | {row['html']} | {row['text']} | {row['eml']} |")
     if prof:
-        lines += ["", "## Profile of our build (pyinstrument)", "", "```", prof.strip(), "```"]
+        lines += [
+            "",
+            "## Profile of our build (pyinstrument)",
+            "",
+            "```",
+            prof.strip(),
+            "```",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -229,8 +286,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--plugin-costs", action="store_true")
     parser.add_argument("--no-incremental", action="store_true")
-    parser.add_argument("--profile", action="store_true",
-                        help="profile our build at --profile-size articles")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="profile our build at --profile-size articles",
+    )
     parser.add_argument("--profile-size", type=int, default=1000)
     parser.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
     parser.add_argument("--work", type=Path, help="scratch folder (default: a temp dir)")
@@ -246,7 +306,8 @@ def main(argv: list[str] | None = None) -> int:
         a = [r["seconds"] for r in pairs["ours"]]
         b = [r["seconds"] for r in pairs["vanilla"]]
         row = {
-            "a": statistics.median(a), "b": statistics.median(b),
+            "a": statistics.median(a),
+            "b": statistics.median(b),
             "ratios": [x / y for x, y in zip(a, b, strict=True)],
             "a_peak": max(r["peak_mb"] for r in pairs["ours"]),
             "b_peak": max(r["peak_mb"] for r in pairs["vanilla"]),
@@ -255,10 +316,13 @@ def main(argv: list[str] | None = None) -> int:
         row["a_ms"] = row["a"] * 1000 / total
         row["b_ms"] = row["b"] * 1000 / total
         if not args.no_incremental:
-            row["cache_only"] = statistics.median(
-                time_incremental(corpus, work, args.repeats, "--cache-only")) / row["a"]
-            row["incremental"] = statistics.median(
-                time_incremental(corpus, work, args.repeats)) / row["a"]
+            row["cache_only"] = (
+                statistics.median(time_incremental(corpus, work, args.repeats, "--cache-only"))
+                / row["a"]
+            )
+            row["incremental"] = (
+                statistics.median(time_incremental(corpus, work, args.repeats)) / row["a"]
+            )
         if args.plugin_costs:
             row["plugins"] = time_without_plugins(corpus, work, row["a"])
         if args.profile and count == args.profile_size:
@@ -268,8 +332,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{count} articles: ours {row['a']:.2f} s ({row['a_ms']:.2f} ms/article, "
             f"{row['a_peak']:.0f} MB), vanilla {row['b']:.2f} s ({row['b_ms']:.2f} ms/article, "
             f"{row['b_peak']:.0f} MB), A/B {row['ratio']:.2f}"
-            + (f", incremental/full {row['cache_only']:.2f} (cache only), "
-               f"{row['incremental']:.2f} (changed pages only)" if "incremental" in row else ""),
+            + (
+                f", incremental/full {row['cache_only']:.2f} (cache only), "
+                f"{row['incremental']:.2f} (changed pages only)"
+                if "incremental" in row
+                else ""
+            ),
             flush=True,
         )
     site = build_sample(work)

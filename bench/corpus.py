@@ -16,16 +16,74 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-WORDS = (
-    "customer order follow call visit record note thank referral friend trust promise "
-    "deliver price value season reminder list habit shop client account service repair "
-    "question answer invoice renewal birthday neighbour weekly monthly small quiet "
-    "careful honest useful second third again return loyal regular steady warm clear "
-    "simple write phone email card meeting plan review margin basket habit"
-).split()
+WORDS = [
+    "customer",
+    "order",
+    "follow",
+    "call",
+    "visit",
+    "record",
+    "note",
+    "thank",
+    "referral",
+    "friend",
+    "trust",
+    "promise",
+    "deliver",
+    "price",
+    "value",
+    "season",
+    "reminder",
+    "list",
+    "habit",
+    "shop",
+    "client",
+    "account",
+    "service",
+    "repair",
+    "question",
+    "answer",
+    "invoice",
+    "renewal",
+    "birthday",
+    "neighbour",
+    "weekly",
+    "monthly",
+    "small",
+    "quiet",
+    "careful",
+    "honest",
+    "useful",
+    "second",
+    "third",
+    "again",
+    "return",
+    "loyal",
+    "regular",
+    "steady",
+    "warm",
+    "clear",
+    "simple",
+    "write",
+    "phone",
+    "email",
+    "card",
+    "meeting",
+    "plan",
+    "review",
+    "margin",
+    "basket",
+    "habit",
+]
 HEADINGS = (
-    "Why it matters", "What to do this week", "A small example", "Where it goes wrong",
-    "Keeping the habit", "What the numbers say", "The second visit", "Before you send it",
+    "Why it matters",
+    "What to do this week",
+    "A small example",
+    "Where it goes wrong",
+    "Keeping the habit",
+    "What the numbers say",
+    "The second visit",
+    "Before you send it",
 )
 
 

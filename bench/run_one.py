@@ -1,6 +1,6 @@
 """Run one build in a fresh process and print its wall time and peak memory as JSON.
 
-    python bench/run_one.py ours|vanilla CORPUS OUTPUT [--cache DIR] [--without PLUGIN]
+python bench/run_one.py ours|vanilla CORPUS OUTPUT [--cache DIR] [--without PLUGIN]
 """
 
 from __future__ import annotations
@@ -47,8 +47,14 @@ def vanilla_settings(corpus: Path, output: Path, cache: Path | None) -> dict:
     return configure_settings(settings)
 
 
-def run(mode: str, corpus: Path, output: Path, cache: Path | None, without: list[str],
-        selective: bool = True) -> dict:
+def run(
+    mode: str,
+    corpus: Path,
+    output: Path,
+    cache: Path | None,
+    without: list[str],
+    selective: bool = True,
+) -> dict:
     logging.basicConfig(level=logging.ERROR)
     started = time.perf_counter()
     warnings = 0
@@ -57,8 +63,9 @@ def run(mode: str, corpus: Path, output: Path, cache: Path | None, without: list
 
         Pelican(vanilla_settings(corpus, output, cache)).run()
     else:
-        import sitebuild
         from pelican.settings import read_settings
+
+        import sitebuild
 
         plugins = read_settings(str(ROOT / "publishconf.py"))["PLUGINS"]
         overrides = {
@@ -89,11 +96,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("output", type=Path)
     parser.add_argument("--cache", type=Path)
     parser.add_argument("--without", action="append", default=[])
-    parser.add_argument("--cache-only", action="store_true",
-                        help="incremental builds re-render everything (content cache only)")
+    parser.add_argument(
+        "--cache-only",
+        action="store_true",
+        help="incremental builds re-render everything (content cache only)",
+    )
     args = parser.parse_args(argv)
-    result = run(args.mode, args.corpus, args.output, args.cache, args.without,
-                 selective=not args.cache_only)
+    result = run(
+        args.mode,
+        args.corpus,
+        args.output,
+        args.cache,
+        args.without,
+        selective=not args.cache_only,
+    )
     print(json.dumps(result))
     return 0
 

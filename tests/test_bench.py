@@ -31,9 +31,23 @@ def test_corpus_is_deterministic_and_shaped_like_posts(tmp_path):
 def test_bench_runs_and_writes_results(tmp_path):
     results = tmp_path / "RESULTS.md"
     done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "bench.py"), "--sizes", "20", "--repeats", "1",
-         "--plugin-costs", "--results", str(results), "--work", str(tmp_path / "work")],
-        capture_output=True, text=True, timeout=900, cwd=ROOT,
+        [
+            sys.executable,
+            str(ROOT / "bench" / "bench.py"),
+            "--sizes",
+            "20",
+            "--repeats",
+            "1",
+            "--plugin-costs",
+            "--results",
+            str(results),
+            "--work",
+            str(tmp_path / "work"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=ROOT,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     report = results.read_text(encoding="utf-8")

@@ -75,9 +75,7 @@ def test_reader_journey_stays_local_and_fits_every_width(served, browser):
     requests: list[str] = []
     errors: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
-    page.on(
-        "console", lambda msg: errors.append(msg.text) if msg.type == "error" else None
-    )
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
 
     page.goto(served + "/")
     assert page.locator("h1").count() == 1
@@ -145,9 +143,7 @@ def test_dark_scheme_changes_the_colours(served, browser):
     backgrounds = {}
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)
-        backgrounds[scheme] = page.evaluate(
-            "getComputedStyle(document.body).backgroundColor"
-        )
+        backgrounds[scheme] = page.evaluate("getComputedStyle(document.body).backgroundColor")
         shot(page, f"article-{scheme}")
         page.set_viewport_size({"width": 375, "height": 800})
         shot(page, f"article-{scheme}-375")

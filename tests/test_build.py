@@ -8,14 +8,22 @@ import sys
 from conftest import ROOT, article, run_sitebuild, write_files
 
 GOOD = {
-    "articles/keep.md": article("Keep the receipt", "A good paragraph about the second sale.", slug="keep"),
+    "articles/keep.md": article(
+        "Keep the receipt", "A good paragraph about the second sale.", slug="keep"
+    ),
 }
 
 
 def test_strict_build_fails_on_warning_without_traceback(tmp_path):
     content = tmp_path / "content"
-    write_files(content, {"articles/broken.md": article(
-        "Broken link", "See [the guide]({filename}/articles/nowhere.md).")})
+    write_files(
+        content,
+        {
+            "articles/broken.md": article(
+                "Broken link", "See [the guide]({filename}/articles/nowhere.md)."
+            )
+        },
+    )
     done = run_sitebuild(content, tmp_path / "out", publish=True)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr + done.stdout
@@ -32,8 +40,14 @@ def test_failed_build_keeps_previous_output(tmp_path):
     before = page.read_text(encoding="utf-8")
 
     # Break the site: a second article that needs a missing file.
-    write_files(content, {"articles/oops.md": article(
-        "Oops", "Broken: [x]({filename}/articles/missing.md).", slug="oops")})
+    write_files(
+        content,
+        {
+            "articles/oops.md": article(
+                "Oops", "Broken: [x]({filename}/articles/missing.md).", slug="oops"
+            )
+        },
+    )
     second = run_sitebuild(content, output, publish=True)
     assert second.returncode == 1
     assert "left untouched" in second.stderr
@@ -44,8 +58,11 @@ def test_failed_build_keeps_previous_output(tmp_path):
 
 def test_development_build_warns_but_succeeds(tmp_path):
     content, output = tmp_path / "content", tmp_path / "out"
-    write_files(content, GOOD | {"articles/oops.md": article(
-        "Oops", "Broken: [x]({filename}/articles/missing.md).")})
+    write_files(
+        content,
+        GOOD
+        | {"articles/oops.md": article("Oops", "Broken: [x]({filename}/articles/missing.md).")},
+    )
     done = run_sitebuild(content, output)
     assert done.returncode == 0, done.stderr
     assert "missing.md" in done.stderr
@@ -56,8 +73,17 @@ def test_invoke_lists_every_task_with_a_docstring():
     listed = subprocess.run(
         [sys.executable, "-m", "invoke", "-l"], cwd=ROOT, capture_output=True, text=True
     ).stdout
-    for name in ("clean", "build", "rebuild", "serve", "livereload", "preview",
-                 "publish", "test", "lint"):
+    for name in (
+        "clean",
+        "build",
+        "rebuild",
+        "serve",
+        "livereload",
+        "preview",
+        "publish",
+        "test",
+        "lint",
+    ):
         line = next((ln for ln in listed.splitlines() if ln.strip().startswith(name + " ")), "")
         assert line.split(maxsplit=1)[1:], f"task {name} has no one-line description"
 
@@ -66,7 +92,10 @@ def test_publish_rsyncs_to_a_local_folder(project_copy, tmp_path):
     dest = tmp_path / "server"
     done = subprocess.run(
         [sys.executable, "-m", "invoke", "publish", "--dest", str(dest)],
-        cwd=project_copy, capture_output=True, text=True, timeout=600,
+        cwd=project_copy,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     index = (dest / "index.html").read_text(encoding="utf-8")
@@ -78,16 +107,30 @@ def test_publish_to_github_pages_branch(project_copy, tmp_path):
     repo = tmp_path / "pages-repo"
     git = ["git", "-c", "user.name=Site", "-c", "user.email=site@example.invalid"]
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
-    subprocess.run([*git, "-C", str(repo), "commit", "-q", "--allow-empty", "-m", "init"],
-                   check=True)
+    subprocess.run(
+        [*git, "-C", str(repo), "commit", "-q", "--allow-empty", "-m", "init"],
+        check=True,
+    )
     done = subprocess.run(
         [sys.executable, "-m", "invoke", "publish", "--github", "--repo", str(repo)],
-        cwd=project_copy, capture_output=True, text=True, timeout=600,
-        env={"GIT_AUTHOR_NAME": "Site", "GIT_AUTHOR_EMAIL": "site@example.invalid",
-             "GIT_COMMITTER_NAME": "Site", "GIT_COMMITTER_EMAIL": "site@example.invalid",
-             "PATH": __import__("os").environ["PATH"], "HOME": str(tmp_path)},
+        cwd=project_copy,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={
+            "GIT_AUTHOR_NAME": "Site",
+            "GIT_AUTHOR_EMAIL": "site@example.invalid",
+            "GIT_COMMITTER_NAME": "Site",
+            "GIT_COMMITTER_EMAIL": "site@example.invalid",
+            "PATH": __import__("os").environ["PATH"],
+            "HOME": str(tmp_path),
+        },
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    files = subprocess.run(["git", "-C", str(repo), "ls-tree", "-r", "--name-only", "gh-pages"],
-                           capture_output=True, text=True, check=True).stdout.split()
+    files = subprocess.run(
+        ["git", "-C", str(repo), "ls-tree", "-r", "--name-only", "gh-pages"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     assert "index.html" in files and ".nojekyll" in files

@@ -94,9 +94,7 @@ def content_text(site, rel: str) -> str:
 
 
 def test_build_removes_pasted_cruft_and_keeps_sentences_about_comments(build_site):
-    site = build_site(
-        {"articles/pasted.md": article("Pasted from an old blog", PASTED)}
-    )
+    site = build_site({"articles/pasted.md": article("Pasted from an old blog", PASTED)})
     text = content_text(site, PAGE)
     for sentence in LEGIT:
         assert sentence in text
@@ -144,9 +142,7 @@ def test_settings_turn_rules_off_add_patterns_and_hosts(build_site):
         ("CRUFT_SHORTLINK_HOSTS", "bit.ly", "must be a list of strings"),
     ],
 )
-def test_bad_cruft_settings_fail_with_the_setting_named(
-    build_site, setting, value, phrase
-):
+def test_bad_cruft_settings_fail_with_the_setting_named(build_site, setting, value, phrase):
     with pytest.raises(CruftSettingError) as caught:
         build_site(POST, **{setting: value})
     assert setting in str(caught.value) and phrase in str(caught.value)
@@ -191,11 +187,7 @@ def test_builds_without_the_plugin_are_left_alone(build_site):
     # Handlers stay connected after earlier builds in this process.
     build_site(POST)
     site = build_site(
-        {
-            "articles/p.md": article(
-                "No plugin", "Leave a Reply\n\nA real sentence here."
-            )
-        },
+        {"articles/p.md": article("No plugin", "Leave a Reply\n\nA real sentence here.")},
         PLUGINS=[],
         DISQUS_SITENAME="shop",
     )

@@ -75,9 +75,7 @@ def strict(tmp_path: Path, files: dict) -> subprocess.CompletedProcess:
         "--strict",
     ]
     args += ["--content", str(content), "--output", str(output)]
-    return subprocess.run(
-        args, capture_output=True, text=True, cwd=ROOT, timeout=600, check=False
-    )
+    return subprocess.run(args, capture_output=True, text=True, cwd=ROOT, timeout=600, check=False)
 
 
 def assert_strict_fails(tmp_path, files, *needles):
@@ -114,9 +112,7 @@ def test_good_content_passes_silently(build_site, tmp_path):
 
 
 def test_missing_title(build_site, tmp_path):
-    files = {
-        "articles/untitled.md": "Date: 2024-03-02 10:00\nCategory: Retention\n\nText.\n"
-    }
+    files = {"articles/untitled.md": "Date: 2024-03-02 10:00\nCategory: Retention\n\nText.\n"}
     site = dev(build_site, files)
     message = one(site, "untitled.md")
     assert "untitled.md:1:" in message and "Title" in message
@@ -152,9 +148,7 @@ def test_impossible_or_unreadable_date(build_site, tmp_path, value, expected):
 
 
 def test_loose_date_format_is_a_warning_not_a_skip(build_site):
-    site = dev(
-        build_site, {"articles/loose.md": article("Loose", date="March 3, 2024")}
-    )
+    site = dev(build_site, {"articles/loose.md": article("Loose", date="March 3, 2024")})
     message = one(site, "loose.md")
     assert "loose.md:2:" in message and "2024-03-03 00:00" in message
     assert (site.output / "2024" / "loose" / "index.html").exists()
@@ -186,15 +180,11 @@ def test_same_slug_in_different_years_is_still_a_duplicate(build_site):
     }
     site = dev(build_site, files)
     assert "both have the slug 'twice'" in one(site, "same address")
-    assert (site.output / "2024" / "twice").exists() != (
-        site.output / "2023" / "twice"
-    ).exists()
+    assert (site.output / "2024" / "twice").exists() != (site.output / "2023" / "twice").exists()
 
 
 def test_page_and_article_writing_the_same_file(build_site):
-    files = {
-        "pages/clash.md": "Title: Clash\nSave_as: 2024/keep/index.html\n\nA page.\n"
-    }
+    files = {"pages/clash.md": "Title: Clash\nSave_as: 2024/keep/index.html\n\nA page.\n"}
     site = dev(build_site, files)
     message = one(site, "same address")
     assert "clash.md" in message and "keep.md" in message
@@ -209,9 +199,7 @@ def test_empty_file(build_site, tmp_path):
 
 
 def test_metadata_without_body(build_site, tmp_path):
-    files = {
-        "articles/bare.md": "Title: Bare\nDate: 2024-03-02\nCategory: Retention\n\n\n"
-    }
+    files = {"articles/bare.md": "Title: Bare\nDate: 2024-03-02\nCategory: Retention\n\n\n"}
     site = dev(build_site, files)
     message = one(site, "bare.md")
     assert "bare.md:3:" in message and "no text" in message
@@ -231,9 +219,7 @@ def test_invalid_utf8(build_site, tmp_path):
 
 
 def test_control_character_in_title_and_body(build_site, tmp_path):
-    files = {
-        "articles/bell.md": article("Ring\x07 the bell", "Call them back.\x0b Soon.")
-    }
+    files = {"articles/bell.md": article("Ring\x07 the bell", "Call them back.\x0b Soon.")}
     site = dev(build_site, files)
     title, body = sorted(m for m in checks(site) if "bell.md" in m)
     assert "bell.md:1:" in title and "U+0007" in title and "Title" in title
@@ -278,9 +264,7 @@ def test_misspelt_metadata_key(build_site, tmp_path, key, suggestion):
     files = {"articles/typo.md": f"Title: Typo\nDate: 2024-03-02\n{key}: x\n\nText.\n"}
     site = dev(build_site, files)
     message = one(site, "typo.md")
-    assert (
-        f"typo.md:3: unknown metadata key '{key}'" in message and suggestion in message
-    )
+    assert f"typo.md:3: unknown metadata key '{key}'" in message and suggestion in message
     if key == "Tagz":
         assert_strict_fails(tmp_path, files, "typo.md:3:", "Tags")
 
@@ -298,9 +282,7 @@ def test_project_keys_are_accepted(build_site):
 
 def test_misspelt_status_never_publishes(build_site, tmp_path):
     files = {
-        "articles/secret.md": (
-            "Title: Secret plan\nDate: 2024-03-02\nStatuss: draft\n\nText.\n"
-        )
+        "articles/secret.md": ("Title: Secret plan\nDate: 2024-03-02\nStatuss: draft\n\nText.\n")
     }
     site = dev(build_site, files)
     message = one(site, "secret.md")
@@ -309,11 +291,12 @@ def test_misspelt_status_never_publishes(build_site, tmp_path):
     assert "Secret plan" not in site.text("index.html")
     assert (site.output / "drafts" / "secret-plan" / "index.html").exists()
 
-    published = build_site(
-        KEEP | files, publish=True, **PLUGINS, CONTENT_CHECKS_STRICT=True
-    )
-    errors = [r for r in published.records
-              if "secret.md" in r.getMessage() and r.levelno >= logging.WARNING]
+    published = build_site(KEEP | files, publish=True, **PLUGINS, CONTENT_CHECKS_STRICT=True)
+    errors = [
+        r
+        for r in published.records
+        if "secret.md" in r.getMessage() and r.levelno >= logging.WARNING
+    ]
     assert errors and all(r.levelno == logging.ERROR for r in errors)
     assert not [p for p in published.files() if "secret" in str(p)]
     assert_strict_fails(tmp_path, files, "secret.md:3:", "Statuss")
@@ -351,17 +334,18 @@ def test_findings_repeat_on_a_cached_rebuild(tmp_path):
     settings = {**PLUGINS, "LOAD_CONTENT_CACHE": True, "CACHE_CONTENT": True}
     for _ in range(2):
         records = run_pelican(make_settings(content, output, False, settings))
-        found = [r.getMessage() for r in records
-                 if "typo.md" in r.getMessage() and r.levelno >= logging.WARNING]
+        found = [
+            r.getMessage()
+            for r in records
+            if "typo.md" in r.getMessage() and r.levelno >= logging.WARNING
+        ]
         assert len(found) == 1 and "Tagz" in found[0]
     assert (tmp_path / "cache").exists()
 
 
 def test_not_active_unless_listed(build_site):
     build_site(KEEP, **PLUGINS)  # registers the handlers in this process
-    site = build_site(
-        KEEP | {"articles/typo.md": article("Typo", tagz="x")}, PLUGINS=[]
-    )
+    site = build_site(KEEP | {"articles/typo.md": article("Typo", tagz="x")}, PLUGINS=[])
     assert checks(site) == []
 
 
@@ -410,9 +394,12 @@ def test_reused_converter_reads_like_a_fresh_one(tmp_path):
     settings = make_settings(ROOT / "content", tmp_path / "out", False, {})
     files = sorted((ROOT / "content" / "articles").glob("*.md"))
     extra = tmp_path / "footnotes.md"
-    extra.write_text("Title: Notes\nDate: 2024-01-01\nSummary: *Short*\n\n"
-                     "Text[^1] and ABBR.\n\n*[ABBR]: An abbreviation\n\n[^1]: A note.\n"
-                     "\n## Heading\n\n## Heading\n", encoding="utf-8")
+    extra.write_text(
+        "Title: Notes\nDate: 2024-01-01\nSummary: *Short*\n\n"
+        "Text[^1] and ABBR.\n\n*[ABBR]: An abbreviation\n\n[^1]: A note.\n"
+        "\n## Heading\n\n## Heading\n",
+        encoding="utf-8",
+    )
     files.append(extra)
     shared = CheckingMarkdownReader(settings)
     for path in files + files[::-1]:

@@ -17,7 +17,8 @@ def test_warnings_while_rendering_reach_the_build_log(build_site):
     # by whichever process renders it.
     files = {
         f"articles/broken-{n}.md": article(
-            f"Broken {n}", f"See [this](nowhere-{n}.md) and [that]({{filename}}/missing-{n}.md).",
+            f"Broken {n}",
+            f"See [this](nowhere-{n}.md) and [that]({{filename}}/missing-{n}.md).",
             summary="A summary that does not need the body.",
             date=f"2023-03-{n + 1:02d} 08:00",
         )

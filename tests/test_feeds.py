@@ -243,9 +243,7 @@ def test_every_link_and_image_is_absolute(build_site, publish):
         assert f"{CANONICAL}/2024/other/" in urls
         assert f"{CANONICAL}/images/chart.png" in urls
         assert f"{CANONICAL}/tags/" in urls
-        assert (
-            f"{CANONICAL}/2024/notes/" in urls
-        )  # ../notes/ from /2024/links-everywhere/
+        assert f"{CANONICAL}/2024/notes/" in urls  # ../notes/ from /2024/links-everywhere/
         assert f"{CANONICAL}/2024/links-everywhere/#part" in urls
         assert f"{CANONICAL}/2024/links-everywhere/chart@2x.png" in urls
     atom = read(site.path("feeds/all.atom.xml").read_bytes())
@@ -294,9 +292,7 @@ def test_ids_survive_an_edit_and_a_retitle(build_site):
     )
     for path, data in feed_files(before).items():
         old, new = ids(path, data), ids(path, feed_files(after)[path])
-        assert (
-            old == new == ["tag:thenextsale.example,2019-02-11:/articles/second-sale"]
-        )
+        assert old == new == ["tag:thenextsale.example,2019-02-11:/articles/second-sale"]
     # The URL moved with the new slug; the id did not.
     assert (
         read(feed_files(before)["feeds/all.atom.xml"]).entries[0].link
@@ -311,9 +307,7 @@ def test_rss_guid_is_not_a_permalink_and_explicit_ids_win(build_site):
             "articles/a.md": article(
                 "Kept id", guid="urn:uuid:6d2a1b4e-0c2f-4d55-9b1e-7f00c0ffee00"
             ),
-            "articles/b.md": article(
-                "Own path", id="/legacy/42", date="2020-05-05 10:00"
-            ),
+            "articles/b.md": article("Own path", id="/legacy/42", date="2020-05-05 10:00"),
             "articles/c.md": article("Plain", date="2021-01-02 10:00"),
         },
     )
@@ -332,16 +326,13 @@ def test_rss_guid_is_not_a_permalink_and_explicit_ids_win(build_site):
 def test_newest_first_capped_and_updated_from_newest(build_site):
     dates = ["2024-01-05", "2024-03-09", "2023-12-24", "2024-02-14", "2024-03-01"]
     files = {
-        f"articles/post{n}.md": article(
-            f"Post {n}", date=f"{d} 09:00", tags="follow-up"
-        )
+        f"articles/post{n}.md": article(f"Post {n}", date=f"{d} 09:00", tags="follow-up")
         for n, d in enumerate(dates)
     }
     site = build(build_site, files, FEEDS_MAX_ITEMS=3)
-    newest = [
-        f"Post {n}"
-        for n, _ in sorted(enumerate(dates), key=lambda p: p[1], reverse=True)
-    ][:3]
+    newest = [f"Post {n}" for n, _ in sorted(enumerate(dates), key=lambda p: p[1], reverse=True)][
+        :3
+    ]
     for path, data in feed_files(site).items():
         if path.endswith(".json"):
             items = json.loads(data)["items"]
@@ -354,17 +345,9 @@ def test_newest_first_capped_and_updated_from_newest(build_site):
 
 def test_no_cap_when_max_items_is_none(build_site):
     files = {
-        f"articles/p{n}.md": article(f"P{n}", date=f"2024-01-{n + 1:02d} 09:00")
-        for n in range(25)
+        f"articles/p{n}.md": article(f"P{n}", date=f"2024-01-{n + 1:02d} 09:00") for n in range(25)
     }
-    assert (
-        len(
-            read(
-                build(build_site, files).path("feeds/all.atom.xml").read_bytes()
-            ).entries
-        )
-        == 20
-    )
+    assert len(read(build(build_site, files).path("feeds/all.atom.xml").read_bytes()).entries) == 20
     site = build(build_site, files, FEEDS_MAX_ITEMS=None)
     assert len(read(site.path("feeds/all.atom.xml").read_bytes()).entries) == 25
 
@@ -412,9 +395,7 @@ def test_drafts_hidden_and_future_articles_never_appear(build_site):
         for secret in ("Zanzibar", "Quokka", "Xylophone"):
             assert secret not in text, (path, secret)
         assert "Live post" in text
-    assert not any(
-        ("draftonly" in p or "hiddenonly" in p or "futureonly" in p) for p in written
-    )
+    assert not any(("draftonly" in p or "hiddenonly" in p or "futureonly" in p) for p in written)
 
 
 # ---------------------------------------------------------- hostile input
@@ -464,9 +445,7 @@ def test_scripts_and_handlers_never_reach_a_feed(build_site):
         if not path.endswith(".json"):
             root = xml_root(data)
             stored += [
-                el.text or ""
-                for el in root.iter()
-                if el.tag in (f"{ATOM}summary", "description")
+                el.text or "" for el in root.iter() if el.tag in (f"{ATOM}summary", "description")
             ]
         for html in stored:
             soup = BeautifulSoup(html, "html.parser")
@@ -549,9 +528,7 @@ GUIDED = {
         guidance_title="The repeat-business guide",
         guidance_cta="Turn one order into ten.",
     ),
-    "articles/unguided.md": article(
-        "Unguided post", "No guidance here.", date="2024-02-01 09:00"
-    ),
+    "articles/unguided.md": article("Unguided post", "No guidance here.", date="2024-02-01 09:00"),
 }
 
 
@@ -566,9 +543,7 @@ def test_every_item_ends_with_the_guidance_block(build_site, utm):
     )
     checked = 0
     for path, data in feed_files(site).items():
-        source = (
-            "json" if path.endswith(".json") else PurePosixPath(path).suffixes[0][1:]
-        )
+        source = "json" if path.endswith(".json") else PurePosixPath(path).suffixes[0][1:]
         contents = raw_contents(path, data)
         for html in contents:
             soup = BeautifulSoup(html, "html.parser")
@@ -662,8 +637,7 @@ def test_tag_page_links_its_own_feeds(build_site):
     site = build(build_site, SMALL)
     page = site.path("tags/repeat-business/index.html")
     hrefs = [
-        a["href"]
-        for a in site.soup("tags/repeat-business/index.html").find_all("a", href=True)
+        a["href"] for a in site.soup("tags/repeat-business/index.html").find_all("a", href=True)
     ]
     feeds_linked = [h for h in hrefs if "feeds/tags/" in h]
     assert {PurePosixPath(h).name for h in feeds_linked} == {
@@ -721,9 +695,7 @@ def test_feed_links_interface():
         ("SITE_CANONICAL_URL", "", "SITE_CANONICAL_URL"),
     ],
 )
-def test_bad_settings_stop_the_build_with_a_clear_message(
-    build_site, setting, value, named
-):
+def test_bad_settings_stop_the_build_with_a_clear_message(build_site, setting, value, named):
     with pytest.raises(ValueError, match=re.escape(named)) as caught:
         build(build_site, SMALL, **{setting: value})
     assert "feeds:" in str(caught.value)
@@ -736,9 +708,7 @@ def test_bad_settings_stop_the_build_with_a_clear_message(
 def test_the_sample_content_builds_valid_feeds(build_site):
     content = ROOT / "content"
     files = {
-        p.relative_to(content).as_posix(): p.read_bytes()
-        for p in content.rglob("*")
-        if p.is_file()
+        p.relative_to(content).as_posix(): p.read_bytes() for p in content.rglob("*") if p.is_file()
     }
     plugins = read_settings(str(ROOT / "pelicanconf.py"))["PLUGINS"]
     site = build(build_site, files, PLUGINS=[*plugins, "feeds"])
@@ -840,9 +810,7 @@ def test_feeds_follow_the_atom_and_rss_rules(build_site):
                     moment = datetime.fromisoformat(entry.find(f"{ATOM}{child}").text)
                     assert moment.tzinfo is not None
                 # A link without rel is rel="alternate" (RFC 4287, 4.2.7.2).
-                rels = [
-                    lk.get("rel", "alternate") for lk in entry.findall(f"{ATOM}link")
-                ]
+                rels = [lk.get("rel", "alternate") for lk in entry.findall(f"{ATOM}link")]
                 assert "alternate" in rels
                 assert entry.find(f"{ATOM}content").get("type") == "html"
                 assert feed_author or entry.find(f"{ATOM}author") is not None
@@ -865,12 +833,17 @@ def test_feeds_follow_the_atom_and_rss_rules(build_site):
 
 def test_subscribe_page_lists_every_feed(sample_site):
     output = sample_site.output
-    written = {p.relative_to(output).as_posix() for p in output.glob("feeds/**/*")
-               if p.suffix in {".xml", ".json"}}
+    written = {
+        p.relative_to(output).as_posix()
+        for p in output.glob("feeds/**/*")
+        if p.suffix in {".xml", ".json"}
+    }
     written |= {p.relative_to(output).as_posix() for p in output.glob("newsletter/*.xml")}
     page = output / "subscribe" / "index.html"
     soup = sample_site.soup("subscribe/index.html")
-    linked = {(page.parent / a["href"]).resolve().relative_to(output).as_posix()
-              for a in soup.find_all("a", href=True)
-              if a["href"].endswith((".xml", ".json"))}
+    linked = {
+        (page.parent / a["href"]).resolve().relative_to(output).as_posix()
+        for a in soup.find_all("a", href=True)
+        if a["href"].endswith((".xml", ".json"))
+    }
     assert written and written <= linked

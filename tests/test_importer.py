@@ -40,16 +40,12 @@ def body_soup(body: str) -> BeautifulSoup:
 def sentences(text: str) -> set[str]:
     """Sentences of a text, compared without case, quotes or closing punctuation."""
     parts = re.split(r"(?<=[.!?…:])\s+|\n+", text)
-    cleaned = {
-        re.sub(r"^[\s“”\"'•*–—-]+|[\s“”\"'.!?…:]+$", "", p).casefold() for p in parts
-    }
+    cleaned = {re.sub(r"^[\s“”\"'•*–—-]+|[\s“”\"'.!?…:]+$", "", p).casefold() for p in parts}
     return {s for s in cleaned if len(s.split()) >= 2}
 
 
 def import_one(tmp_path, source: Path, **options):
-    reports = import_posts(
-        [source], tmp_path / "articles", taxonomy=TAXONOMY, **options
-    )
+    reports = import_posts([source], tmp_path / "articles", taxonomy=TAXONOMY, **options)
     assert len(reports) == 1
     return reports[0]
 
@@ -130,9 +126,7 @@ def test_report_is_printed_and_written_as_json(tmp_path, capsys):
     assert [Path(r["source"]).name for r in data] == SAMPLES
     for entry in data:
         assert entry["status"] == "imported"
-        assert entry["removed"] and all(
-            {"rule", "text"} <= set(r) for r in entry["removed"]
-        )
+        assert entry["removed"] and all({"rule", "text"} <= set(r) for r in entry["removed"])
         assert "title" in entry["metadata"]
         assert Path(entry["source"]).name in printed
     assert "unknown tags (not in the taxonomy): customer records" in printed
@@ -188,9 +182,7 @@ def test_wordpress_page(tmp_path):
         assert cruft.lower() not in output.lower(), cruft
     rules = {r["rule"] for r in report.removed}
     assert {"comment-count", "share-prompt", "tracking-shortlink", "permalink"} <= rules
-    assert any(
-        r["rule"] == "image" and r["text"] == "calendar-icon" for r in report.removed
-    )
+    assert any(r["rule"] == "image" and r["text"] == "calendar-icon" for r in report.removed)
 
 
 def test_blogger_page_with_comment_thread_and_share_bar(tmp_path):
@@ -210,11 +202,7 @@ def test_blogger_page_with_comment_thread_and_share_bar(tmp_path):
                   "Post a Comment", "tiny.cc"):  # fmt: skip
         assert cruft not in output, cruft
     removed = " ".join(r["text"] for r in report.removed)
-    assert (
-        "Great post" in removed
-        and "BlogThis" in removed
-        and "tiny.cc/quietcalls" in removed
-    )
+    assert "Great post" in removed and "BlogThis" in removed and "tiny.cc/quietcalls" in removed
 
 
 def test_hostile_html_is_sanitised(tmp_path, build_site):
@@ -225,17 +213,11 @@ def test_hostile_html_is_sanitised(tmp_path, build_site):
                 "javascript:", "<iframe", "evil.example", "<svg", "<form"):  # fmt: skip
         assert bad not in output, bad
     sanitised = " ".join(r["text"] for r in report.removed if r["rule"] == "sanitiser")
-    assert (
-        "<script>" in sanitised
-        and "onclick" in sanitised
-        and "javascript:" in sanitised
-    )
+    assert "<script>" in sanitised and "onclick" in sanitised and "javascript:" in sanitised
 
     site = build_site({"articles/hostile.md": output})
     page = next(p for p in site.files() if "trust-is-earned" in str(p))
-    content = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select_one(
-        ".content"
-    )
+    content = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select_one(".content")
     assert content.find(["script", "iframe", "form", "svg"]) is None
     for el in content.find_all(True):
         assert not [a for a in el.attrs if a.lower().startswith("on")]
@@ -275,24 +257,18 @@ def test_bad_inputs_fail_clearly_and_the_rest_of_the_batch_imports(tmp_path, cap
     (src / "a-empty.txt").write_bytes(b"")
     (src / "b-blank.txt").write_bytes(b"  \n\n \t\n")
     (src / "c-binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00")
-    (src / "d-undecodable.txt").write_bytes(
-        b"Caf\x81 \x8d\x90 notes\n\nabout \x9d things"
-    )
+    (src / "d-undecodable.txt").write_bytes(b"Caf\x81 \x8d\x90 notes\n\nabout \x9d things")
     (src / "e-nobody.html").write_bytes(
         b"<html><body><nav><a href='/'>Home</a></nav><p>Leave a Reply</p></body></html>"
     )
-    (src / "f-only-cruft.txt").write_text(
-        "No comments:\n\nPost a Comment\n\nShare This\n"
-    )
+    (src / "f-only-cruft.txt").write_text("No comments:\n\nPost a Comment\n\nShare This\n")
     (src / "g-good.txt").write_bytes((SCRAPED / "kubrick-style.txt").read_bytes())
     code = main([str(src), "--dest", str(tmp_path / "out"), "--report",
                  str(tmp_path / "r.json")])  # fmt: skip
     captured = capsys.readouterr()
     assert code == 1
     assert "Traceback" not in captured.out + captured.err
-    data = {
-        Path(r["source"]).name: r for r in json.loads((tmp_path / "r.json").read_text())
-    }
+    data = {Path(r["source"]).name: r for r in json.loads((tmp_path / "r.json").read_text())}
     assert data["g-good.txt"]["status"] == "imported"
     assert (tmp_path / "out/busy-season-quiet-customers.md").is_file()
     expectations = {
@@ -326,9 +302,7 @@ def test_non_utf8_text_uses_declared_charset_then_cp1252(tmp_path):
     text = Path(reports[0].output).read_text(encoding="utf-8")
     assert "The café owner remembers every order – and every name." in text
     assert "cp1252" in " ".join(reports[0].notes)
-    assert "Οι πελάτες που επιστρέφουν" in Path(reports[1].output).read_text(
-        encoding="utf-8"
-    )
+    assert "Οι πελάτες που επιστρέφουν" in Path(reports[1].output).read_text(encoding="utf-8")
     assert "iso-8859-7" in " ".join(reports[1].notes)
 
 
@@ -342,18 +316,13 @@ def test_reimport_is_idempotent_and_never_overwrites_without_force(tmp_path):
     assert second.status == "unchanged"
     assert target.read_bytes() == original
 
-    target.write_text(
-        original.decode() + "\nA line the author added.\n", encoding="utf-8"
-    )
+    target.write_text(original.decode() + "\nA line the author added.\n", encoding="utf-8")
     edited = target.read_bytes()
     skipped = import_posts([source], dest)[0]
     assert skipped.status == "skipped"
     assert "--force" in skipped.error and str(target) in skipped.error
     assert target.read_bytes() == edited
-    assert (
-        main([str(source), "--dest", str(dest), "--report", str(tmp_path / "r.json")])
-        == 1
-    )
+    assert main([str(source), "--dest", str(dest), "--report", str(tmp_path / "r.json")]) == 1
 
     forced = import_posts([source], dest, force=True)[0]
     assert forced.status == "imported"
@@ -363,13 +332,10 @@ def test_reimport_is_idempotent_and_never_overwrites_without_force(tmp_path):
 def test_two_sources_with_the_same_slug_do_not_overwrite_each_other(tmp_path):
     copy = tmp_path / "copy.txt"
     copy.write_text(
-        (SCRAPED / "kubrick-style.txt").read_text(encoding="utf-8")
-        + "\nOne more thought.\n",
+        (SCRAPED / "kubrick-style.txt").read_text(encoding="utf-8") + "\nOne more thought.\n",
         encoding="utf-8",
     )
-    reports = import_posts(
-        [SCRAPED / "kubrick-style.txt", copy], tmp_path / "out", force=True
-    )
+    reports = import_posts([SCRAPED / "kubrick-style.txt", copy], tmp_path / "out", force=True)
     assert [r.status for r in reports] == ["imported", "failed"]
     assert "same slug" in reports[1].error and "kubrick-style.txt" in reports[1].error
     assert "One more thought" not in Path(reports[0].output).read_text(encoding="utf-8")

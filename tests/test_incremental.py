@@ -6,14 +6,23 @@ import filecmp
 import shutil
 
 import pytest
+from conftest import (
+    ROOT,
+    _disconnect_new_receivers,
+    _pelican_signals,
+    article,
+    write_files,
+)
 
 import sitebuild
-from conftest import ROOT, _disconnect_new_receivers, _pelican_signals, article, write_files
 
 FILES = {
     f"articles/post-{n:02d}.md": article(
-        f"Post {n}", f"Body of post {n}. See [the first]({{filename}}/articles/post-00.md).",
-        date=f"2023-01-{n + 1:02d} 08:00", tags="follow-up, trust", slug=f"post-{n:02d}",
+        f"Post {n}",
+        f"Body of post {n}. See [the first]({{filename}}/articles/post-00.md).",
+        date=f"2023-01-{n + 1:02d} 08:00",
+        tags="follow-up, trust",
+        slug=f"post-{n:02d}",
         summary=f"Summary {n}.",
     )
     for n in range(10)
@@ -24,10 +33,16 @@ def build(content, output, cache, theme=ROOT / "theme"):
     before = {signal: set(signal.receivers) for signal in _pelican_signals()}
     try:
         result = sitebuild.build(
-            ROOT / "pelicanconf.py", output, content=content,
-            overrides={"CACHE_PATH": str(cache), "THEME": str(theme),
-                       "PLUGIN_PATHS": [str(ROOT / "plugins")],
-                       "LOAD_CONTENT_CACHE": True, "CACHE_CONTENT": True},
+            ROOT / "pelicanconf.py",
+            output,
+            content=content,
+            overrides={
+                "CACHE_PATH": str(cache),
+                "THEME": str(theme),
+                "PLUGIN_PATHS": [str(ROOT / "plugins")],
+                "LOAD_CONTENT_CACHE": True,
+                "CACHE_CONTENT": True,
+            },
         )
     finally:
         _disconnect_new_receivers(before)
@@ -40,8 +55,7 @@ def same_tree(left, right) -> list[str]:
 
     def walk(cmp, prefix=""):
         out.extend(prefix + n for n in cmp.left_only + cmp.right_only)
-        _, mismatch, errors = filecmp.cmpfiles(cmp.left, cmp.right, cmp.common_files,
-                                               shallow=False)
+        _, mismatch, errors = filecmp.cmpfiles(cmp.left, cmp.right, cmp.common_files, shallow=False)
         out.extend(prefix + n for n in mismatch + errors)
         for name, sub in cmp.subdirs.items():
             walk(sub, f"{prefix}{name}/")
@@ -70,7 +84,8 @@ def test_body_edit_renders_one_page_and_matches_a_full_build(site, caplog):
     untouched = output / "2023" / "post-05" / "index.html"
     inode = untouched.stat().st_ino
     (content / "articles" / "post-03.md").write_text(
-        FILES["articles/post-03.md"] + "\nAn edited closing line.\n", encoding="utf-8")
+        FILES["articles/post-03.md"] + "\nAn edited closing line.\n", encoding="utf-8"
+    )
     caplog.set_level("INFO")
     build(content, output, cache)
     assert "rendering only 1 changed" in caplog.text
@@ -85,10 +100,13 @@ def test_listing_changes_render_everything(site, caplog, change):
     if change == "title":
         (content / "articles" / "post-03.md").write_text(
             FILES["articles/post-03.md"].replace("Title: Post 3", "Title: Post three"),
-            encoding="utf-8")
+            encoding="utf-8",
+        )
     elif change == "new article":
-        write_files(content, {"articles/new.md": article("New", "New body.", slug="new",
-                                                         date="2023-02-01")})
+        write_files(
+            content,
+            {"articles/new.md": article("New", "New body.", slug="new", date="2023-02-01")},
+        )
     elif change == "removed article":
         (content / "articles" / "post-07.md").unlink()
     else:
@@ -105,8 +123,10 @@ def test_template_change_renders_everything(site, caplog):
     shutil.copytree(ROOT / "theme", theme)
     build(content, output, cache, theme=theme)  # the copy has other file dates
     page = theme / "templates" / "article.html"
-    page.write_text(page.read_text(encoding="utf-8").replace(
-        "</article>", "<p>Theme edit.</p></article>", 1), encoding="utf-8")
+    page.write_text(
+        page.read_text(encoding="utf-8").replace("</article>", "<p>Theme edit.</p></article>", 1),
+        encoding="utf-8",
+    )
     caplog.set_level("INFO")
     build(content, output, cache, theme=theme)
     assert "rendering everything" in caplog.text
@@ -115,13 +135,18 @@ def test_template_change_renders_everything(site, caplog):
 
 def test_sample_site_edit_matches_a_full_build(tmp_path, caplog):
     """The real content: an article the first newsletter issue carries is edited."""
-    content, output, cache = tmp_path / "content", tmp_path / "output", tmp_path / "cache"
+    content, output, cache = (
+        tmp_path / "content",
+        tmp_path / "output",
+        tmp_path / "cache",
+    )
     shutil.copytree(ROOT / "content", content)
     build(content, output, cache)
     issue = next((content / "newsletter").glob("001-*.md")).read_text(encoding="utf-8")
     edited = next(p for p in (content / "articles").glob("*.md") if p.stem in issue)
-    edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more thought.\n",
-                      encoding="utf-8")
+    edited.write_text(
+        edited.read_text(encoding="utf-8") + "\nOne more thought.\n", encoding="utf-8"
+    )
     caplog.set_level("INFO")
     build(content, output, cache)
     assert "rendering only 1 changed" in caplog.text

@@ -32,7 +32,9 @@ SETTINGS = {
     "NEWSLETTER_UNSUBSCRIBE_MAILTO": UNSUB_MAIL,
     "NEWSLETTER_DEFAULT_GUIDANCE": GUIDE,
 }
-GUIDE_PAGE = "Title: Repeat business: the complete guide\nSlug: repeat-business-guide\n\nThe guide.\n"
+GUIDE_PAGE = (
+    "Title: Repeat business: the complete guide\nSlug: repeat-business-guide\n\nThe guide.\n"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -60,7 +62,8 @@ def build(build_site, files: dict[str, str], **overrides):
     return build_site(files, **{**SETTINGS, **overrides})
 
 
-HOSTILE_BODY = """Start with [the guide](/repeat-business-guide/) and [a relative one](../../about/).
+HOSTILE_BODY = """Start with [the guide](/repeat-business-guide/) and
+[a relative one](../../about/).
 
 <script>alert("x")</script>
 <img src="../../images/chart.png" onerror="alert(1)" alt="Repeat purchases by month">
@@ -80,9 +83,7 @@ def hostile_site(build_site):
                 slug="first",
                 date="2025-01-06 08:00",
             ),
-            "articles/second.md": article(
-                "Second post", slug="second", date="2025-02-03 08:00"
-            ),
+            "articles/second.md": article("Second post", slug="second", date="2025-02-03 08:00"),
             "newsletter/001-hello.md": issue(
                 "Ünïcode & <b>tags</b> in a subject 🎉",
                 body="Read [the first post]({filename}/articles/first.md) first.",
@@ -105,9 +106,7 @@ def test_eml_is_complete_multipart_alternative(hostile_site):
     # RFC 2047 encoding round-trips the subject, number prefix included.
     assert msg["Subject"] == "#1: Ünïcode & <b>tags</b> in a subject 🎉"
     raw_headers = (
-        hostile_site.path("newsletter/001-hello/issue.eml")
-        .read_bytes()
-        .split(b"\r\n\r\n")[0]
+        hostile_site.path("newsletter/001-hello/issue.eml").read_bytes().split(b"\r\n\r\n")[0]
     )
     assert raw_headers.isascii()
     assert msg["From"].addresses[0].addr_spec == "letters@thenextsale.example"
@@ -145,10 +144,7 @@ def test_email_html_is_safe_absolute_and_small(hostile_site):
     assert "prefers-color-scheme: dark" in soup.style.string
     assert "style" in soup.find("div", class_="container").attrs
     preheader = soup.find("div", class_="preheader")
-    assert (
-        "display: none" in preheader["style"]
-        and "Read the first post first." in preheader.text
-    )
+    assert "display: none" in preheader["style"] and "Read the first post first." in preheader.text
     assert soup.find(string=re.compile("Ties & <tricks>"))  # escaped, shown as text
     assert len(html.encode("utf-8")) < 60_000
 
@@ -185,9 +181,7 @@ def test_drafts_hidden_and_future_articles_never_appear(build_site):
     site = build(
         build_site,
         {
-            "articles/live.md": article(
-                "Live post", slug="live", date="2025-01-06 08:00"
-            ),
+            "articles/live.md": article("Live post", slug="live", date="2025-01-06 08:00"),
             "articles/draft.md": article(
                 "Secret draft",
                 slug="secret-draft",
@@ -203,9 +197,7 @@ def test_drafts_hidden_and_future_articles_never_appear(build_site):
             "articles/future.md": article(
                 "Secret future", slug="secret-future", date="2031-01-06 08:00"
             ),
-            "newsletter/001-all.md": issue(
-                "Everything so far", date="2025-06-01 07:00"
-            ),
+            "newsletter/001-all.md": issue("Everything so far", date="2025-06-01 07:00"),
             "newsletter/002-later.md": issue("Later", date="2026-01-05 07:00"),
         },
     )
@@ -243,9 +235,7 @@ def test_bad_article_references_are_named_errors(build_site, target, files, expe
         build_site,
         {
             **files,
-            "newsletter/003-bad.md": issue(
-                "Bad", articles=f"{{filename}}/articles/{target}"
-            ),
+            "newsletter/003-bad.md": issue("Bad", articles=f"{{filename}}/articles/{target}"),
         },
     )
     errors = site.messages(logging.ERROR)
@@ -273,9 +263,7 @@ def test_bad_issue_files_are_named_errors(build_site, name, text, expected):
 
 def long_article(n: int, title: str, with_image: bool = True) -> str:
     image = "![A chart of repeat orders](/images/chart.png)\n\n" if with_image else ""
-    paragraph = (
-        "Repeat customers cost less to serve and tell their friends about you. " * 12
-    )
+    paragraph = "Repeat customers cost less to serve and tell their friends about you. " * 12
     body = image + "\n\n".join(f"{paragraph} ({i})" for i in range(n))
     return article(title, body, slug=title.lower().replace(" ", "-"), date="2025-01-06 08:00",
                    summary="A short summary worth reading.")  # fmt: skip
@@ -294,16 +282,13 @@ def test_oversized_issue_falls_back_to_summaries(build_site):
     assert "A short summary worth reading." in soup.text
     assert soup.find(class_="guidance").find("a", string=GUIDE["title"])
     assert soup.find("a", href=UNSUB_URL)
-    assert any(
-        "using summaries with read-on links" in m for m in site.messages(logging.INFO)
-    )
+    assert any("using summaries with read-on links" in m for m in site.messages(logging.INFO))
     assert "Read on: Big post" in site.text("newsletter/001-big/email.txt")
 
 
 def test_then_images_are_dropped(build_site):
     images = "\n".join(
-        f"![Photo {i} of a regular customer at the counter](/images/p{i}.png)"
-        for i in range(900)
+        f"![Photo {i} of a regular customer at the counter](/images/p{i}.png)" for i in range(900)
     )
     site = build(build_site, {
         "articles/big.md": long_article(150, "Big post"),
@@ -319,8 +304,7 @@ def test_then_images_are_dropped(build_site):
 
 def test_issue_that_cannot_fit_fails_with_the_overshoot(build_site):
     words = "\n\n".join(
-        "An intro far too long for any inbox, repeated on purpose. " * 20
-        for _ in range(120)
+        "An intro far too long for any inbox, repeated on purpose. " * 20 for _ in range(120)
     )
     site = build(
         build_site,
@@ -329,9 +313,7 @@ def test_issue_that_cannot_fit_fails_with_the_overshoot(build_site):
     )
     errors = site.messages(logging.ERROR)
     match = [
-        m
-        for m in errors
-        if "newsletter/001-huge.md" in m and "over the 50000-byte limit" in m
+        m for m in errors if "newsletter/001-huge.md" in m and "over the 50000-byte limit" in m
     ]
     assert match, errors
     size = int(re.search(r"email.html is (\d+) bytes", match[0])[1])
@@ -341,11 +323,7 @@ def test_issue_that_cannot_fit_fails_with_the_overshoot(build_site):
 
 
 def test_size_report_is_logged(hostile_site):
-    report = [
-        m
-        for m in hostile_site.messages(logging.INFO)
-        if m.startswith("Newsletter size:")
-    ]
+    report = [m for m in hostile_site.messages(logging.INFO) if m.startswith("Newsletter size:")]
     assert len(report) == 1
     assert "001-hello" in report[0] and "of 102.0 KB (full articles)" in report[0]
 
@@ -354,15 +332,9 @@ def test_guidance_comes_from_article_tags_deduplicated(build_site):
     site = build(
         build_site,
         {
-            "articles/a.md": article(
-                "A", slug="a", tags="referrals", date="2025-01-06 08:00"
-            ),
-            "articles/b.md": article(
-                "B", slug="b", tags="trust", date="2025-01-07 08:00"
-            ),
-            "articles/c.md": article(
-                "C", slug="c", tags="follow-up", date="2025-01-08 08:00"
-            ),
+            "articles/a.md": article("A", slug="a", tags="referrals", date="2025-01-06 08:00"),
+            "articles/b.md": article("B", slug="b", tags="trust", date="2025-01-07 08:00"),
+            "articles/c.md": article("C", slug="c", tags="follow-up", date="2025-01-08 08:00"),
             "newsletter/001-tags.md": issue("Tags"),
         },
         PLUGINS=["fake_guidance", "newsletter"],
@@ -394,9 +366,7 @@ def test_utm_parameters_only_on_site_links(build_site):
         NEWSLETTER_UTM={"utm_source": "newsletter", "utm_medium": "email"},
     )
     soup = site.soup("newsletter/001-utm/email.html")
-    post_links = [
-        a["href"] for a in soup.find_all("a", href=True) if "/2025/a/" in a["href"]
-    ]
+    post_links = [a["href"] for a in soup.find_all("a", href=True) if "/2025/a/" in a["href"]]
     assert post_links and all(
         "utm_source=newsletter" in h and "utm_campaign=001-utm" in h for h in post_links
     )
@@ -410,20 +380,14 @@ def test_archive_pages_and_feed(build_site):
         {
             "articles/a.md": article("Post A", slug="a", date="2025-01-06 08:00"),
             "newsletter/001-one.md": issue("First issue"),
-            "newsletter/002-two.md": issue(
-                "Second issue", date="2025-05-05 07:00", status="draft"
-            ),
+            "newsletter/002-two.md": issue("Second issue", date="2025-05-05 07:00", status="draft"),
         },
     )
     index = site.soup("newsletter/index.html")
-    assert [a.text for a in index.select(".newsletter-issues a")] == [
-        "Issue 1: First issue"
-    ]
+    assert [a.text for a in index.select(".newsletter-issues a")] == ["Issue 1: First issue"]
     page = site.soup("newsletter/001-one/index.html")
     assert page.h1.text == "First issue"
-    assert page.find("a", string="view as email")["href"].endswith(
-        "newsletter/001-one/email.html"
-    )
+    assert page.find("a", string="view as email")["href"].endswith("newsletter/001-one/email.html")
     assert page.find("a", href=re.compile(r"2025/a/$"))
     assert not site.path("newsletter/002-two").exists()  # drafts stay unpublished
     feed = feedparser.parse(site.path("newsletter/feed.rss.xml").read_bytes())
@@ -438,9 +402,7 @@ def test_archive_pages_and_feed(build_site):
 def test_sample_issues(build_site):
     content = ROOT / "content"
     files = {
-        p.relative_to(content).as_posix(): p.read_bytes()
-        for p in content.rglob("*")
-        if p.is_file()
+        p.relative_to(content).as_posix(): p.read_bytes() for p in content.rglob("*") if p.is_file()
     }
     site = build_site(
         files,
@@ -468,7 +430,8 @@ def test_presend_check_findings(build_site, capsys):
         {
             "articles/a.md": article("A", slug="a", date="2025-01-06 08:00"),
             "newsletter/001-clean.md": issue("A clean issue", articles="{filename}/articles/a.md"),
-            "newsletter/002-messy.md": issue("A subject line that goes on and on well past what a phone shows",
+            "newsletter/002-messy.md": issue(
+                "A subject line that goes on and on well past what a phone shows",
                                              date="2025-04-01 07:00", body=body),
         },
     )  # fmt: skip
@@ -480,9 +443,7 @@ def test_presend_check_findings(build_site, capsys):
     assert "001-clean: missing plain-text part (email.txt)" in out
     assert "002-messy/issue.eml: subject is 67 characters, over 60" in out
     assert "002-messy/email.html: vague link text 'Click here'" in out
-    assert (
-        "image with empty alt text: https://thenextsale.example/images/none.png" in out
-    )
+    assert "image with empty alt text: https://thenextsale.example/images/none.png" in out
     assert "link to https://thenextsale.example/no-such-page/ does not resolve" in out
     assert "2025/a/ does not resolve" not in out
 
@@ -491,9 +452,7 @@ def test_draft_writes_next_issue_and_never_overwrites(tmp_path, capsys):
     content = tmp_path / "content"
     (content / "articles").mkdir(parents=True)
     (content / "newsletter").mkdir()
-    (content / "newsletter" / "001-first.md").write_text(
-        issue("First", date="2025-01-10 07:00")
-    )
+    (content / "newsletter" / "001-first.md").write_text(issue("First", date="2025-01-10 07:00"))
     for slug, date, extra in [
         ("old", "2025-01-01 08:00", {}),
         ("new", "2025-02-01 08:00", {}),
@@ -507,7 +466,8 @@ def test_draft_writes_next_issue_and_never_overwrites(tmp_path, capsys):
     conf = tmp_path / "conf.py"
     conf.write_text(
         f"PATH = {str(content)!r}\nARTICLE_PATHS = ['articles']\nTIMEZONE = 'Europe/London'\n"
-        "SLUG_REGEX_SUBSTITUTIONS = [(r'[^\\w\\s-]', ''), (r'(?u)\\A\\s*', ''), (r'(?u)\\s*\\Z', ''), (r'[-\\s]+', '-')]\n"
+        "SLUG_REGEX_SUBSTITUTIONS = [(r'[^\\w\\s-]', ''), (r'(?u)\\A\\s*', ''),"
+        " (r'(?u)\\s*\\Z', ''), (r'[-\\s]+', '-')]\n"
     )
     args = [
         "--settings",

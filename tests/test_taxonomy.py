@@ -25,9 +25,7 @@ ON = {"PLUGINS": ["taxonomy"]}
 def site_files(**articles: str) -> dict[str, str]:
     """A small content folder: the test taxonomy, the guide page and `articles`."""
     files = {"taxonomy.toml": SMALL, "pages/guide.md": GUIDE}
-    files.setdefault(
-        "articles/ltv.md", article("Lifetime value", slug="ltv", tags="LTV")
-    )
+    files.setdefault("articles/ltv.md", article("Lifetime value", slug="ltv", tags="LTV"))
     files.setdefault("articles/ask.md", article("Ask", slug="ask", tags="referrals"))
     files.update({f"articles/{name}.md": text for name, text in articles.items()})
     return files
@@ -43,9 +41,7 @@ def related_slugs(site, rel: str) -> list[str]:
     aside = site.soup(rel).find("aside", class_="guidance")
     if aside is None or aside.find("ul") is None:
         return []
-    return [
-        a["href"].rstrip("/").rsplit("/", 1)[-1] for a in aside.find("ul").find_all("a")
-    ]
+    return [a["href"].rstrip("/").rsplit("/", 1)[-1] for a in aside.find("ul").find_all("a")]
 
 
 def guidance_link(site, rel: str) -> tuple[str, str]:
@@ -161,19 +157,14 @@ def test_bad_file_is_an_error_and_tags_stay_as_written(build_site):
     files["taxonomy.toml"] = SMALL + _tag("backend", aliases='["word of mouth"]')
     site = build_site(files, **ON)
     errors = site.messages(logging.ERROR)
-    assert any(
-        "tags.backend.aliases[0]" in m and "keep it on one tag only" in m
-        for m in errors
-    )
+    assert any("tags.backend.aliases[0]" in m and "keep it on one tag only" in m for m in errors)
     assert site.path("tags/repeat-customers/index.html").exists()
     assert not site.path("topics/index.html").exists()
 
 
 def test_missing_guidance_target_is_an_error(build_site):
     files = site_files(a=post("a", "trust"))
-    files["taxonomy.toml"] = SMALL.replace(
-        "{filename}/articles/ltv.md", "articles/gone.md"
-    )
+    files["taxonomy.toml"] = SMALL.replace("{filename}/articles/ltv.md", "articles/gone.md")
     site = build_site(files, **ON)
     errors = site.messages(logging.ERROR)
     assert any(
@@ -286,9 +277,7 @@ def test_tag_page_shows_description_guidance_and_articles(sample):
     # Six published articles use the tag or one of its aliases; drafts never count.
     listed = {a["href"] for a in soup.find("main").find_all("a") if "/20" in a["href"]}
     assert len(listed) == 6
-    assert any(
-        "second-sale-is-the-real-sale" in href for href in listed
-    )  # "repeat customers"
+    assert any("second-sale-is-the-real-sale" in href for href in listed)  # "repeat customers"
     assert any("loyalty-without-points" in href for href in listed)  # "Repeat Business"
     assert not any("price-rise-letter" in href for href in listed)
 
@@ -328,9 +317,7 @@ def test_article_ends_with_guidance_and_related(sample):
     assert 3 <= len(related) <= 5
     assert "napkin-maths-for-lifetime-value" not in related  # already linked above
     assert "the-upsell-that-helps" in related  # shares "life time value" and "trust"
-    assert (
-        "price-rise-letter" not in related and "annual-customer-review" not in related
-    )
+    assert "price-rise-letter" not in related and "annual-customer-review" not in related
 
 
 def test_guidance_skips_a_tag_that_points_at_the_article_itself(sample):
@@ -351,9 +338,7 @@ def test_guidance_tie_breaks():
 
 
 def test_article_without_tags_gets_site_guidance_and_no_related(build_site):
-    site = build_site(
-        site_files(bare=post("bare", None), other=post("other", "trust")), **ON
-    )
+    site = build_site(site_files(bare=post("bare", None), other=post("other", "trust")), **ON)
     text, href = guidance_link(site, "2024/bare/index.html")
     assert "Start with the guide:" in text
     assert href.endswith("guide/")
@@ -372,10 +357,7 @@ def test_single_article_has_no_related(build_site):
 
 
 def test_all_articles_sharing_one_tag_relate_newest_first(build_site):
-    posts = {
-        f"p{n}": post(f"p{n}", "trust", date=f"2024-01-{n + 10:02d} 09:00")
-        for n in range(8)
-    }
+    posts = {f"p{n}": post(f"p{n}", "trust", date=f"2024-01-{n + 10:02d} 09:00") for n in range(8)}
     site = build_site(site_files(**posts), **ON)
     assert related_slugs(site, "2024/p0/index.html") == ["p7", "p6", "p5", "p4", "p3"]
     assert related_slugs(site, "2024/p7/index.html") == ["p6", "p5", "p4", "p3", "p2"]
@@ -386,10 +368,7 @@ def test_rarer_shared_tags_count_more(build_site):
         "me": post("me", "trust, referrals", date="2024-01-01 09:00"),
         # Shares the rare tag only, and is the oldest of the others.
         "rare": post("rare", "referrals", date="2024-01-02 09:00"),
-        **{
-            f"c{n}": post(f"c{n}", "trust", date=f"2024-02-{n + 1:02d} 09:00")
-            for n in range(6)
-        },
+        **{f"c{n}": post(f"c{n}", "trust", date=f"2024-02-{n + 1:02d} 09:00") for n in range(6)},
     }
     files = site_files(**posts)
     files["articles/ask.md"] = post("ask", "trust", date="2020-01-01 09:00")
@@ -417,9 +396,7 @@ def test_two_builds_are_identical(build_site):
     names = [p.relative_to(first.output) for p in first.files()]
     assert names == [p.relative_to(second.output) for p in second.files()]
     for name in names:
-        assert (first.output / name).read_bytes() == (
-            second.output / name
-        ).read_bytes(), name
+        assert (first.output / name).read_bytes() == (second.output / name).read_bytes(), name
 
 
 # --- the linter ---
@@ -440,8 +417,7 @@ def test_lint_reports_and_fixes_only_the_tags_line(tmp_path):
     content = tmp_path / "content"
     body = "Tags: in the body stay as they are: repeat customers.\n"
     files = site_files(
-        a=post("a", "repeat customers, backend sales, LTV", date="2024-01-01 09:00")
-        + body,
+        a=post("a", "repeat customers, backend sales, LTV", date="2024-01-01 09:00") + body,
         b=post("b", "refferals"),
     )
     for rel, text in files.items():

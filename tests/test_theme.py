@@ -98,15 +98,11 @@ def test_article_page_shows_title_date_author_category_tags_reading_time(small):
     main = soup.find("main", id="main")
     assert main.find("h1").get_text(strip=True) == "First order"
     published = main.find("time")
-    assert (
-        datetime.fromisoformat(published["datetime"]).date().isoformat() == "2023-01-10"
-    )
+    assert datetime.fromisoformat(published["datetime"]).date().isoformat() == "2023-01-10"
     assert "10 January 2023" in published.get_text()
     author = main.find("a", rel="author")
     assert author.get_text(strip=True) == "Mara Ellison"
-    assert resolve(
-        small, small.path("2023/first-order/index.html"), author["href"]
-    ).is_file()
+    assert resolve(small, small.path("2023/first-order/index.html"), author["href"]).is_file()
     tag_links = {a.get_text(strip=True) for a in main.select("a[rel~=tag]")}
     assert tag_links == {"repeat business", "trust"}
     assert any(a.get_text(strip=True) == "Retention" for a in main.find_all("a"))
@@ -121,11 +117,7 @@ def test_reading_time_is_at_least_one_minute(small):
 
 def test_modified_date_is_shown_when_set(build_site):
     site = build_site(
-        {
-            "articles/a.md": article(
-                "Edited post", modified="2024-04-02 10:00", slug="edited"
-            )
-        }
+        {"articles/a.md": article("Edited post", modified="2024-04-02 10:00", slug="edited")}
     )
     times = site.soup("2024/edited/index.html").find("main").find_all("time")
     assert [t["datetime"][:10] for t in times] == ["2024-03-01", "2024-04-02"]
@@ -146,9 +138,7 @@ def test_questions_link_is_a_prefilled_mailto(build_site):
 
 
 def test_no_questions_link_when_turned_off(build_site):
-    site = build_site(
-        {"articles/a.md": article("Quiet", slug="quiet")}, QUESTIONS_EMAIL=None
-    )
+    site = build_site({"articles/a.md": article("Quiet", slug="quiet")}, QUESTIONS_EMAIL=None)
     soup = site.soup("2024/quiet/index.html")
     assert not soup.find("a", href=re.compile("^mailto:"))
     assert "write to us" not in soup.get_text()
@@ -238,8 +228,7 @@ def test_archive_lists_newest_first_with_dates(small):
 def test_tags_index_shows_counts_and_weights(small):
     cloud = small.soup("tags/index.html").select("main .cloud a")
     counts = {
-        a.contents[0].strip(): a.select_one(".count").get_text(" ", strip=True)
-        for a in cloud
+        a.contents[0].strip(): a.select_one(".count").get_text(" ", strip=True) for a in cloud
     }
     assert counts == {
         "referrals": "1 post",
@@ -298,10 +287,7 @@ def test_draft_and_future_posts_stay_out_of_listings(build_site):
         assert "Unfinished draft" not in text, page
         assert "Scheduled for later" not in text, page
     assert not site.path("archives/2031/index.html").exists()
-    assert (
-        "2031"
-        not in site.soup("index.html").find("footer", class_="site-footer").get_text()
-    )
+    assert "2031" not in site.soup("index.html").find("footer", class_="site-footer").get_text()
 
 
 def test_footer_year_is_the_newest_post_not_the_clock(build_site):
@@ -314,9 +300,7 @@ def test_footer_year_is_the_newest_post_not_the_clock(build_site):
                 tags="trust",
                 category="Referrals",
             ),
-            "articles/b.md": article(
-                "Newer post", date="2019-07-01 09:00", slug="newer"
-            ),
+            "articles/b.md": article("Newer post", date="2019-07-01 09:00", slug="newer"),
             "pages/about.md": "Title: About\nSlug: about\n\nHello.\n",
         }
     )
@@ -332,11 +316,7 @@ def test_footer_year_is_the_newest_post_not_the_clock(build_site):
         "archives/2018/index.html",
         "404.html",
     ):
-        footer = (
-            site.soup(page)
-            .find("footer", class_="site-footer")
-            .get_text(" ", strip=True)
-        )
+        footer = site.soup(page).find("footer", class_="site-footer").get_text(" ", strip=True)
         assert "© 2019 The Next Sale" in footer, page
 
 
@@ -377,9 +357,7 @@ def test_nav_marks_the_current_page(small):
         nav = small.soup(page).find("nav", attrs={"aria-label": "Main"})
         current = nav.select('[aria-current="page"]')
         assert [a.get_text(strip=True) for a in current] == [label], page
-    nav = small.soup("2023/first-order/index.html").find(
-        "nav", attrs={"aria-label": "Main"}
-    )
+    nav = small.soup("2023/first-order/index.html").find("nav", attrs={"aria-label": "Main"})
     assert not nav.select('[aria-current="page"]')
 
 
@@ -411,9 +389,7 @@ def assert_comment_free(site: Site) -> None:
     for page in html_files(site):
         soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
         where = rel(site, page)
-        assert not soup.find_all(
-            ["form", "iframe", "textarea", "input", "embed", "object"]
-        ), where
+        assert not soup.find_all(["form", "iframe", "textarea", "input", "embed", "object"]), where
         for script in soup.find_all("script"):
             assert script.get("type") == "application/ld+json", where
             assert not script.get("src"), where
@@ -445,9 +421,7 @@ def test_sample_site_is_comment_free(sample_site, published_sample_site):
 def test_hostile_titles_render_literally_everywhere(build_site):
     site = build_site(
         {
-            "articles/a.md": article(
-                HOSTILE_ATTR, tags="trust", slug="attr", summary=HOSTILE_ATTR
-            ),
+            "articles/a.md": article(HOSTILE_ATTR, tags="trust", slug="attr", summary=HOSTILE_ATTR),
             "articles/b.md": article(
                 HOSTILE_TEXT, tags="trust", slug="text", date="2024-03-02 09:00"
             ),
@@ -476,9 +450,7 @@ def test_hostile_titles_render_literally_everywhere(build_site):
         index = site.soup("index.html")
         links = [a.get_text() for a in index.select("p.more a")]
         assert f"Read the post: “{title}”" in links
-    description = site.soup("2024/attr/index.html").find(
-        "meta", attrs={"name": "description"}
-    )
+    description = site.soup("2024/attr/index.html").find("meta", attrs={"name": "description"})
     assert description["content"] == HOSTILE_ATTR
 
 
@@ -521,19 +493,13 @@ def test_every_page_has_the_common_head_and_landmarks(small):
         assert soup.html["lang"] == "en", where
         assert soup.find("meta", charset=True)["charset"].lower() == "utf-8", where
         assert soup.find("meta", attrs={"name": "viewport"}), where
-        assert (
-            soup.find("meta", attrs={"name": "color-scheme"})["content"] == "light dark"
-        )
-        csp = soup.find("meta", attrs={"http-equiv": "Content-Security-Policy"})[
-            "content"
-        ]
+        assert soup.find("meta", attrs={"name": "color-scheme"})["content"] == "light dark"
+        csp = soup.find("meta", attrs={"http-equiv": "Content-Security-Policy"})["content"]
         assert csp == (
             "default-src 'none'; style-src 'self'; img-src 'self' data:; "
             "base-uri 'none'; form-action 'none'"
         ), where
-        assert soup.find("link", rel="canonical")["href"].startswith(CANONICAL + "/"), (
-            where
-        )
+        assert soup.find("link", rel="canonical")["href"].startswith(CANONICAL + "/"), where
         assert soup.find("meta", property="og:type")["content"] in {
             "article",
             "website",
@@ -552,13 +518,10 @@ def test_every_page_has_the_common_head_and_landmarks(small):
 
 
 def test_canonical_of_listing_pages_is_their_pretty_url(small):
-    assert (
-        small.soup("index.html").find("link", rel="canonical")["href"]
-        == f"{CANONICAL}/"
+    assert small.soup("index.html").find("link", rel="canonical")["href"] == f"{CANONICAL}/"
+    assert small.soup("tags/trust/index.html").find("link", rel="canonical")["href"] == (
+        f"{CANONICAL}/tags/trust/"
     )
-    assert small.soup("tags/trust/index.html").find("link", rel="canonical")[
-        "href"
-    ] == (f"{CANONICAL}/tags/trust/")
 
 
 # --- URL modes --------------------------------------------------------------
@@ -567,28 +530,15 @@ def test_canonical_of_listing_pages_is_their_pretty_url(small):
 def test_dev_build_links_relatively(small):
     soup = small.soup("2023/first-order/index.html")
     assert soup.find("link", rel="stylesheet")["href"] == "../../theme/css/style.css"
-    hrefs = [
-        a["href"]
-        for a in soup.find_all("a")
-        if not a["href"].startswith(("#", "mailto:"))
-    ]
-    assert hrefs and all(
-        not urlsplit(h).scheme and not h.startswith("/") for h in hrefs
-    )
+    hrefs = [a["href"] for a in soup.find_all("a") if not a["href"].startswith(("#", "mailto:"))]
+    assert hrefs and all(not urlsplit(h).scheme and not h.startswith("/") for h in hrefs)
 
 
 def test_publish_build_links_absolutely(build_site):
     site = build_site(SMALL, publish=True)
     soup = site.soup("2023/first-order/index.html")
-    assert (
-        soup.find("link", rel="stylesheet")["href"]
-        == f"{CANONICAL}/theme/css/style.css"
-    )
-    hrefs = [
-        a["href"]
-        for a in soup.find_all("a")
-        if not a["href"].startswith(("#", "mailto:"))
-    ]
+    assert soup.find("link", rel="stylesheet")["href"] == f"{CANONICAL}/theme/css/style.css"
+    hrefs = [a["href"] for a in soup.find_all("a") if not a["href"].startswith(("#", "mailto:"))]
     assert hrefs and all(h.startswith(f"{CANONICAL}/") for h in hrefs)
     second = site.soup("2023/second-order/index.html").select_one(".content a")["href"]
     assert second == f"{CANONICAL}/2023/first-order/"
@@ -651,10 +601,7 @@ def palette(css: str, block_start: str) -> dict[str, str]:
 def contrast(a: str, b: str) -> float:
     def luminance(colour: str) -> float:
         channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
-        r, g, bl = (
-            c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-            for c in channels
-        )
+        r, g, bl = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
         return 0.2126 * r + 0.7152 * g + 0.0722 * bl
 
     hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
@@ -695,9 +642,7 @@ def check_taxonomy_parts(site: Site) -> None:
         assert group.find("h2").get_text(strip=True)
         for link in group.select(".cloud a"):
             assert link["class"][0] in {"w1", "w2", "w3", "w4", "w5"}
-            assert re.fullmatch(
-                r"\d+ posts?", link.select_one(".count").get_text(" ", strip=True)
-            )
+            assert re.fullmatch(r"\d+ posts?", link.select_one(".count").get_text(" ", strip=True))
 
     page = "2019/second-sale-is-the-real-sale/index.html"
     aside = site.soup(page).select_one("main aside.guidance")

@@ -9,13 +9,18 @@ from urllib.parse import urlparse
 
 import pytest
 from bs4 import BeautifulSoup
-
 from conftest import ROOT, article, make_settings, run_pelican
 
-DRAFT = ("Telling your regulars about a price rise", "price-rise-letter",
-         "the quiet envelope method")
-SCHEDULED = ("The annual review your best customers deserve", "annual-customer-review",
-             "the kitchen-table review")
+DRAFT = (
+    "Telling your regulars about a price rise",
+    "price-rise-letter",
+    "the quiet envelope method",
+)
+SCHEDULED = (
+    "The annual review your best customers deserve",
+    "annual-customer-review",
+    "the kitchen-table review",
+)
 TEXT_SUFFIXES = {".html", ".xml", ".json", ".txt", ".eml", ".xsl", ".css"}
 
 
@@ -25,26 +30,41 @@ def _text_files(site):
 
 @pytest.mark.parametrize("secret", [*DRAFT, *SCHEDULED])
 def test_publish_build_never_contains_drafts_or_scheduled_posts(published_sample_site, secret):
-    leaks = [str(p.relative_to(published_sample_site.output)) for p in _text_files(published_sample_site)
-             if secret.lower() in p.read_text(encoding="utf-8").lower()]
+    leaks = [
+        str(p.relative_to(published_sample_site.output))
+        for p in _text_files(published_sample_site)
+        if secret.lower() in p.read_text(encoding="utf-8").lower()
+    ]
     assert leaks == []
     assert not (published_sample_site.output / "drafts").exists()
 
 
 def test_development_build_keeps_drafts_out_of_everything_but_their_page(sample_site):
     for secret in (*DRAFT, *SCHEDULED):
-        where = {str(p.relative_to(sample_site.output)) for p in _text_files(sample_site)
-                 if secret.lower() in p.read_text(encoding="utf-8").lower()}
-        assert where <= {"drafts/price-rise-letter/index.html",
-                         "drafts/annual-customer-review/index.html"}, (secret, where)
+        where = {
+            str(p.relative_to(sample_site.output))
+            for p in _text_files(sample_site)
+            if secret.lower() in p.read_text(encoding="utf-8").lower()
+        }
+        assert where <= {
+            "drafts/price-rise-letter/index.html",
+            "drafts/annual-customer-review/index.html",
+        }, (secret, where)
 
 
 def test_hidden_articles_stay_out_of_listings_feeds_and_sitemap(build_site):
-    site = build_site({
-        "articles/seen.md": article("Seen post", "Visible words.", tags="trust", slug="seen"),
-        "articles/unseen.md": article("Unseen post", "Secret hidden words.", tags="trust",
-                                      status="hidden", slug="unseen"),
-    })
+    site = build_site(
+        {
+            "articles/seen.md": article("Seen post", "Visible words.", tags="trust", slug="seen"),
+            "articles/unseen.md": article(
+                "Unseen post",
+                "Secret hidden words.",
+                tags="trust",
+                status="hidden",
+                slug="unseen",
+            ),
+        }
+    )
     for path in _text_files(site):
         rel = str(path.relative_to(site.output))
         if rel.startswith("2024/unseen/"):
@@ -93,8 +113,9 @@ def _html_fragments(path):
         from email import message_from_string, policy
 
         message = message_from_string(text, policy=policy.default)
-        return [part.get_content() for part in message.walk()
-                if part.get_content_type() == "text/html"]
+        return [
+            part.get_content() for part in message.walk() if part.get_content_type() == "text/html"
+        ]
     if path.suffix == ".xsl":
         return []  # a stylesheet, not content; feed bodies are checked in the feeds
     return [text]
@@ -108,12 +129,16 @@ def _assert_nothing_runs(text: str, where: str) -> None:
         for name, value in tag.attrs.items():
             assert not name.lower().startswith("on"), (where, tag.name, name)
             values = value if isinstance(value, list) else [value]
-            assert not any("javascript:" in v.lower() for v in values), (where, tag.name)
+            assert not any("javascript:" in v.lower() for v in values), (
+                where,
+                tag.name,
+            )
 
 
 def test_hostile_markdown_never_reaches_pages_or_feeds(build_site):
-    site = build_site({"articles/hostile.md": article("Hostile", HOSTILE, slug="hostile",
-                                                     tags="trust")})
+    site = build_site(
+        {"articles/hostile.md": article("Hostile", HOSTILE, slug="hostile", tags="trust")}
+    )
     assert any("hostile.md" in m and "unsafe HTML" in m for m in site.messages())
     page = site.text("2024/hostile/index.html")
     assert "Plain words stay." in page and "A styled paragraph." in page
@@ -154,8 +179,11 @@ def test_pages_load_nothing_from_other_hosts(published_sample_site):
     for path in site.output.rglob("*.html"):
         soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
         urls = [tag.get("src") for tag in soup.find_all(src=True)]
-        urls += [tag["href"] for tag in soup.find_all("link", href=True)
-                 if "stylesheet" in tag.get("rel", []) or "icon" in tag.get("rel", [])]
+        urls += [
+            tag["href"]
+            for tag in soup.find_all("link", href=True)
+            if "stylesheet" in tag.get("rel", []) or "icon" in tag.get("rel", [])
+        ]
         for url in urls:
             host = urlparse(url).netloc
             assert host in ("", own), (path, url)
@@ -175,8 +203,7 @@ def test_two_builds_are_byte_identical(tmp_path):
 
     def walk(cmp, prefix=""):
         differences.extend(prefix + n for n in cmp.left_only + cmp.right_only)
-        _, mismatch, errors = filecmp.cmpfiles(cmp.left, cmp.right, cmp.common_files,
-                                               shallow=False)
+        _, mismatch, errors = filecmp.cmpfiles(cmp.left, cmp.right, cmp.common_files, shallow=False)
         differences.extend(prefix + n for n in mismatch + errors)
         for sub, child in cmp.subdirs.items():
             walk(child, f"{prefix}{sub}/")

@@ -15,14 +15,20 @@ from urllib.parse import unquote, urldefrag, urlparse
 import feedparser
 import pytest
 from bs4 import BeautifulSoup
-
 from conftest import ROOT
 
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def _need(path: Path, what: str) -> None:
@@ -40,12 +46,17 @@ def test_every_page_passes_the_nu_html_checker(published_sample_site):
     pages = sorted(str(p) for p in published_sample_site.output.rglob("*.html"))
     done = subprocess.run(
         ["java", "-jar", str(VNU), "--errors-only", "--format", "json", *pages],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     messages = json.loads(done.stderr or '{"messages": []}')["messages"]
-    problems = [f"{Path(urlparse(m.get('url', '')).path).relative_to(published_sample_site.output)}"
-                f":{m.get('lastLine')}: {m['message']}" for m in messages
-                if not _outlook_only(m)]
+    problems = [
+        f"{Path(urlparse(m.get('url', '')).path).relative_to(published_sample_site.output)}"
+        f":{m.get('lastLine')}: {m['message']}"
+        for m in messages
+        if not _outlook_only(m)
+    ]
     assert problems == []
     assert len(pages) > 40
     assert any(p.endswith("email.html") for p in pages)
@@ -83,7 +94,8 @@ def test_no_broken_internal_link_or_anchor(sample_site):
         for url in _targets(soup):
             parsed = urlparse(url)
             if parsed.scheme in ("mailto", "tel", "data") or (
-                    parsed.scheme and parsed.netloc != "thenextsale.example"):
+                parsed.scheme and parsed.netloc != "thenextsale.example"
+            ):
                 continue
             path, fragment = urldefrag(url)
             if parsed.netloc:  # canonical/og links point at the real site: map them home
@@ -125,8 +137,13 @@ def served_site(sample_site):
     server.shutdown()
 
 
-AXE_PAGES = ["index.html", "2019/second-sale-is-the-real-sale/index.html",
-             "tags/repeat-business/index.html", "tags/index.html", "newsletter/index.html"]
+AXE_PAGES = [
+    "index.html",
+    "2019/second-sale-is-the-real-sale/index.html",
+    "tags/repeat-business/index.html",
+    "tags/index.html",
+    "newsletter/index.html",
+]
 
 
 @pytest.mark.browser

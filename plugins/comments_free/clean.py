@@ -218,9 +218,7 @@ def _clean_block(block: Tag, rules: RuleSet, removals: list, *, at_tail: bool) -
         block.decompose()
     else:
         # Drop a line break left dangling at either end by a removed line.
-        children = [
-            c for c in block.children if not (isinstance(c, str) and not c.strip())
-        ]
+        children = [c for c in block.children if not (isinstance(c, str) and not c.strip())]
         for edge in (children[:1], children[-1:]):
             for node in edge:
                 if isinstance(node, Tag) and node.name == "br":
@@ -253,9 +251,7 @@ def strip_shortlinks(text: str, rules: RuleSet) -> tuple[str, list[str]]:
 
 def is_dangling(text: str) -> bool:
     """Tell whether a short line is only the text of a link that is gone."""
-    return (
-        bool(DANGLING_LINK_TEXT_RE.fullmatch(text.strip())) and len(text.split()) <= 8
-    )
+    return bool(DANGLING_LINK_TEXT_RE.fullmatch(text.strip())) and len(text.split()) <= 8
 
 
 def split_alt_residue(text: str) -> tuple[str, str | None]:

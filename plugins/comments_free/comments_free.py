@@ -70,9 +70,7 @@ def cruft_rules(settings: dict, author: str | None = None) -> RuleSet:
     try:
         return compile_rules(settings, author)
     except ValueError as err:
-        raise CruftSettingError(
-            f"{err} (in pelicanconf.py or publishconf.py)"
-        ) from None
+        raise CruftSettingError(f"{err} (in pelicanconf.py or publishconf.py)") from None
 
 
 def cleaning_reader(read: Callable, settings: dict) -> Callable:
@@ -120,8 +118,7 @@ def enabled(settings: dict) -> bool:
     builds in the same process (tests, tools) that did not ask for them.
     """
     return any(
-        str(name).rpartition(".")[2] == "comments_free"
-        for name in settings.get("PLUGINS") or ()
+        str(name).rpartition(".")[2] == "comments_free" for name in settings.get("PLUGINS") or ()
     )
 
 

@@ -61,9 +61,7 @@ MONTHS = {
     for name in names
 }
 _MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
-_WEEKDAY = (
-    r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|mon|tue|wed|thu|fri|sat|sun),?\s+"
-)
+_WEEKDAY = r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|mon|tue|wed|thu|fri|sat|sun),?\s+"
 _TIME = (
     r"(?:,?\s*(?:on|at|@|-)?\s*(?P<hour>\d{1,2})[:.](?P<minute>\d{2})"
     r"(?::\d{2})?\s*(?P<ampm>[ap]\.?m\.?)?)?"
@@ -99,15 +97,11 @@ ENTRY_TAGS_RE = re.compile(
     r"(?:\s+and tagged (?P<more>.+?))?\.(?:\s+(?P<rest>.*))?",
     re.I,
 )
-TAGS_RE = re.compile(
-    r"(?:tags|tagged|tagged with|labels|topics)\s*:\s*(?P<tags>.+?)\.?", re.I
-)
+TAGS_RE = re.compile(r"(?:tags|tagged|tagged with|labels|topics)\s*:\s*(?P<tags>.+?)\.?", re.I)
 CATEGORY_RE = re.compile(
     r"(?:in|filed under|categor(?:y|ies)|posted in)\s*:?\s+(?P<name>[^|]+?)\.?", re.I
 )
-TEASER_RE = re.compile(
-    r"(?P<text>.+?)\s*(?:\[\s*(?:…|\.\.\.)\s*\]|\[\s*more\s*\])", re.S
-)
+TEASER_RE = re.compile(r"(?P<text>.+?)\s*(?:\[\s*(?:…|\.\.\.)\s*\]|\[\s*more\s*\])", re.S)
 BULLET_RE = re.compile(r"^\s*(?:[•·▪◦‣*]|-(?!-))\s+(?P<text>.+)$")
 ORDERED_RE = re.compile(r"^\s*(?P<n>\d{1,3})[.)]\s+(?P<text>.+)$")
 QUOTED_RE = re.compile(r"^[“\"‘«](?P<text>.+)[”\"’»]$")
@@ -237,9 +231,7 @@ def is_html(text: str, path: Path) -> bool:
     if path.suffix.lower() in {".html", ".htm", ".xhtml"}:
         return True
     head = text.lstrip()[:200].lower()
-    return head.startswith(
-        ("<!doctype html", "<html", "<body", "<article", "<div", "<p>")
-    )
+    return head.startswith(("<!doctype html", "<html", "<body", "<article", "<div", "<p>"))
 
 
 # --- dates, names, tags --------------------------------------------------------
@@ -304,9 +296,7 @@ def load_aliases(path: Path | None) -> dict[str, str] | None:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise ImportFailure(
-            f"{path}: cannot read the taxonomy ({err}); fix the file"
-        ) from None
+        raise ImportFailure(f"{path}: cannot read the taxonomy ({err}); fix the file") from None
     mapping: dict[str, str] = {}
     for slug, entry in sorted((data.get("tags") or {}).items()):
         names = [slug]
@@ -353,9 +343,7 @@ def md_inline(text: str, *, line_start: bool = True) -> str:
     for match in URL_RE.finditer(text):
         url = match.group(0).rstrip(".,;:!?")
         end = match.start() + len(url)
-        out.append(
-            md_escape(text[pos : match.start()], line_start=line_start and pos == 0)
-        )
+        out.append(md_escape(text[pos : match.start()], line_start=line_start and pos == 0))
         out.append(f"<{url}>")
         pos = end
     out.append(md_escape(text[pos:], line_start=line_start and pos == 0))
@@ -469,9 +457,7 @@ def html_metadata(soup: BeautifulSoup) -> dict:
     if published:
         candidates.insert(0, published.get("content", ""))
     candidates += [a.get("title", "") for a in soup.select("abbr.published")]
-    candidates += [
-        el.get_text(" ") for el in soup.select(".date-header, .published, .entry-date")
-    ]
+    candidates += [el.get_text(" ") for el in soup.select(".date-header, .published, .entry-date")]
     for candidate in candidates:
         found = parse_date(candidate) if candidate else None
         if found:
@@ -502,11 +488,7 @@ def find_body(soup: BeautifulSoup, rules: RuleSet) -> Tag | None:
     """Find the element holding the post: known containers, else the largest text."""
 
     def in_cruft(el: Tag) -> bool:
-        return any(
-            rules.match_element(_tokens(p))
-            for p in [el, *el.parents]
-            if isinstance(p, Tag)
-        )
+        return any(rules.match_element(_tokens(p)) for p in [el, *el.parents] if isinstance(p, Tag))
 
     for selector in BODY_SELECTORS:
         for el in soup.select(selector):
@@ -516,9 +498,7 @@ def find_body(soup: BeautifulSoup, rules: RuleSet) -> Tag | None:
     for el in soup.find_all(["div", "section", "td", "body"]):
         if in_cruft(el):
             continue
-        score = sum(
-            len(p.get_text(" ").split()) for p in el.find_all("p", recursive=False)
-        )
+        score = sum(len(p.get_text(" ").split()) for p in el.find_all("p", recursive=False))
         score += sum(len(s.split()) for s in el.find_all(string=True, recursive=False))
         if score > best_score:
             best, best_score = el, score
@@ -536,9 +516,7 @@ def record_dangerous(container: Tag, report: FileReport) -> None:
             elif isinstance(value, str) and value.strip().lower().startswith(
                 ("javascript:", "vbscript:", "data:text")
             ):
-                report.remove(
-                    "sanitiser", f"{attr}={value.strip()[:40]} on <{el.name}>"
-                )
+                report.remove("sanitiser", f"{attr}={value.strip()[:40]} on <{el.name}>")
 
 
 def sanitise(fragment: str) -> str:
@@ -655,9 +633,7 @@ def html_paragraphs(root: Tag, rules: RuleSet, report: FileReport) -> list[list[
         lines = [line for para in inline(nodes) for line in para]
         if not lines:
             return None
-        return Line(
-            " ".join(x.text for x in lines), " ".join(x.md for x in lines), kind, level
-        )
+        return Line(" ".join(x.text for x in lines), " ".join(x.md for x in lines), kind, level)
 
     def flush():
         if pending:
@@ -759,9 +735,7 @@ def parse_html(text: str, rules: RuleSet, report: FileReport, name: str):
 # --- recovering metadata and the body ---------------------------------------------
 
 
-def meta_line(  # noqa: PLR0911
-    line: Line, meta: dict, report: FileReport, rules: RuleSet, header: bool
-):
+def meta_line(line: Line, meta: dict, report: FileReport, rules: RuleSet, header: bool):
     """Consume a metadata line into `meta`; return leftover body text or None.
 
     Returns False when the line is not metadata at all.
@@ -787,9 +761,7 @@ def meta_line(  # noqa: PLR0911
     tags = TAGS_RE.fullmatch(text)
     if tags:
         meta.setdefault("tags", [])
-        meta["tags"] += [
-            t for t in split_tags(tags.group("tags")) if t not in meta["tags"]
-        ]
+        meta["tags"] += [t for t in split_tags(tags.group("tags")) if t not in meta["tags"]]
         report.consume("tags", text)
         return None
     copyright_ = COPYRIGHT_RE.fullmatch(text)
@@ -818,9 +790,7 @@ def meta_line(  # noqa: PLR0911
                 when = parse_date(part) if part else None
                 if when:
                     pending.append(("date", when))
-                elif part and not re.fullmatch(
-                    r"\d{1,2}[:.]\d{2}\s*[ap]\.?m\.?", part, re.I
-                ):
+                elif part and not re.fullmatch(r"\d{1,2}[:.]\d{2}\s*[ap]\.?m\.?", part, re.I):
                     return False
         elif category and len(segments) > 1:
             pending.append(("category", normalise(category.group("name"))))
@@ -835,9 +805,7 @@ def meta_line(  # noqa: PLR0911
             report.remove(what.split(":", 1)[1], str(value))
         else:
             meta.setdefault(what, value)
-    report.consume(
-        ",".join(sorted({w for w, _ in pending if ":" not in w})) or "cruft", text
-    )
+    report.consume(",".join(sorted({w for w, _ in pending if ":" not in w})) or "cruft", text)
     return None
 
 
@@ -854,11 +822,7 @@ def mark_quotes(paragraphs: list[list[Line]]) -> None:
                 nxt = para[j + 1]
             elif p + 1 < len(paragraphs) and len(paragraphs[p + 1]) == 1:
                 nxt = paragraphs[p + 1][0]
-            cite = (
-                CITE_RE.match(nxt.text)
-                if nxt is not None and nxt.kind == "text"
-                else None
-            )
+            cite = CITE_RE.match(nxt.text) if nxt is not None and nxt.kind == "text" else None
             if quoted and cite and len(cite.group("name").split()) <= 8:
                 text = quoted.group("text").strip()
                 line.text, line.kind = text, "quote"
@@ -919,9 +883,7 @@ def extract(
                         report.consume("title", line.text)
                         continue
                 elif same_text(line.text, meta["title"]):
-                    if title_known and not any(
-                        c["field"] == "title" for c in report.consumed
-                    ):
+                    if title_known and not any(c["field"] == "title" for c in report.consumed):
                         report.consume("title", line.text)
                     else:
                         report.remove("duplicate-title", line.text)
@@ -951,9 +913,7 @@ def extract(
                 para.clear()
     seen: set[str] = set()
     for para in body:
-        if (len(para) == 1 and para[0].kind == "text") or all(
-            x.kind == "text" for x in para
-        ):
+        if (len(para) == 1 and para[0].kind == "text") or all(x.kind == "text" for x in para):
             key = tag_key(" ".join(line.text for line in para))
             if key in seen and len(" ".join(x.text for x in para).split()) >= 4:
                 report.remove("duplicate-paragraph", " ".join(x.text for x in para))
@@ -968,7 +928,7 @@ def extract(
 # --- one file, a batch, the command line ----------------------------------------
 
 
-def build_article(  # noqa: PLR0917
+def build_article(
     meta: dict, body: list[list[Line]], source: Path, fill_date: date | None,
     aliases: dict[str, str] | None, report: FileReport,
 ) -> tuple[str, str]:  # fmt: skip
@@ -1088,9 +1048,7 @@ def import_posts(
         reports.append(report)
         if in_folder and source.suffix.lower() not in POST_SUFFIXES:
             report.status = "ignored"
-            report.notes.append(
-                "not a text or HTML file; name it directly to import it"
-            )
+            report.notes.append("not a text or HTML file; name it directly to import it")
             continue
         try:
             if not source.exists():
@@ -1135,15 +1093,11 @@ def format_report(reports: list[FileReport]) -> str:
             out.append(f"  error: {r.error}")
         for key, value in r.metadata.items():
             if key != "summary":
-                out.append(
-                    f"  {key}: {', '.join(value) if isinstance(value, list) else value}"
-                )
+                out.append(f"  {key}: {', '.join(value) if isinstance(value, list) else value}")
         if r.missing:
             out.append(f"  missing: {', '.join(r.missing)}")
         if r.unknown_tags:
-            out.append(
-                f"  unknown tags (not in the taxonomy): {', '.join(r.unknown_tags)}"
-            )
+            out.append(f"  unknown tags (not in the taxonomy): {', '.join(r.unknown_tags)}")
         for item in r.removed:
             out.append(f"  removed [{item['rule']}]: {item['text'][:100]}")
         for note in r.notes:
@@ -1160,9 +1114,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("sources", nargs="+", type=Path, metavar="SOURCE")
     parser.add_argument("--dest", type=Path, default=DEFAULT_DEST)
-    parser.add_argument(
-        "--date", type=date.fromisoformat, help="YYYY-MM-DD for undated posts"
-    )
+    parser.add_argument("--date", type=date.fromisoformat, help="YYYY-MM-DD for undated posts")
     parser.add_argument("--force", action="store_true", help="overwrite existing files")
     parser.add_argument("--report", type=Path, default=DEFAULT_REPORT)
     parser.add_argument("--taxonomy", type=Path, default=DEFAULT_TAXONOMY)

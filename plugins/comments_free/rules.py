@@ -11,8 +11,8 @@ sentence that merely mentions comments is left alone.
 from __future__ import annotations
 
 import re
-from functools import cached_property
 from dataclasses import dataclass, field
+from functools import cached_property
 from urllib.parse import urlsplit
 
 DEFAULTS = {
@@ -224,9 +224,7 @@ RULES: tuple[Rule, ...] = (
             "older",
             "home",
         ),
-        frozenset(
-            {"related-posts", "jp-relatedposts", "sidebar", "widget", "blog-pager"}
-        ),
+        frozenset({"related-posts", "jp-relatedposts", "sidebar", "widget", "blog-pager"}),
         max_words=40,
     ),
     Rule(
@@ -328,9 +326,7 @@ class RuleSet:
         lowered = text.lower()
         if any(t in lowered for t in self.triggers):
             return True
-        return bool(self.shortlink_hosts) and any(
-            h in lowered for h in self.shortlink_hosts
-        )
+        return bool(self.shortlink_hosts) and any(h in lowered for h in self.shortlink_hosts)
 
 
 def normalise(text: str) -> str:
@@ -398,15 +394,11 @@ def compile_rules(settings: dict | None = None, author: str | None = None) -> Ru
             CompiledRule(EXTRA_RULE, tuple(extra_patterns), (), frozenset(), 200, False)
         )
     active_hosts = (
-        frozenset(h.lower() for h in hosts)
-        if SHORTLINK_RULE not in disabled
-        else frozenset()
+        frozenset(h.lower() for h in hosts) if SHORTLINK_RULE not in disabled else frozenset()
     )
     shortlink_re = None
     if active_hosts:
-        alternatives = "|".join(
-            re.escape(h) for h in sorted(active_hosts, key=len, reverse=True)
-        )
+        alternatives = "|".join(re.escape(h) for h in sorted(active_hosts, key=len, reverse=True))
         shortlink_re = re.compile(
             rf"(?<![\w.@/-])(?:www\.)?(?:{alternatives})/[^\s<>\"')\]]*"
             rf"|https?://(?:www\.)?(?:{alternatives})/[^\s<>\"')\]]*",
@@ -426,7 +418,5 @@ def _string_list(settings: dict, name: str) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str) or not all(isinstance(v, str) for v in value):
-        raise ValueError(
-            f"comments_free: {name} must be a list of strings, got {value!r}"
-        )
+        raise ValueError(f"comments_free: {name} must be a list of strings, got {value!r}")
     return list(value)

@@ -107,9 +107,7 @@ def parse_meta_block(lines: list[str]) -> MetaBlock:
             break
         match = META_RE.match(line)
         if match:
-            entries.append(
-                (index + 1, match.group("key"), match.group("value").strip())
-            )
+            entries.append((index + 1, match.group("key"), match.group("value").strip()))
             has_key = True
         elif not (has_key and META_MORE_RE.match(line)):
             break
@@ -160,9 +158,7 @@ def check_keys(meta: MetaBlock, allowed: frozenset[str]) -> tuple[list[Finding],
                 )
             )
             continue
-        advice = (
-            f"unknown metadata key '{key}': did you mean '{guess.title()}'? Rename it"
-        )
+        advice = f"unknown metadata key '{key}': did you mean '{guess.title()}'? Rename it"
         if guess == "status":
             status_misspelt = True
             advice += "; until then the file is treated as a draft and never published"
@@ -272,9 +268,7 @@ def check_source(raw: bytes, allowed_keys: frozenset[str]) -> SourceReport:
     report.findings += status
     report.force_draft = status_misspelt or bad_status
 
-    found = {
-        key.lower(): (number, value) for number, key, value in reversed(meta.entries)
-    }
+    found = {key.lower(): (number, value) for number, key, value in reversed(meta.entries)}
     if not found.get("title", (0, ""))[1].strip():
         report.fatal = True
         report.findings.append(_missing_title(lines, meta, found))
@@ -316,8 +310,7 @@ def _missing_title(lines: list[str], meta: MetaBlock, found: dict) -> Finding:
             )
     return Finding(
         1,
-        "no Title. Add a 'Title: ...' line at the top of the file, in the metadata"
-        " block",
+        "no Title. Add a 'Title: ...' line at the top of the file, in the metadata block",
     )
 
 
@@ -337,9 +330,7 @@ def images_without_alt(html: str) -> list[str]:
         return []
     soup = BeautifulSoup(html, "html.parser")
     return [
-        img.get("src", "")
-        for img in soup.find_all("img")
-        if not (img.get("alt") or "").strip()
+        img.get("src", "") for img in soup.find_all("img") if not (img.get("alt") or "").strip()
     ]
 
 

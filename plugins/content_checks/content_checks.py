@@ -91,9 +91,7 @@ def allowed_keys(settings: dict) -> frozenset[str]:
 
 def level(settings: dict) -> int:
     """Errors in strict (publish) builds, warnings in development."""
-    return (
-        logging.ERROR if setting(settings, "CONTENT_CHECKS_STRICT") else logging.WARNING
-    )
+    return logging.ERROR if setting(settings, "CONTENT_CHECKS_STRICT") else logging.WARNING
 
 
 def display_path(path: str) -> str:
@@ -153,7 +151,6 @@ class CheckingMarkdownReader(MarkdownReader):
             metadata[FINDINGS_KEY] = payload(source_path, findings)
         return content, metadata
 
-
     def _markdown(self, role: str) -> Markdown:
         """A Markdown converter kept for the reader's life and reset per use.
 
@@ -173,8 +170,8 @@ class CheckingMarkdownReader(MarkdownReader):
     def _parse_metadata(self, meta: dict) -> dict:
         """MarkdownReader._parse_metadata with the reusable field converter."""
         output = {}
-        for name, values in meta.items():
-            name = name.lower()
+        for key, values in meta.items():
+            name = key.lower()
             if name in self.settings["FORMATTED_FIELDS"]:
                 formatted = self._markdown("fields").convert("\n".join(values))
                 output[name] = self.process_metadata(name, formatted)
@@ -233,9 +230,7 @@ def iter_contents(generator, names: Iterable[str]) -> Iterator:
         yield from getattr(generator, name, ())
 
 
-def find_clashes(
-    contents: Iterable, *, slugs: bool = True
-) -> list[tuple[object, object, str]]:
+def find_clashes(contents: Iterable, *, slugs: bool = True) -> list[tuple[object, object, str]]:
     """Return (kept, dropped, why) for each item whose address is already taken.
 
     Items are taken in source-path order, so the earlier file always wins.
@@ -248,9 +243,7 @@ def find_clashes(
     for item in sorted(contents, key=lambda c: c.source_path):
         save_as = item.save_as
         if save_as and save_as in by_save_as:
-            clashes.append(
-                (by_save_as[save_as], item, f"both would be written to {save_as}")
-            )
+            clashes.append((by_save_as[save_as], item, f"both would be written to {save_as}"))
             continue
         if slugs and item.status != "draft":
             key = (getattr(item, "lang", ""), getattr(item, "slug", ""))
@@ -282,9 +275,7 @@ def drop(generator, names: Iterable[str], dropped: set[int]) -> None:
         if items:
             items[:] = [item for item in items if id(item) not in dropped]
             for item in items:
-                item.translations = [
-                    t for t in item.translations if id(t) not in dropped
-                ]
+                item.translations = [t for t in item.translations if id(t) not in dropped]
 
 
 def drop_article_clashes(generator) -> None:
@@ -314,9 +305,7 @@ def link_target(content, value: str, context: dict, key: str) -> bool:
     for candidate in (raw, unquote(raw), urlparse(unescape(value)).path):
         found = context[key].get(content_path(content, candidate))
         # Pelican makes a Static for every {static} link, even to a missing file.
-        if found is not None and (
-            key != "static_content" or is_file(found.source_path)
-        ):
+        if found is not None and (key != "static_content" or is_file(found.source_path)):
             return True
     return False
 
@@ -343,9 +332,7 @@ def broken_link_message(content, what: str, value: str, context: dict) -> str:
     wanted = wanted_path(content, value)
     message = f"link {{{what}}}{value} points to {wanted}, which "
     if Path(content.settings["PATH"], wanted).is_file():
-        message += (
-            "exists but is not part of the site (see the message about that file)"
-        )
+        message += "exists but is not part of the site (see the message about that file)"
     else:
         message += "does not exist"
         guess = closest_path(wanted, [p for p, item in context[key].items() if item])
@@ -386,9 +373,7 @@ def check_links(content, pattern, context: dict) -> None:
             return match.group(0)
         if link_target(content, value, context, LINK_KINDS[what]):
             return match.group(0)
-        if what == "filename" and link_target(
-            content, value, context, "static_content"
-        ):
+        if what == "filename" and link_target(content, value, context, "static_content"):
             return match.group(0)  # Pelican resolves it (and says to use {static})
         broken.append((match.group("path"), what, value))
         # Keep the target visible to anyone inspecting the page, but never as a
@@ -419,9 +404,7 @@ def check_links(content, pattern, context: dict) -> None:
     findings = []
     for path, what, value in sorted(set(broken)):
         line = find_line(lines, path) or find_line(lines, value)
-        findings.append(
-            Finding(line, broken_link_message(content, what, value, context))
-        )
+        findings.append(Finding(line, broken_link_message(content, what, value, context)))
     report(content.settings, content.source_path, findings)
 
 

@@ -198,8 +198,12 @@ def plan_output(generators) -> None:
         plan = incremental.Plan(reason="FAST_OUTPUT_INCREMENTAL is off")
     plan.sources, plan.fingerprint = sources, fingerprint
     _plans[settings["OUTPUT_PATH"]] = plan
-    log.info("fast_output: %s", f"rendering only {plan.reason}" if plan.selective
-             else f"rendering everything ({plan.reason})")
+    log.info(
+        "fast_output: %s",
+        f"rendering only {plan.reason}"
+        if plan.selective
+        else f"rendering everything ({plan.reason})",
+    )
 
 
 def complete_output(pelican) -> None:

@@ -86,8 +86,14 @@ def describe(content) -> tuple[str, str]:
 def snapshot(generators) -> dict[str, tuple[str, str]]:
     sources = {}
     for generator in generators:
-        for name in ("articles", "drafts", "hidden_articles", "pages", "hidden_pages",
-                     "draft_pages"):
+        for name in (
+            "articles",
+            "drafts",
+            "hidden_articles",
+            "pages",
+            "hidden_pages",
+            "draft_pages",
+        ):
             for content in getattr(generator, name, None) or ():
                 sources[content.relative_source_path] = describe(content)
     return sources

@@ -66,9 +66,7 @@ LABEL = {"atom": "Atom", "rss": "RSS", "json": "JSON Feed"}
 # XML 1.0 refuses C0 controls (except tab, newline, carriage return) and
 # the non-characters U+FFFE/U+FFFF; C1 controls are legal but invisible
 # noise that validators flag, so they go too.
-_CONTROL_CHARS = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]"
-)
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 # Attributes that carry a URL, per tag, made absolute before sanitising.
 _URL_ATTRS: dict[str, tuple[str, ...]] = {
@@ -198,8 +196,7 @@ def load_config(settings: dict[str, Any]) -> FeedsConfig:
     xsl = _setting(settings, "FEEDS_XSL")
     if not isinstance(xsl, bool):
         raise FeedsError(
-            f"feeds: setting FEEDS_XSL in your settings file must be True or False "
-            f"(got {xsl!r})."
+            f"feeds: setting FEEDS_XSL in your settings file must be True or False (got {xsl!r})."
         )
 
     sitename = clean_text(str(settings.get("SITENAME") or parts.hostname))
@@ -238,9 +235,7 @@ def _newsletter_feed(settings: dict[str, Any]) -> str | None:
 
 def _plugin_enabled(settings: dict[str, Any], name: str) -> bool:
     for plugin in settings.get("PLUGINS") or []:
-        plugin_name = (
-            plugin if isinstance(plugin, str) else getattr(plugin, "__name__", "")
-        )
+        plugin_name = plugin if isinstance(plugin, str) else getattr(plugin, "__name__", "")
         if plugin_name == name or plugin_name.endswith(f".{name}"):
             return True
     return False
@@ -359,9 +354,7 @@ def with_utm(url: str, utm: dict[str, str] | None, source: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def guidance_block(
-    guidance: Any, canonical: str, utm: dict[str, str] | None, source: str
-) -> str:
+def guidance_block(guidance: Any, canonical: str, utm: dict[str, str] | None, source: str) -> str:
     """Render the "keep them coming back" block for one article, or ''.
 
     `guidance` is the taxonomy's choice for the article (`.title`, `.url`
@@ -460,9 +453,7 @@ def article_summary(article: Any, cfg: FeedsConfig, url: str) -> tuple[str, str]
         content = truncate_html_paragraphs(content, max_paragraphs)
     max_words = settings.get("SUMMARY_MAX_LENGTH")
     if max_words is not None:
-        content = truncate_html_words(
-            content, max_words, settings.get("SUMMARY_END_SUFFIX", "…")
-        )
+        content = truncate_html_words(content, max_words, settings.get("SUMMARY_END_SUFFIX", "…"))
     # Pelican drops table-of-contents blocks from summaries: their anchors
     # only work on the article page.
     return strip_toc_elements_from_html(content), url
@@ -476,9 +467,7 @@ def make_item(article: Any, cfg: FeedsConfig) -> Item:
     updated = max(published, aware(modified)) if modified else published
     explicit = article.metadata.get("id") or article.metadata.get("guid")
     summary_html = feed_html(*article_summary(article, cfg, url), cfg.canonical)
-    authors = tuple(
-        clean_text(str(a.name)) for a in getattr(article, "authors", []) or []
-    )
+    authors = tuple(clean_text(str(a.name)) for a in getattr(article, "authors", []) or [])
     category = getattr(article, "category", None)
     return Item(
         id=stable_id(article.relative_source_path, published, cfg.authority, explicit),
@@ -599,9 +588,7 @@ def rss_bytes(meta: FeedMeta, items: Sequence[Item], cfg: FeedsConfig) -> bytes:
     return _with_stylesheet(xml, xsl_href(meta.save_as, cfg))
 
 
-def json_feed(
-    meta: FeedMeta, items: Sequence[Item], cfg: FeedsConfig
-) -> dict[str, Any]:
+def json_feed(meta: FeedMeta, items: Sequence[Item], cfg: FeedsConfig) -> dict[str, Any]:
     """Return a JSON Feed 1.1 document as a dict."""
     feed: dict[str, Any] = {
         "version": "https://jsonfeed.org/version/1.1",
@@ -625,9 +612,7 @@ def json_feed(
         entry["date_published"] = item.published.isoformat()
         entry["date_modified"] = item.updated.isoformat()
         entry["authors"] = [{"name": name} for name in item.authors]
-        names = ([item.category.name] if item.category else []) + [
-            t.name for t in item.tags
-        ]
+        names = ([item.category.name] if item.category else []) + [t.name for t in item.tags]
         if names:
             entry["tags"] = list(dict.fromkeys(names))
         feed["items"].append(entry)
@@ -669,9 +654,7 @@ class FeedLinks:
         ]
         if cfg.newsletter_feed:
             self.site.append(
-                self._link(
-                    f"{cfg.sitename} newsletter (RSS)", "rss", cfg.newsletter_feed
-                )
+                self._link(f"{cfg.sitename} newsletter (RSS)", "rss", cfg.newsletter_feed)
             )
 
     @staticmethod
@@ -682,9 +665,7 @@ class FeedLinks:
         """Record which tags and categories have feeds, with display names."""
         self._names = {"tag": tags, "category": categories}
 
-    def _term(
-        self, kind: str, slug: str, patterns: dict[str, str | None]
-    ) -> list[dict]:
+    def _term(self, kind: str, slug: str, patterns: dict[str, str | None]) -> list[dict]:
         if self._names is not None and slug not in self._names[kind]:
             return []
         name = (self._names or {}).get(kind, {}).get(slug, slug)
@@ -699,9 +680,7 @@ class FeedLinks:
         ]
 
     def tag(self, slug: str) -> list[dict[str, str]]:
-        return self._term(
-            "tag", slug, {"atom": self._cfg.tag_atom, "rss": self._cfg.tag_rss}
-        )
+        return self._term("tag", slug, {"atom": self._cfg.tag_atom, "rss": self._cfg.tag_rss})
 
     def category(self, slug: str) -> list[dict[str, str]]:
         return self._term(
@@ -803,10 +782,7 @@ def render_feeds(
 
 def is_feedable(article: Any, now: dt.datetime) -> bool:
     """Keep published, already-dated articles; drafts, hidden, future go."""
-    return (
-        getattr(article, "status", "published") == "published"
-        and aware(article.date) <= now
-    )
+    return getattr(article, "status", "published") == "published" and aware(article.date) <= now
 
 
 class FeedsGenerator(Generator):
@@ -824,8 +800,7 @@ class FeedsGenerator(Generator):
             log.info("feeds: left out %s future-dated article(s)", held)
         keep = {id(a) for a in self.articles}
         self.tags = [
-            (t, [a for a in arts if id(a) in keep])
-            for t, arts in self.context.get("tags", [])
+            (t, [a for a in arts if id(a) in keep]) for t, arts in self.context.get("tags", [])
         ]
         self.categories = [
             (c, [a for a in arts if id(a) in keep])
@@ -835,11 +810,7 @@ class FeedsGenerator(Generator):
         if isinstance(links, FeedLinks):
             links.set_names(
                 {t.slug: clean_text(str(t.name)) for t, arts in self.tags if arts},
-                {
-                    c.slug: clean_text(str(c.name))
-                    for c, arts in self.categories
-                    if arts
-                },
+                {c.slug: clean_text(str(c.name)) for c, arts in self.categories if arts},
             )
 
     def generate_output(self, writer: Any) -> None:
@@ -855,9 +826,7 @@ class FeedsGenerator(Generator):
             target = output / XSL_SAVE_AS
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(XSL_SOURCE, target)
-        log.info(
-            "feeds: wrote %s feeds for %s articles", len(rendered), len(self.articles)
-        )
+        log.info("feeds: wrote %s feeds for %s articles", len(rendered), len(self.articles))
 
 
 # --------------------------------------------------------------- glue

@@ -18,8 +18,16 @@ log = logging.getLogger(__name__)
 
 # The lists Pelican's articles and pages generators keep their content in.
 CONTENT_LISTS = (
-    "articles", "translations", "drafts", "drafts_translations", "hidden_articles",
-    "hidden_translations", "pages", "hidden_pages", "draft_pages", "draft_translations",
+    "articles",
+    "translations",
+    "drafts",
+    "drafts_translations",
+    "hidden_articles",
+    "hidden_translations",
+    "pages",
+    "hidden_pages",
+    "draft_pages",
+    "draft_translations",
 )
 
 

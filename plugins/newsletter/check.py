@@ -70,14 +70,10 @@ def check_html(html: str, rel: str, site_url: str, output: Path) -> list[Finding
         if element.name == "script":
             findings.append(Finding(rel, "contains a <script> element"))
         if element.name == "link" and "stylesheet" in (element.get("rel") or []):
-            findings.append(
-                Finding(rel, f"loads an external stylesheet: {element.get('href')}")
-            )
+            findings.append(Finding(rel, f"loads an external stylesheet: {element.get('href')}"))
         for attr in element.attrs:
             if attr.lower().startswith("on"):
-                findings.append(
-                    Finding(rel, f"<{element.name}> has an event handler '{attr}'")
-                )
+                findings.append(Finding(rel, f"<{element.name}> has an event handler '{attr}'"))
     for link in soup.find_all("a"):
         href = (link.get("href") or "").strip()
         text = " ".join(link.get_text(" ").split())
@@ -89,26 +85,18 @@ def check_html(html: str, rel: str, site_url: str, output: Path) -> list[Finding
             findings.append(Finding(rel, f"link '{text}' runs JavaScript"))
             continue
         if text.lower().strip(" .:!?…→»") in VAGUE_LINK_TEXT:
-            findings.append(
-                Finding(rel, f"vague link text '{text}' ({href}); say where it leads")
-            )
+            findings.append(Finding(rel, f"vague link text '{text}' ({href}); say where it leads"))
         if scheme in ("http", "https") and urlsplit(href).netloc == host:
             if not resolves(href, site_url, output):
                 findings.append(
-                    Finding(
-                        rel, f"link to {href} does not resolve inside the built site"
-                    )
+                    Finding(rel, f"link to {href} does not resolve inside the built site")
                 )
         elif not scheme:
-            findings.append(
-                Finding(rel, f"relative link {href}; emails need absolute links")
-            )
+            findings.append(Finding(rel, f"relative link {href}; emails need absolute links"))
     for img in soup.find_all("img"):
         src = img.get("src", "")
         if urlsplit(src).netloc == host and not resolves(src, site_url, output):
-            findings.append(
-                Finding(rel, f"image {src} does not resolve inside the built site")
-            )
+            findings.append(Finding(rel, f"image {src} does not resolve inside the built site"))
     return findings
 
 
@@ -124,9 +112,7 @@ def check_issue(
         folder / "issue.eml",
     )
     if not html_path.is_file():
-        return [
-            Finding(rel, "no email.html: the build could not render this issue's email")
-        ]
+        return [Finding(rel, "no email.html: the build could not render this issue's email")]
     html = html_path.read_bytes()
     if len(html) > max_bytes:
         findings.append(
@@ -149,14 +135,13 @@ def check_issue(
         findings.append(
             Finding(
                 f"{rel}/issue.eml",
-                f"subject is {len(subject)} characters, over {subject_max}; phones cut it: {subject!r}",
+                f"subject is {len(subject)} characters, over {subject_max}; "
+                f"phones cut it: {subject!r}",
             )
         )
     plain = message.get_body(preferencelist=("plain",))
     if plain is None or not plain.get_content().strip():
-        findings.append(
-            Finding(f"{rel}/issue.eml", "missing plain-text part (text/plain)")
-        )
+        findings.append(Finding(f"{rel}/issue.eml", "missing plain-text part (text/plain)"))
     if message.get_body(preferencelist=("html",)) is None:
         findings.append(Finding(f"{rel}/issue.eml", "missing HTML part (text/html)"))
     if not message.get("List-Unsubscribe"):
@@ -174,24 +159,14 @@ def site_url_from_settings(path: str) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("output", nargs="?", default="output", help="built site folder")
-    parser.add_argument(
-        "--settings", default="pelicanconf.py", help="to read SITE_CANONICAL_URL"
-    )
-    parser.add_argument(
-        "--site-url", help="the site's absolute address (overrides --settings)"
-    )
+    parser.add_argument("--settings", default="pelicanconf.py", help="to read SITE_CANONICAL_URL")
+    parser.add_argument("--site-url", help="the site's absolute address (overrides --settings)")
     parser.add_argument(
         "--newsletter-dir", default="newsletter", help="issues folder in the output"
     )
-    parser.add_argument(
-        "--issue", help="check only the issue with this number, e.g. 003"
-    )
-    parser.add_argument(
-        "--subject-max", type=int, default=60, help="longest subject (characters)"
-    )
-    parser.add_argument(
-        "--max-bytes", type=int, default=102_000, help="largest email.html (bytes)"
-    )
+    parser.add_argument("--issue", help="check only the issue with this number, e.g. 003")
+    parser.add_argument("--subject-max", type=int, default=60, help="longest subject (characters)")
+    parser.add_argument("--max-bytes", type=int, default=102_000, help="largest email.html (bytes)")
     args = parser.parse_args(argv)
 
     output = Path(args.output)
@@ -221,9 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         if p.is_dir() and (not args.issue or p.name.startswith(f"{args.issue}-"))
     )
     if not folders:
-        print(
-            f"error: no built issues in {root}; build the site first", file=sys.stderr
-        )
+        print(f"error: no built issues in {root}; build the site first", file=sys.stderr)
         return 2
     findings = []
     for folder in folders:

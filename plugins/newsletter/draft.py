@@ -35,9 +35,7 @@ DEFAULT_PATH = "newsletter"
 def latest_issue(folder: Path, content: Path, timezone: str) -> Issue | None:
     """Return the highest-numbered issue, or None; raise IssueError if it is unreadable."""
     numbered = sorted(
-        (int(m["number"]), p)
-        for p in folder.glob("*.md")
-        if (m := FILENAME_RE.match(p.name))
+        (int(m["number"]), p) for p in folder.glob("*.md") if (m := FILENAME_RE.match(p.name))
     )
     if not numbered:
         return None
@@ -51,17 +49,13 @@ def published_articles(settings: dict[str, Any], skip: str) -> list[Article]:
     found = []
     for top in settings.get("ARTICLE_PATHS") or [""]:
         for dirpath, dirnames, filenames in os.walk(content / top):
-            dirnames[:] = sorted(
-                d for d in dirnames if (Path(dirpath) / d) != content / skip
-            )
+            dirnames[:] = sorted(d for d in dirnames if (Path(dirpath) / d) != content / skip)
             for name in sorted(filenames):
                 if Path(name).suffix.lstrip(".") not in readers.extensions:
                     continue
                 rel = (Path(dirpath) / name).relative_to(content).as_posix()
                 try:
-                    article = readers.read_file(
-                        str(content), rel, content_class=Article
-                    )
+                    article = readers.read_file(str(content), rel, content_class=Article)
                 except Exception as exc:
                     print(f"skipped {rel}: {exc}", file=sys.stderr)
                     continue
@@ -73,9 +67,7 @@ def published_articles(settings: dict[str, Any], skip: str) -> list[Article]:
 
 
 def draft_text(subject: str, date: datetime, articles: list[Article]) -> str:
-    refs = ",\n    ".join(
-        f"{{filename}}/{a.get_relative_source_path()}" for a in articles
-    )
+    refs = ",\n    ".join(f"{{filename}}/{a.get_relative_source_path()}" for a in articles)
     return (
         f"Subject: {subject}\n"
         f"Date: {date:%Y-%m-%d %H:%M}\n"
@@ -88,15 +80,11 @@ def draft_text(subject: str, date: datetime, articles: list[Article]) -> str:
     )
 
 
-def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one exit per failure
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--settings", default="pelicanconf.py", help="Pelican settings file"
-    )
+    parser.add_argument("--settings", default="pelicanconf.py", help="Pelican settings file")
     parser.add_argument("--date", help="issue date, YYYY-MM-DD HH:MM (default: now)")
-    parser.add_argument(
-        "--subject", help="subject line (default: the newest article's title)"
-    )
+    parser.add_argument("--subject", help="subject line (default: the newest article's title)")
     parser.add_argument("--slug", help="file name slug (default: from the subject)")
     args = parser.parse_args(argv)
 
@@ -168,12 +156,8 @@ def _draft(args) -> int:
         if a.date <= date and (last is None or a.date > last.date)
     ]
     if not articles:
-        since = (
-            f" since issue {last.number_text} ({last.date:%Y-%m-%d})" if last else ""
-        )
-        print(
-            f"Nothing to draft: no articles published{since} up to {date:%Y-%m-%d %H:%M}."
-        )
+        since = f" since issue {last.number_text} ({last.date:%Y-%m-%d})" if last else ""
+        print(f"Nothing to draft: no articles published{since} up to {date:%Y-%m-%d %H:%M}.")
         return 1
     articles.sort(key=lambda a: (a.date, a.get_relative_source_path()), reverse=True)
 
@@ -181,9 +165,7 @@ def _draft(args) -> int:
     width = max(3, len(last.number_text)) if last else 3
     number_text = f"{number:0{width}d}"
     subject = args.subject or articles[0].title
-    slug = args.slug or slugify(
-        subject, regex_subs=settings.get("SLUG_REGEX_SUBSTITUTIONS", [])
-    )
+    slug = args.slug or slugify(subject, regex_subs=settings.get("SLUG_REGEX_SUBSTITUTIONS", []))
     if not FILENAME_RE.match(f"{number_text}-{slug}.md"):
         print(
             f"error: '{slug}' is not a usable slug; pass --slug with lowercase words and dashes",
@@ -203,7 +185,8 @@ def _draft(args) -> int:
         print(f"error: {target} already exists; not overwriting it", file=sys.stderr)
         return 1
     print(
-        f"Drafted {target} with {len(articles)} article(s). Edit the intro, then remove 'Status: draft'."
+        f"Drafted {target} with {len(articles)} article(s). "
+        "Edit the intro, then remove 'Status: draft'."
     )
     return 0
 

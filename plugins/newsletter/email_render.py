@@ -41,16 +41,12 @@ DROP_WITH_CONTENT = frozenset(
      "form", "button", "select", "textarea"}
 )  # fmt: skip
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
-CHROME_INLINER = css_inline.CSSInliner(
-    keep_at_rules=True, load_remote_stylesheets=False
-)
+CHROME_INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
 
 
 def absolute(site_url: str, url: str) -> str:
     """Make a site-relative URL (`2024/slug/`, `/about/`) absolute."""
-    return urljoin(
-        site_url.rstrip("/") + "/", url.lstrip("/") if "://" not in url else url
-    )
+    return urljoin(site_url.rstrip("/") + "/", url.lstrip("/") if "://" not in url else url)
 
 
 def sanitize(html: str, base_url: str, *, images: bool = True) -> str:
@@ -212,13 +208,9 @@ class TextRenderer:
                     out.append("\n".join(lines))
             elif name == "blockquote":
                 inner = "\n\n".join(self.blocks(child))
-                out.append(
-                    "\n".join(f"> {line}".rstrip() for line in inner.splitlines())
-                )
+                out.append("\n".join(f"> {line}".rstrip() for line in inner.splitlines()))
             elif name == "pre":
-                out.append(
-                    "\n".join(f"    {line}" for line in child.get_text().splitlines())
-                )
+                out.append("\n".join(f"    {line}" for line in child.get_text().splitlines()))
             elif name == "hr":
                 out.append("* * *")
             else:

@@ -75,9 +75,7 @@ def split_header(text: str) -> tuple[dict[str, tuple[int, str]], str, list[str]]
             break
         key = match["key"].lower()
         if key in header:
-            warnings.append(
-                f"line {index + 1}: '{match['key']}' given twice; the later one wins"
-            )
+            warnings.append(f"line {index + 1}: '{match['key']}' given twice; the later one wins")
         header[key] = (index + 1, match["value"].strip())
         last = key
     return header, "\n".join(lines[body_start:]).strip() + "\n", warnings
@@ -193,9 +191,7 @@ class Catalogue:
     now: datetime
 
     @classmethod
-    def build(
-        cls, articles: list[Any], generated: dict[str, Any], now: datetime
-    ) -> Catalogue:
+    def build(cls, articles: list[Any], generated: dict[str, Any], now: datetime) -> Catalogue:
         published = sorted(
             (a for a in articles if a.date <= now),
             key=lambda a: (a.date, a.get_relative_source_path()),
@@ -213,9 +209,7 @@ def resolve_refs(issue: Issue, catalogue: Catalogue) -> list[Any]:
         content = catalogue.by_path.get(path)
         where = f"{issue.source_path}: the article '{ref}'"
         if content is None:
-            known = sorted(
-                p for p in catalogue.by_path if p.endswith(posixpath.basename(path))
-            )
+            known = sorted(p for p in catalogue.by_path if p.endswith(posixpath.basename(path)))
             hint = f" (did you mean {{filename}}/{known[0]}?)" if known else ""
             raise IssueError(
                 f"{where} does not exist{hint}; list articles as "
@@ -251,9 +245,7 @@ def resolve_refs(issue: Issue, catalogue: Catalogue) -> list[Any]:
                 f"({issue.date:%Y-%m-%d %H:%M}); move the issue's Date: or drop the article"
             )
         if id(content) in seen:
-            issue.warnings.append(
-                f"the article '{ref}' is listed twice; keeping the first"
-            )
+            issue.warnings.append(f"the article '{ref}' is listed twice; keeping the first")
             continue
         seen.add(id(content))
         chosen.append(content)
@@ -268,9 +260,7 @@ def since(catalogue: Catalogue, start: datetime | None, end: datetime) -> list[A
     return list(reversed(catalogue.published[lo:hi]))
 
 
-def choose_articles(
-    issues: list[Issue], catalogue: Catalogue
-) -> list[tuple[Issue, str]]:
+def choose_articles(issues: list[Issue], catalogue: Catalogue) -> list[tuple[Issue, str]]:
     """Fill `issue.articles` for published issues in number order.
 
     Return (issue, message) for each issue that must be skipped.
@@ -280,9 +270,7 @@ def choose_articles(
     for issue in sorted(issues, key=lambda i: i.number):
         try:
             if issue.since_previous:
-                issue.articles = since(
-                    catalogue, previous.date if previous else None, issue.date
-                )
+                issue.articles = since(catalogue, previous.date if previous else None, issue.date)
             else:
                 issue.articles = resolve_refs(issue, catalogue)
         except IssueError as exc:

@@ -65,8 +65,12 @@ MODES = (
     ("summary", "summaries with read-on links"),
     ("summary-no-images", "summaries, no images"),
 )
-INTRASITE_RE = re.compile(r"^[{|](?P<what>filename|static|attach|tag|category|author|index)[|}](?P<value>.*)$")  # fmt: skip
-PATH_SETTINGS = tuple(k for k in DEFAULTS if k.endswith(("_URL", "_SAVE_AS")) and "UNSUBSCRIBE" not in k)  # fmt: skip
+INTRASITE_RE = re.compile(
+    r"^[{|](?P<what>filename|static|attach|tag|category|author|index)[|}](?P<value>.*)$"
+)
+PATH_SETTINGS = tuple(
+    k for k in DEFAULTS if k.endswith(("_URL", "_SAVE_AS")) and "UNSUBSCRIBE" not in k
+)
 
 
 class NewsletterSettingsError(ValueError):
@@ -139,9 +143,7 @@ def load_config(settings: dict[str, Any]) -> dict[str, Any]:
     for key in PATH_SETTINGS:
         value = cfg[key]
         if not isinstance(value, str) or (key.endswith("_SAVE_AS") and not value):
-            raise NewsletterSettingsError(
-                f"{where}: {key} must be a non-empty path string"
-            )
+            raise NewsletterSettingsError(f"{where}: {key} must be a non-empty path string")
         try:
             value.format(number="001", slug="x")
         except (KeyError, IndexError, ValueError):
@@ -149,10 +151,7 @@ def load_config(settings: dict[str, Any]) -> dict[str, Any]:
                 f"{where}: {key} {value!r} may only use {{number}} and {{slug}}"
             ) from None
 
-    cfg["TITLE"] = (
-        cfg["NEWSLETTER_TITLE"]
-        or f"{settings.get('SITENAME', 'Newsletter')} newsletter"
-    )
+    cfg["TITLE"] = cfg["NEWSLETTER_TITLE"] or f"{settings.get('SITENAME', 'Newsletter')} newsletter"
     return cfg
 
 
@@ -164,9 +163,7 @@ def markdown_renderer(settings: dict[str, Any]) -> Markdown:
         for name, conf in (md_settings.get("extension_configs") or {}).items()
         if not name.endswith(".meta")
     }
-    extensions = [
-        e for e in md_settings.get("extensions", []) if not str(e).endswith(".meta")
-    ]
+    extensions = [e for e in md_settings.get("extensions", []) if not str(e).endswith(".meta")]
     extensions += [name for name in configs if name not in extensions]
     return Markdown(
         extensions=extensions,
@@ -175,20 +172,14 @@ def markdown_renderer(settings: dict[str, Any]) -> Markdown:
     )
 
 
-def guidance_of(
-    articles: list[Any], default: dict[str, str] | None
-) -> list[dict[str, str]]:
+def guidance_of(articles: list[Any], default: dict[str, str] | None) -> list[dict[str, str]]:
     """Return the issue's guidance links, one per target, in article order."""
     found: dict[str, dict[str, str]] = {}
     for article in articles:
         value = getattr(article, "guidance", None)
         entries = value if isinstance(value, list | tuple) else [value] if value else []
         for entry in entries:
-            get = (
-                entry.get
-                if isinstance(entry, dict)
-                else lambda k, e=entry: getattr(e, k, None)
-            )
+            get = entry.get if isinstance(entry, dict) else lambda k, e=entry: getattr(e, k, None)
             url, title = get("url"), get("title")
             if not url or not title:
                 continue
@@ -279,16 +270,12 @@ class NewsletterGenerator(Generator):
         self.cfg = load_config(self.settings)
         root = Path(self.path)
         folder = root / self.cfg["NEWSLETTER_PATH"]
-        now = datetime.now(
-            UTC
-        )  # only decides what is live, like Pelican's own future check
+        now = datetime.now(UTC)  # only decides what is live, like Pelican's own future check
         issues: list[Issue] = []
         numbers: dict[int, str] = {}
         for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
             try:
-                issue = read_issue_file(
-                    path, root, self.settings.get("TIMEZONE", "UTC")
-                )
+                issue = read_issue_file(path, root, self.settings.get("TIMEZONE", "UTC"))
             except IssueError as exc:
                 log.error("Newsletter: %s", exc)
                 continue
@@ -339,8 +326,7 @@ class NewsletterGenerator(Generator):
         md = markdown_renderer(self.settings)
         if (
             not (
-                self.cfg["NEWSLETTER_UNSUBSCRIBE_URL"]
-                or self.cfg["NEWSLETTER_UNSUBSCRIBE_MAILTO"]
+                self.cfg["NEWSLETTER_UNSUBSCRIBE_URL"] or self.cfg["NEWSLETTER_UNSUBSCRIBE_MAILTO"]
             )
             and self.issues
         ):
@@ -389,7 +375,8 @@ class NewsletterGenerator(Generator):
                 if target is None:
                     log.error(
                         "Newsletter: %s: the link '%s' points to nothing in the content folder; "
-                        "fix the path (it is relative to the issue file, or to content/ with a leading /)",
+                        "fix the path (it is relative to the issue file, "
+                        "or to content/ with a leading /)",
                         issue.source_path,
                         element[attr],
                     )
@@ -414,18 +401,14 @@ class NewsletterGenerator(Generator):
         save_as = self.fmt("NEWSLETTER_ISSUE_SAVE_AS", issue)
         abs_url = absolute(site_url, url)
         intro_source = md.reset().convert(issue.body)
-        intro_email = sanitize(
-            self.resolve_links(intro_source, issue, site_url), abs_url
-        )
+        intro_email = sanitize(self.resolve_links(intro_source, issue, site_url), abs_url)
         preheader = issue.preheader or shorten(plain(intro_email), 150)
         view = IssueView(
             issue=issue,
             subject_line=cfg["NEWSLETTER_SUBJECT_FORMAT"].format(
                 number=issue.number, subject=issue.subject, slug=issue.slug
             ),
-            locale_date=issue.date.strftime(
-                self.settings.get("DEFAULT_DATE_FORMAT", "%Y-%m-%d")
-            ),
+            locale_date=issue.date.strftime(self.settings.get("DEFAULT_DATE_FORMAT", "%Y-%m-%d")),
             url=url,
             save_as=save_as,
             abs_url=abs_url,
@@ -498,9 +481,7 @@ class NewsletterGenerator(Generator):
         utm = dict(cfg["NEWSLETTER_UTM"] or {})
         if utm:
             utm.setdefault("utm_campaign", f"{issue.number_text}-{issue.slug}")
-        guidance = [
-            dict(g, abs_url=absolute(site_url, g["url"])) for g in view.guidance
-        ]
+        guidance = [dict(g, abs_url=absolute(site_url, g["url"])) for g in view.guidance]
         body_template = self.get_template("email/body")
         email_template = self.get_template("email/issue")
         limit = cfg["NEWSLETTER_MAX_BYTES"]
@@ -525,9 +506,7 @@ class NewsletterGenerator(Generator):
             )
             items = self.email_items(issue.articles, mode)
             body = body_template.render(common, intro=intro, items=items)
-            document = email_template.render(
-                common, body=body, preheader=view.preheader
-            )
+            document = email_template.render(common, body=body, preheader=view.preheader)
             html = inline_css(add_utm(document, site_url, utm))
             size = len(html.encode("utf-8"))
             attempts.append(f"{label}: {size} bytes")
@@ -584,11 +563,10 @@ class NewsletterGenerator(Generator):
         }
         for rel, data in outputs.items():
             self.write_bytes(rel, data)
-        view.sizes = {
-            posixpath.basename(rel): len(data) for rel, data in outputs.items()
-        }
+        view.sizes = {posixpath.basename(rel): len(data) for rel, data in outputs.items()}
         log.info(
-            "Newsletter size: %s-%s  email.html %.1f KB of %.1f KB (%s), email.txt %.1f KB, issue.eml %.1f KB",
+            "Newsletter size: %s-%s  email.html %.1f KB of %.1f KB (%s), "
+            "email.txt %.1f KB, issue.eml %.1f KB",
             issue.number_text,
             issue.slug,
             len(outputs[view.email_html_save_as]) / 1000,
@@ -616,9 +594,9 @@ class NewsletterGenerator(Generator):
         issue = view.issue
 
         def link(url: str) -> str:
-            return BeautifulSoup(
-                add_utm(f'<a href="{url}"></a>', site_url, utm), "html.parser"
-            ).a["href"]
+            return BeautifulSoup(add_utm(f'<a href="{url}"></a>', site_url, utm), "html.parser").a[
+                "href"
+            ]
 
         parts = [
             f"{self.settings.get('SITENAME', '')} · Issue {issue.number} · {view.locale_date}",
@@ -649,28 +627,20 @@ class NewsletterGenerator(Generator):
             parts.append(rule)
             lines = ["KEEP THEM COMING BACK"]
             for entry in guidance:
-                lead = (
-                    f"{entry['cta']} {entry['title']}"
-                    if entry.get("cta")
-                    else entry["title"]
-                )
+                lead = f"{entry['cta']} {entry['title']}" if entry.get("cta") else entry["title"]
                 lines.append(renderer.wrap(lead, "- ", "  "))
                 lines.append(f"  {link(entry['abs_url'])}")
             parts.append("\n".join(lines))
         parts.append(rule)
         footer = [
             f"Read this issue on the web: {link(view.abs_url)}",
-            renderer.wrap(
-                f"You receive this because you subscribed to {self.cfg['TITLE']}."
-            ),
+            renderer.wrap(f"You receive this because you subscribed to {self.cfg['TITLE']}."),
         ]
         if unsubscribe_url:
             footer.append(f"Unsubscribe: {unsubscribe_url}")
         if unsubscribe_mailto:
             address = unsubscribe_mailto.removeprefix("mailto:").split("?")[0]
-            footer.append(
-                renderer.wrap(f"Or unsubscribe by email: write to {address}.")
-            )
+            footer.append(renderer.wrap(f"Or unsubscribe by email: write to {address}."))
         parts.append("\n".join(footer))
         return "\n\n".join(parts) + "\n"
 
@@ -704,9 +674,7 @@ class NewsletterGenerator(Generator):
             href=absolute(site_url, path_to_url(cfg["NEWSLETTER_FEED_SAVE_AS"])),
             rel="self",
         )
-        feed.description(
-            self.settings.get("SITE_DESCRIPTION") or f"Every issue of {cfg['TITLE']}"
-        )
+        feed.description(self.settings.get("SITE_DESCRIPTION") or f"Every issue of {cfg['TITLE']}")
         feed.language(self.settings.get("DEFAULT_LANG", "en"))
         # feedgen stamps "now" unless told otherwise; the newest issue keeps builds identical.
         # With no issue yet the feed is still written (pages link to it), dated
@@ -727,9 +695,7 @@ class NewsletterGenerator(Generator):
 def get_generators(pelican: Any) -> type[NewsletterGenerator] | None:
     # Signals outlive a run: in one process (tests, autoreload) an earlier
     # build may have connected this handler for a site without the plugin.
-    enabled = [
-        str(name).rsplit(".", 1)[-1] for name in pelican.settings.get("PLUGINS") or ()
-    ]
+    enabled = [str(name).rsplit(".", 1)[-1] for name in pelican.settings.get("PLUGINS") or ()]
     return NewsletterGenerator if "newsletter" in enabled else None
 
 

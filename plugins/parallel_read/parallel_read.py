@@ -61,7 +61,11 @@ def _read_one(path: str):
     try:
         reader = _readers.readers[Path(path).suffix.lstrip(".")]
         content, metadata = reader.read(path)
-        return path, (content, _filter_discardable_metadata(metadata)), collector.records
+        return (
+            path,
+            (content, _filter_discardable_metadata(metadata)),
+            collector.records,
+        )
     except Exception:  # leave it to Pelican's loop, which reports it properly
         return path, None, []
     finally:
@@ -81,9 +85,10 @@ def files_to_read(generator) -> list[str]:
     readers = generator.readers
     paths = []
     for relative in generator.get_files(
-        generator.settings["ARTICLE_PATHS"], exclude=generator.settings["ARTICLE_EXCLUDES"]
+        generator.settings["ARTICLE_PATHS"],
+        exclude=generator.settings["ARTICLE_EXCLUDES"],
     ):
-        path = os.path.abspath(os.path.join(generator.path, relative))
+        path = str((Path(generator.path) / relative).resolve())
         if Path(path).suffix.lstrip(".") not in readers.readers:
             continue
         if readers.get_cached_data(path, None) is None:
@@ -93,7 +98,7 @@ def files_to_read(generator) -> list[str]:
 
 def preread_articles(generator) -> None:
     """Fill the readers' cache for every uncached article, using every core."""
-    global _readers
+    global _readers  # noqa: PLW0603 - forked workers inherit it; see _read_one
     settings = generator.settings
     # Signals are process-wide: ignore builds that did not list this plugin.
     if "parallel_read" not in (settings.get("PLUGINS") or ()):

@@ -35,8 +35,10 @@ def sitemap_entries(context: dict) -> list[tuple[str, object | None]]:
     newest = _newest(articles)
     entries = [("", newest)]
     entries += [(a.url, _updated(a)) for a in articles]
-    entries += [(p.url, getattr(p, "modified", None) or getattr(p, "date", None))
-                for p in context.get("pages", [])]
+    entries += [
+        (p.url, getattr(p, "modified", None) or getattr(p, "date", None))
+        for p in context.get("pages", [])
+    ]
     for key in ("tags", "categories", "authors"):
         for wrapper, listed in context.get(key, []):
             entries.append((wrapper.url, _newest(listed)))
@@ -48,12 +50,16 @@ def sitemap_entries(context: dict) -> list[tuple[str, object | None]]:
 
 
 def render_sitemap(entries: list[tuple[str, object | None]], base_url: str) -> str:
-    lines = ['<?xml version="1.0" encoding="utf-8"?>',
-             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+    ]
     for url, lastmod in entries:
-        lines.append(f"<url><loc>{escape(f'{base_url}/{url}')}</loc>"
-                     + (f"<lastmod>{lastmod.isoformat()}</lastmod>" if lastmod else "")
-                     + "</url>")
+        lines.append(
+            f"<url><loc>{escape(f'{base_url}/{url}')}</loc>"
+            + (f"<lastmod>{lastmod.isoformat()}</lastmod>" if lastmod else "")
+            + "</url>"
+        )
     lines.append("</urlset>")
     return "\n".join(lines) + "\n"
 

@@ -43,9 +43,7 @@ def make_generator(size: int, content: Path, spellings: list[str]) -> SimpleName
     start = datetime(2015, 1, 1, tzinfo=UTC)
     articles = []
     for number in range(size):
-        written = [
-            Tag(name, settings) for name in rng.sample(spellings, rng.randint(3, 5))
-        ]
+        written = [Tag(name, settings) for name in rng.sample(spellings, rng.randint(3, 5))]
         articles.append(
             FakeArticle(
                 slug=f"post-{number:05d}",
@@ -87,22 +85,15 @@ def main(argv: list[str] | None = None) -> int:
     source = ROOT / "content" / "taxonomy.toml"
     taxonomy = load_taxonomy(source)
     spellings = sorted(
-        {
-            spelling
-            for bucket in taxonomy.index.values()
-            for _, spelling in bucket.values()
-        }
+        {spelling for bucket in taxonomy.index.values() for _, spelling in bucket.values()}
     )
     with tempfile.TemporaryDirectory() as folder:
         content = Path(folder)
-        (content / "taxonomy.toml").write_text(
-            source.read_text(encoding="utf-8"), encoding="utf-8"
-        )
+        (content / "taxonomy.toml").write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
         rows = []
         for size in args.sizes:
             best = min(
-                run_once(make_generator(size, content, spellings))
-                for _ in range(args.repeat)
+                run_once(make_generator(size, content, spellings)) for _ in range(args.repeat)
             )
             rows.append((size, best))
     print(f"{'articles':>9} {'seconds':>9} {'µs/article':>11}")

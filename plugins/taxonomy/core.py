@@ -46,9 +46,7 @@ def strict_key(text: str) -> str:
     return "".join(
         ch
         for ch in folded
-        if ch.isalnum()
-        or ch in MEANINGFUL_SYMBOLS
-        or unicodedata.category(ch).startswith("S")
+        if ch.isalnum() or ch in MEANINGFUL_SYMBOLS or unicodedata.category(ch).startswith("S")
     )
 
 
@@ -115,9 +113,7 @@ class Taxonomy:
 
     def suggest(self, name: str, limit: int = 3) -> list[str]:
         """Return the canonical slugs of the known tags closest to `name`."""
-        close = difflib.get_close_matches(
-            loose_key(name), sorted(self.index), n=10, cutoff=0.6
-        )
+        close = difflib.get_close_matches(loose_key(name), sorted(self.index), n=10, cutoff=0.6)
         found: list[str] = []
         for key in close:
             for slug, _ in sorted(self.index[key].values()):
@@ -137,20 +133,15 @@ def _text(table: Mapping, key: str, where: str, fix: str, problems: list[str]) -
     return value.strip()
 
 
-def _unknown_keys(
-    table: Mapping, allowed: Sequence[str], where: str, problems: list[str]
-) -> None:
+def _unknown_keys(table: Mapping, allowed: Sequence[str], where: str, problems: list[str]) -> None:
     for key in table:
         if key not in allowed:
             problems.append(
-                f"{where}.{key}: unknown key; use only {', '.join(allowed)} "
-                "(check the spelling)"
+                f"{where}.{key}: unknown key; use only {', '.join(allowed)} (check the spelling)"
             )
 
 
-def _guidance(
-    table: Mapping, where: str, problems: list[str], required: bool
-) -> str | None:
+def _guidance(table: Mapping, where: str, problems: list[str], required: bool) -> str | None:
     value = table.get("guidance")
     if value is None and not required:
         return None
@@ -198,8 +189,7 @@ def parse_taxonomy(
     site_cta = site.get("cta")
     if site_guidance and not (isinstance(site_cta, str) and site_cta.strip()):
         problems.append(
-            "site.cta: missing; add the one-line call to action shown with the "
-            "site-wide guidance"
+            "site.cta: missing; add the one-line call to action shown with the site-wide guidance"
         )
 
     topics: dict[str, TopicSpec] = {}
@@ -257,12 +247,8 @@ def parse_taxonomy(
                 f"[topics.{topic if isinstance(topic, str) else '<slug>'}]"
             )
         aliases = table.get("aliases", [])
-        if not isinstance(aliases, list) or not all(
-            isinstance(a, str) for a in aliases
-        ):
-            problems.append(
-                f'{where}.aliases: must be a list of strings, e.g. ["a", "b"]'
-            )
+        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+            problems.append(f'{where}.aliases: must be a list of strings, e.g. ["a", "b"]')
             aliases = []
         tags[slug] = TagSpec(
             slug=slug,
@@ -303,9 +289,7 @@ def _build_index(
     def claim(slug: str, spelling: str, where: str, canonical: bool) -> None:
         loose, strict = loose_key(spelling), strict_key(spelling)
         if not loose:
-            problems.append(
-                f"{where}: {spelling!r} has no letters or digits; remove it"
-            )
+            problems.append(f"{where}: {spelling!r} has no letters or digits; remove it")
             return
         previous = owner.get((loose, strict))
         if previous is None:
@@ -349,9 +333,7 @@ def load_taxonomy(path: Path, *, default_guidance: str | None = None) -> Taxonom
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise TaxonomyError(
-            [f"{path}: not valid UTF-8; save the file as UTF-8 text"]
-        ) from None
+        raise TaxonomyError([f"{path}: not valid UTF-8; save the file as UTF-8 text"]) from None
     return parse_taxonomy(text, str(path), default_guidance=default_guidance)
 
 
@@ -371,9 +353,7 @@ def choose_guidance_tag(
     article itself is passed over, since a reader is already there.
     """
     candidates = [
-        slug
-        for slug in tag_slugs
-        if guidance_of.get(slug) and guidance_of[slug] != own_path
+        slug for slug in tag_slugs if guidance_of.get(slug) and guidance_of[slug] != own_path
     ]
     if not candidates:
         return None
@@ -382,9 +362,7 @@ def choose_guidance_tag(
 
 def idf_weights(counts: Mapping[str, int], total: int) -> dict[str, float]:
     """Weight each tag by rarity: log(1 + N / df), so a shared rare tag counts more."""
-    return {
-        slug: math.log(1 + total / count) for slug, count in counts.items() if count > 0
-    }
+    return {slug: math.log(1 + total / count) for slug, count in counts.items() if count > 0}
 
 
 def cloud_weights(counts: Mapping[str, int], classes: int = 5) -> dict[str, int]:

@@ -67,15 +67,11 @@ def find_tags_line(lines: list[str]) -> TagsLine | None:
 def article_files(content: Path, folders: list[str]) -> list[Path]:
     files = []
     for folder in folders:
-        files += [
-            p for p in (content / folder).rglob("*") if p.suffix.lower() in MARKDOWN
-        ]
+        files += [p for p in (content / folder).rglob("*") if p.suffix.lower() in MARKDOWN]
     return sorted(set(files))
 
 
-def canonical_line(
-    found: TagsLine, taxonomy: Taxonomy, newline: str
-) -> tuple[str, list[str]]:
+def canonical_line(found: TagsLine, taxonomy: Taxonomy, newline: str) -> tuple[str, list[str]]:
     """Return the rewritten Tags line and the changes made, one note per tag."""
     out: list[str] = []
     notes: list[str] = []
@@ -188,19 +184,14 @@ def run(content: Path, taxonomy_file: Path, folders: list[str], fix: bool, out) 
     _section(
         out,
         "Aliases in use" + (" (rewritten)" if fix else " (rewrite them with --fix)"),
-        [
-            f"{a!r} -> {slug}: {', '.join(sorted(fs))}"
-            for (a, slug), fs in sorted(aliases.items())
-        ],
+        [f"{a!r} -> {slug}: {', '.join(sorted(fs))}" for (a, slug), fs in sorted(aliases.items())],
     )
     _section(
         out,
         "Tags used once",
         [f"{t}: {fs[0]}" for t, fs in sorted(uses.items()) if len(fs) == 1],
     )
-    _section(
-        out, "Tags without articles", [s for s in taxonomy.tags if not uses.get(s)]
-    )
+    _section(out, "Tags without articles", [s for s in taxonomy.tags if not uses.get(s)])
     _section(out, "Near-duplicate tags", near_duplicates(taxonomy, used_spellings))
     _section(out, "Guidance targets that do not exist", missing)
     if fix:
@@ -209,9 +200,7 @@ def run(content: Path, taxonomy_file: Path, folders: list[str], fix: bool, out) 
 
 
 def _guidance_targets(taxonomy: Taxonomy) -> list[tuple[str, str]]:
-    targets = [
-        (f"tags.{slug}.guidance", spec.guidance) for slug, spec in taxonomy.tags.items()
-    ]
+    targets = [(f"tags.{slug}.guidance", spec.guidance) for slug, spec in taxonomy.tags.items()]
     targets += [
         (f"topics.{slug}.guidance", spec.guidance)
         for slug, spec in taxonomy.topics.items()
@@ -231,26 +220,20 @@ def _section(out, title: str, lines: list[str]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("content", nargs="?", default="content", help="content folder")
-    parser.add_argument(
-        "--taxonomy", help="taxonomy file (default: CONTENT/taxonomy.toml)"
-    )
+    parser.add_argument("--taxonomy", help="taxonomy file (default: CONTENT/taxonomy.toml)")
     parser.add_argument(
         "--articles",
         action="append",
         help="article folder inside CONTENT (default: articles)",
     )
-    parser.add_argument(
-        "--fix", action="store_true", help="rewrite aliases to canonical slugs"
-    )
+    parser.add_argument("--fix", action="store_true", help="rewrite aliases to canonical slugs")
     args = parser.parse_args(argv)
     content = Path(args.content)
     if not content.is_dir():
         print(f"{content}: not a folder; pass the content folder", file=sys.stderr)
         return 2
     taxonomy_file = Path(args.taxonomy) if args.taxonomy else content / "taxonomy.toml"
-    return run(
-        content, taxonomy_file, args.articles or ["articles"], args.fix, sys.stdout
-    )
+    return run(content, taxonomy_file, args.articles or ["articles"], args.fix, sys.stdout)
 
 
 if __name__ == "__main__":

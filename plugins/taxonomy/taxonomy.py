@@ -165,9 +165,7 @@ class State:
         )
         for slug, spec in taxonomy.topics.items():
             if spec.guidance:
-                self.topics[slug].guidance = Guidance(
-                    spec.guidance, spec.cta or "", content
-                )
+                self.topics[slug].guidance = Guidance(spec.guidance, spec.cta or "", content)
             else:
                 self.topics[slug].guidance = self.fallback
         self._matches: dict[str, Match] = {}
@@ -191,9 +189,7 @@ class State:
 def enabled(settings: dict) -> bool:
     """Tell whether this build lists the plugin (signals outlive a build)."""
     names = [str(name) for name in settings.get("PLUGINS") or []]
-    return any(
-        name == PLUGIN_NAME or name.endswith("." + PLUGIN_NAME) for name in names
-    )
+    return any(name == PLUGIN_NAME or name.endswith("." + PLUGIN_NAME) for name in names)
 
 
 def load_state(generator: ArticlesGenerator) -> State | None:
@@ -210,9 +206,7 @@ def load_state(generator: ArticlesGenerator) -> State | None:
     except TaxonomyError as err:
         for problem in err.problems:
             log.error("%s", problem.replace(str(path), display_path(path), 1))
-        log.error(
-            "taxonomy: %s is invalid, so tags are used as written", display_path(path)
-        )
+        log.error("taxonomy: %s is invalid, so tags are used as written", display_path(path))
         return None
     taxonomy.source = display_path(path)
     return State(taxonomy, settings, generator.context["generated_content"])
@@ -236,8 +230,7 @@ def _unknown_tag(tag: Tag, state: State, content, strict: bool) -> Tag:
     else:
         close = state.taxonomy.suggest(name)
         report(
-            "%s: unknown tag %r; closest known tags: %s. "
-            "Add it to %s or use one of those.",
+            "%s: unknown tag %r; closest known tags: %s. Add it to %s or use one of those.",
             where,
             name,
             ", ".join(repr(slug) for slug in close) or "none",
@@ -265,9 +258,7 @@ def normalise(content, state: State, strict: bool) -> None:
         if match.slug is not None:
             tag = state.tags[match.slug]
             if match.alias:
-                log.debug(
-                    "taxonomy: %s: %r -> %s", content.source_path, name, match.slug
-                )
+                log.debug("taxonomy: %s: %r -> %s", content.source_path, name, match.slug)
         else:
             tag = _unknown_tag(
                 raw if isinstance(raw, Tag) else Tag(name, state.settings),
@@ -341,16 +332,12 @@ def on_articles_finalized(generator: ArticlesGenerator) -> None:
     guidance_of = {slug: tag.guidance.target for slug, tag in state.tags.items()}
     limit = int(setting(settings, "TAXONOMY_RELATED_MAX"))
     scan = max(int(setting(settings, "TAXONOMY_RELATED_SCAN")), limit)
-    tag_sets = {
-        id(a): frozenset(t.slug for t in getattr(a, "tags", ())) for a in published
-    }
+    tag_sets = {id(a): frozenset(t.slug for t in getattr(a, "tags", ())) for a in published}
     ranks = {id(article): number for number, article in enumerate(published)}
 
     for article in all_articles(generator):
         slugs = [tag.slug for tag in getattr(article, "tags", ())]
-        chosen = choose_guidance_tag(
-            slugs, counts, guidance_of, article.get_relative_source_path()
-        )
+        chosen = choose_guidance_tag(slugs, counts, guidance_of, article.get_relative_source_path())
         article.guidance = state.tags[chosen].guidance if chosen else state.fallback
         # One extra, because the guidance target is left out: it is linked already.
         related = related_items(
@@ -383,9 +370,7 @@ def _build_topics(state: State, tag_index, counts, weights) -> list[Topic]:
     topics = []
     for slug, topic in state.topics.items():
         tags = sorted(members.get(slug, []), key=lambda t: (t.name.casefold(), t.slug))
-        topic.tags = [
-            (tag, counts.get(tag.slug, 0), weights.get(tag.slug, 0)) for tag in tags
-        ]
+        topic.tags = [(tag, counts.get(tag.slug, 0), weights.get(tag.slug, 0)) for tag in tags]
         unique = {id(a): a for tag in tags for a in tag_index[tag]}
         topic.articles = sorted(unique.values(), key=newest_first)
         if topic.articles:
@@ -405,9 +390,7 @@ def on_all_finalized(generators: list) -> None:
 
 def check_targets(state: State) -> None:
     """Log an error for each guidance that points at nothing readers can open."""
-    owners = [
-        (f"tags.{slug}.guidance", tag.guidance) for slug, tag in state.tags.items()
-    ]
+    owners = [(f"tags.{slug}.guidance", tag.guidance) for slug, tag in state.tags.items()]
     owners += [
         (f"topics.{slug}.guidance", topic.guidance)
         for slug, topic in state.topics.items()
