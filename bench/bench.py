@@ -285,6 +285,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--plugin-costs", action="store_true")
+    parser.add_argument(
+        "--plugin-cost-sizes",
+        type=int,
+        nargs="*",
+        help="sizes at which to cost plugins (default: every size)",
+    )
     parser.add_argument("--no-incremental", action="store_true")
     parser.add_argument(
         "--profile",
@@ -323,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
             row["incremental"] = (
                 statistics.median(time_incremental(corpus, work, args.repeats)) / row["a"]
             )
-        if args.plugin_costs:
+        if args.plugin_costs and (not args.plugin_cost_sizes or count in args.plugin_cost_sizes):
             row["plugins"] = time_without_plugins(corpus, work, row["a"])
         if args.profile and count == args.profile_size:
             prof = profile(corpus, work)
