@@ -7,6 +7,7 @@ import shlex
 import shutil
 import sys
 from pathlib import Path
+from urllib.parse import urlparse
 
 from invoke import Exit, task
 
@@ -140,6 +141,54 @@ def publish(c, dest=None, github=False, repo=None, push=False):
     else:
         ssh = ""
     c.run(f"rsync --delete --checksum -rlvz {ssh} {shlex.quote(output)} {shlex.quote(dest)}")
+
+
+@task
+def check(c):
+    """Strict publish build plus every validator (HTML, links, feeds, newsletter): one summary."""
+    import tempfile
+
+    import sitecheck
+
+    with tempfile.TemporaryDirectory(prefix="nextsale-check-") as scratch:
+        published, relative = Path(scratch) / "published", Path(scratch) / "relative"
+        results = []
+        build_result = sitebuild.build(CONFIG["settings_publish"], published, strict=True)
+        results.append(("publish build (strict)", [] if build_result.ok else [build_result.failed]))
+        if build_result.ok:
+            dev_result = sitebuild.build(CONFIG["settings_base"], relative)
+            host = urlparse(_publish_setting("SITE_CANONICAL_URL")).netloc
+            checks = [
+                ("HTML (Nu checker)", lambda: sitecheck.nu_html_problems(published)),
+                ("feeds (feedparser)", lambda: sitecheck.feed_problems(published)),
+                ("links and anchors", lambda: sitecheck.broken_links(relative, host)),
+            ]
+            if not dev_result.ok:
+                checks.pop()
+                results.append(("development build", [dev_result.failed]))
+            for name, run_check in checks:
+                try:
+                    results.append((name, run_check()))
+                except sitecheck.ToolMissing as missing:
+                    results.append((name, [str(missing)]))
+            newsletter = c.run(
+                f"{shlex.quote(sys.executable)} {PLUGINS / 'newsletter' / 'check.py'} "
+                f"{shlex.quote(str(published))} --settings "
+                f"{shlex.quote(str(CONFIG['settings_publish']))}",
+                warn=True,
+                hide=True,
+            )
+            lines = newsletter.stdout.strip().splitlines()
+            results.append(("newsletter pre-send", [] if newsletter.ok else lines[:-1] or lines))
+    print()
+    for name, problems in results:
+        for problem in problems:
+            print(f"    {problem}")
+        print(f"{'ok  ' if not problems else 'FAIL'} {name}: {len(problems)} problem(s)")
+    failed = sum(bool(problems) for _, problems in results)
+    print(f"{len(results) - failed} of {len(results)} checks passed.")
+    if failed:
+        raise Exit(code=1)
 
 
 @task(help={"fix": "rewrite alias tags in each article's Tags line to canonical slugs"})

@@ -190,4 +190,6 @@ def project_copy(tmp_path) -> Path:
         ".venv", "node_modules", "output", "cache", ".git", "__pycache__", "artifacts"
     )
     shutil.copytree(ROOT, target, ignore=ignore)
+    if (ROOT / "node_modules").exists():  # the validators, installed once
+        (target / "node_modules").symlink_to(ROOT / "node_modules")
     return target

@@ -134,3 +134,27 @@ def test_publish_to_github_pages_branch(project_copy, tmp_path):
         check=True,
     ).stdout.split()
     assert "index.html" in files and ".nojekyll" in files
+
+
+def test_invoke_check_summarises_the_validators(project_copy):
+    def check():
+        return subprocess.run(
+            [sys.executable, "-m", "invoke", "check"],
+            cwd=project_copy,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+
+    done = check()
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "5 of 5 checks passed." in done.stdout
+
+    article_file = project_copy / "content" / "articles" / "follow-up-calendar.md"
+    article_file.write_text(
+        article_file.read_text(encoding="utf-8").replace("Category:", "Catgory:"), "utf-8"
+    )
+    done = check()
+    assert done.returncode == 1
+    assert "FAIL publish build (strict)" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
