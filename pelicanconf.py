@@ -47,6 +47,12 @@ JINJA_ENVIRONMENT = {
     "extensions": [],
 }
 
+# No script, no third-party origin: pages load their own stylesheet and images.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+    "base-uri 'none'; form-action 'none'"
+)
+
 # Pretty, stable URLs: a post keeps its address when retitled (slug is fixed
 # by the file's Slug or name), folders with index.html serve cleanly anywhere.
 ARTICLE_URL = "{date:%Y}/{slug}/"

@@ -88,8 +88,15 @@ def livereload(c, port=CONFIG["port"]):
     """Build, serve at http://127.0.0.1:8000 and rebuild + reload the browser on every edit."""
     from livereload import Server
 
+    # The live-reload server injects its own script and websocket into every
+    # page it serves; only these local builds let the policy allow them.
+    policy = sitebuild.load_settings(CONFIG["settings_base"], {})["CONTENT_SECURITY_POLICY"]
+    overrides = {
+        "CONTENT_SECURITY_POLICY": f"{policy}; script-src 'self' 'unsafe-inline'; connect-src 'self'"
+    }
+
     def rebuild_quietly():
-        result = sitebuild.build(CONFIG["settings_base"], CONFIG["output"])
+        result = sitebuild.build(CONFIG["settings_base"], CONFIG["output"], overrides=overrides)
         sitebuild.report(result)
 
     rebuild_quietly()

@@ -1,0 +1,69 @@
+"""`invoke livereload`: serve, rebuild on an edit, and the open page reloads itself."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from test_validators import CHROMIUM, CHROMIUM_ARGS, _need
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_for(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError(f"{url} never answered")
+
+
+@pytest.mark.browser
+def test_edit_rebuilds_and_reloads_the_open_page(project_copy):
+    _need(CHROMIUM, "Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "invoke", "livereload", "--port", str(port)],
+        cwd=project_copy,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/about/")
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            blocked = []
+            page.on("console", lambda message: blocked.append(message.text))
+            page.goto(f"http://127.0.0.1:{port}/about/")
+            assert "A line added while the page was open." not in page.content()
+            time.sleep(1.5)  # let the page's live-reload socket connect
+            about = Path(project_copy) / "content" / "pages" / "about.md"
+            about.write_text(
+                about.read_text(encoding="utf-8") + "\nA line added while the page was open.\n",
+                encoding="utf-8",
+            )
+            deadline = time.monotonic() + 60
+            while "A line added while the page was open." not in page.content():
+                assert time.monotonic() < deadline, "the page never reloaded"
+                page.wait_for_timeout(300)
+            browser.close()
+        assert not [m for m in blocked if "Content Security Policy" in m], blocked
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
