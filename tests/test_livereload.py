@@ -10,7 +10,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from test_validators import CHROMIUM, CHROMIUM_ARGS, _need
 
 
