@@ -91,9 +91,8 @@ def livereload(c, port=CONFIG["port"]):
     # The live-reload server injects its own script and websocket into every
     # page it serves; only these local builds let the policy allow them.
     policy = sitebuild.load_settings(CONFIG["settings_base"], {})["CONTENT_SECURITY_POLICY"]
-    overrides = {
-        "CONTENT_SECURITY_POLICY": f"{policy}; script-src 'self' 'unsafe-inline'; connect-src 'self'"
-    }
+    live = "script-src 'self' 'unsafe-inline'; connect-src 'self'"
+    overrides = {"CONTENT_SECURITY_POLICY": f"{policy}; {live}"}
 
     def rebuild_quietly():
         result = sitebuild.build(CONFIG["settings_base"], CONFIG["output"], overrides=overrides)
