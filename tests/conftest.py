@@ -163,6 +163,36 @@ def published_sample_site(tmp_path_factory) -> Site:
     return Site(content, output, settings, records)
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+# Debian's Chromium, headless, with nothing that would reach outside 127.0.0.1.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def tree_differences(left: Path, right: Path) -> list[str]:
+    """Paths that exist on one side only or whose bytes differ (empty: identical trees)."""
+    import filecmp
+
+    found: list[str] = []
+
+    def walk(cmp: filecmp.dircmp, prefix: str = "") -> None:
+        found.extend(prefix + name for name in cmp.left_only + cmp.right_only)
+        _, mismatch, errors = filecmp.cmpfiles(cmp.left, cmp.right, cmp.common_files, shallow=False)
+        found.extend(prefix + name for name in mismatch + errors)
+        for name, sub in cmp.subdirs.items():
+            walk(sub, f"{prefix}{name}/")
+
+    walk(filecmp.dircmp(left, right))
+    return sorted(found)
+
+
 def article(title: str, body: str = "A short paragraph about repeat business.", **meta) -> str:
     """Return a Markdown article with front matter; keyword names become keys."""
     meta.setdefault("date", "2024-03-01 09:00")

@@ -10,21 +10,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from conftest import CHROMIUM, CHROMIUM_ARGS
 from playwright import sync_api
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 WIDTHS = (375, 1280)
 
 
@@ -55,7 +46,7 @@ def browser():
             pytest.fail("Debian's chromium is missing: run `make test-setup`")
         pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
     with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             yield chromium
         finally:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from conftest import article
-from test_parallel_read import FILES, _differences
+from conftest import article, tree_differences
+from test_parallel_read import FILES
 
 
 def test_parallel_write_builds_the_same_site(build_site):
     serial = build_site(FILES, PARALLEL_WRITE=False, PARALLEL_READ_WORKERS=1)
     shared = build_site(FILES, PARALLEL_WRITE_MIN_ARTICLES=1, PARALLEL_READ_WORKERS=1)
-    assert _differences(serial.output, shared.output) == []
+    assert tree_differences(serial.output, shared.output) == []
 
 
 def test_warnings_while_rendering_reach_the_build_log(build_site):

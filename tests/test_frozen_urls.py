@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import article
-from test_parallel_read import _differences
+from conftest import article, tree_differences
 
 FILES = {
     "articles/one.md": article(
@@ -29,5 +28,5 @@ def test_frozen_urls_build_the_same_site(build_site):
     without = build_site(FILES, PLUGINS=[p for p in plugins if p != "frozen_urls"])
     frozen = build_site(FILES, PLUGINS=plugins)
     assert "frozen_urls" in plugins
-    assert _differences(without.output, frozen.output) == []
+    assert tree_differences(without.output, frozen.output) == []
     assert (frozen.output / "drafts" / "draft" / "index.html").exists()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import filecmp
 import shutil
 
 import pytest
@@ -11,6 +10,7 @@ from conftest import (
     _disconnect_new_receivers,
     _pelican_signals,
     article,
+    tree_differences,
     write_files,
 )
 
@@ -50,20 +50,6 @@ def build(content, output, cache, theme=ROOT / "theme"):
     return result
 
 
-def same_tree(left, right) -> list[str]:
-    out = []
-
-    def walk(cmp, prefix=""):
-        out.extend(prefix + n for n in cmp.left_only + cmp.right_only)
-        _, mismatch, errors = filecmp.cmpfiles(cmp.left, cmp.right, cmp.common_files, shallow=False)
-        out.extend(prefix + n for n in mismatch + errors)
-        for name, sub in cmp.subdirs.items():
-            walk(sub, f"{prefix}{name}/")
-
-    walk(filecmp.dircmp(left, right))
-    return out
-
-
 @pytest.fixture
 def site(tmp_path):
     content = tmp_path / "content"
@@ -91,7 +77,7 @@ def test_body_edit_renders_one_page_and_matches_a_full_build(site, caplog):
     assert "rendering only 1 changed" in caplog.text
     assert "An edited closing line." in (output / "2023" / "post-03" / "index.html").read_text()
     assert untouched.stat().st_ino == inode  # linked from the previous build, not rendered
-    assert same_tree(output, fresh(tmp_path, content)) == []
+    assert tree_differences(output, fresh(tmp_path, content)) == []
 
 
 @pytest.mark.parametrize("change", ["title", "new article", "removed article", "taxonomy"])
@@ -114,7 +100,7 @@ def test_listing_changes_render_everything(site, caplog, change):
     caplog.set_level("INFO")
     build(content, output, cache)
     assert "rendering everything" in caplog.text
-    assert same_tree(output, fresh(tmp_path, content)) == []
+    assert tree_differences(output, fresh(tmp_path, content)) == []
 
 
 def test_template_change_renders_everything(site, caplog):
@@ -150,4 +136,4 @@ def test_sample_site_edit_matches_a_full_build(tmp_path, caplog):
     caplog.set_level("INFO")
     build(content, output, cache)
     assert "rendering only 1 changed" in caplog.text
-    assert same_tree(output, fresh(tmp_path, content)) == []
+    assert tree_differences(output, fresh(tmp_path, content)) == []

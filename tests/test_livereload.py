@@ -10,7 +10,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from test_validators import CHROMIUM, CHROMIUM_ARGS, _need
+from conftest import CHROMIUM, CHROMIUM_ARGS
+from test_validators import _need
 
 
 def _free_port() -> int:

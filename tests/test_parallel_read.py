@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import filecmp
-
-from conftest import article
+from conftest import article, tree_differences
 
 FILES = {
     f"articles/post-{n:02d}.md": article(
@@ -17,23 +15,11 @@ FILES = {
 }
 
 
-def _differences(left, right) -> list[str]:
-    out = []
-
-    def walk(cmp):
-        out.extend(cmp.left_only + cmp.right_only + cmp.diff_files)
-        for sub in cmp.subdirs.values():
-            walk(sub)
-
-    walk(filecmp.dircmp(left, right))
-    return out
-
-
 def test_parallel_read_builds_the_same_site(build_site):
     serial = build_site(FILES, PARALLEL_READ_WORKERS=1)
     parallel = build_site(FILES, PARALLEL_READ_WORKERS=2, PARALLEL_READ_MIN_FILES=1)
     assert any("read 12 articles on 2 workers" in m for m in parallel.messages(0))
-    assert _differences(serial.output, parallel.output) == []
+    assert tree_differences(serial.output, parallel.output) == []
 
 
 def test_warnings_from_workers_reach_the_build_log(build_site):

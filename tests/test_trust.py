@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import filecmp
 import re
 import shutil
 from urllib.parse import urlparse
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import ROOT, article, make_settings, run_pelican
+from conftest import ROOT, article, make_settings, run_pelican, tree_differences
 
 DRAFT = (
     "Telling your regulars about a price rise",
@@ -199,17 +198,7 @@ def _build_sample_into(tmp_path, name):
 def test_two_builds_are_byte_identical(tmp_path):
     first = _build_sample_into(tmp_path, "one")
     second = _build_sample_into(tmp_path, "two")
-    differences = []
-
-    def walk(cmp, prefix=""):
-        differences.extend(prefix + n for n in cmp.left_only + cmp.right_only)
-        _, mismatch, errors = filecmp.cmpfiles(cmp.left, cmp.right, cmp.common_files, shallow=False)
-        differences.extend(prefix + n for n in mismatch + errors)
-        for sub, child in cmp.subdirs.items():
-            walk(child, f"{prefix}{sub}/")
-
-    walk(filecmp.dircmp(first, second))
-    assert differences == []
+    assert tree_differences(first, second) == []
     assert len(list(first.rglob("*"))) > 50
 
 
