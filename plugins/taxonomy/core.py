@@ -153,6 +153,21 @@ def _guidance(table: Mapping, where: str, problems: list[str], required: bool) -
     return target_path(text) if text else None
 
 
+def _tables(data: dict, key: str, problems: list[str]):
+    """Yield (slug, table, where) for each well-formed [key.<slug>] table."""
+    raw = data.get(key, {})
+    if not isinstance(raw, dict) or not raw:
+        problems.append(f"{key}: missing; add at least one [{key}.<slug>] table")
+        return
+    for slug, table in raw.items():
+        where = f"{key}.{slug}"
+        if not isinstance(table, dict):
+            problems.append(f"{where}: must be a table ([{where}])")
+            continue
+        _slug_ok(slug, where, problems)
+        yield slug, table, where
+
+
 def _slug_ok(slug: str, where: str, problems: list[str]) -> bool:
     if SLUG_RE.fullmatch(slug):
         return True
@@ -194,16 +209,7 @@ def parse_taxonomy(
 
     topics: dict[str, TopicSpec] = {}
     seen_topics: dict[str, str] = {}
-    raw_topics = data.get("topics", {})
-    if not isinstance(raw_topics, dict) or not raw_topics:
-        problems.append("topics: missing; add at least one [topics.<slug>] table")
-        raw_topics = {}
-    for slug, table in raw_topics.items():
-        where = f"topics.{slug}"
-        if not isinstance(table, dict):
-            problems.append(f"{where}: must be a table ([{where}])")
-            continue
-        _slug_ok(slug, where, problems)
+    for slug, table, where in _tables(data, "topics", problems):
         if loose_key(slug) in seen_topics:
             problems.append(
                 f"{where}: duplicate slug of topics.{seen_topics[loose_key(slug)]}; "
@@ -228,22 +234,13 @@ def parse_taxonomy(
             problems.append(f"{where}.cta: missing; add a one-line call to action")
 
     tags: dict[str, TagSpec] = {}
-    raw_tags = data.get("tags", {})
-    if not isinstance(raw_tags, dict) or not raw_tags:
-        problems.append("tags: missing; add at least one [tags.<slug>] table")
-        raw_tags = {}
-    for slug, table in raw_tags.items():
-        where = f"tags.{slug}"
-        if not isinstance(table, dict):
-            problems.append(f"{where}: must be a table ([{where}])")
-            continue
-        _slug_ok(slug, where, problems)
+    for slug, table, where in _tables(data, "tags", problems):
         _unknown_keys(table, TAG_KEYS, where, problems)
         topic = table.get("topic")
-        if not isinstance(topic, str) or topic not in raw_topics:
+        if not isinstance(topic, str) or topic not in topics:
             problems.append(
                 f"{where}.topic: unknown topic {topic!r}; use one of "
-                f"{', '.join(sorted(raw_topics)) or '(none defined)'} or add "
+                f"{', '.join(sorted(topics)) or '(none defined)'} or add "
                 f"[topics.{topic if isinstance(topic, str) else '<slug>'}]"
             )
         aliases = table.get("aliases", [])
