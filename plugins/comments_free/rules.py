@@ -287,12 +287,22 @@ class RuleSet:
     def triggers(self) -> tuple[str, ...]:
         return tuple(sorted({t for rule in self.rules for t in rule.triggers}))
 
+    @cached_property
+    def any_trigger_re(self) -> re.Pattern | None:
+        """Every rule's trigger words in one regex (None if some rule has none)."""
+        if any(not rule.triggers for rule in self.rules if rule.patterns):
+            return None
+        return re.compile("|".join(map(re.escape, self.triggers))) if self.triggers else None
+
     def match_line(self, text: str, *, at_tail: bool = False) -> str | None:
         """Return the name of the rule a whole line or block matches, or None."""
         line = normalise(text)
         if not line:
             return None
         lowered = line.lower()
+        # Most lines hold no trigger word at all: one search rules them all out.
+        if self.any_trigger_re is not None and not self.any_trigger_re.search(lowered):
+            return None
         words = len(line.split())
         for rule in self.rules:
             if rule.tail_only and not at_tail:
