@@ -85,12 +85,20 @@ def time_incremental(corpus: Path, work: Path, repeats: int, *extra: str) -> lis
     return times
 
 
-def time_without_plugins(corpus: Path, work: Path, full: float) -> dict[str, float]:
-    """Share of the full build each plugin costs: full minus a build without it."""
+def time_without_plugins(corpus: Path, work: Path, repeats: int) -> dict[str, float]:
+    """Share of the full build each plugin costs, from alternating with/without pairs.
+
+    A single difference of two builds is as noisy as the plugin is cheap, so each
+    plugin gets `repeats` pairs, built back to back, and the median share.
+    """
     shares = {}
     for name in PLUGINS_TO_COST:
-        without = run_build("ours", corpus, work / f"without-{name}", "--without", name)
-        shares[name] = (full - without["seconds"]) / full
+        pair_shares = []
+        for _ in range(repeats):
+            full = run_build("ours", corpus, work / "with-all")["seconds"]
+            without = run_build("ours", corpus, work / f"without-{name}", "--without", name)
+            pair_shares.append((full - without["seconds"]) / full)
+        shares[name] = statistics.median(pair_shares)
     return shares
 
 
@@ -330,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
                 statistics.median(time_incremental(corpus, work, args.repeats)) / row["a"]
             )
         if args.plugin_costs and (not args.plugin_cost_sizes or count in args.plugin_cost_sizes):
-            row["plugins"] = time_without_plugins(corpus, work, row["a"])
+            row["plugins"] = time_without_plugins(corpus, work, args.repeats)
         if args.profile and count == args.profile_size:
             prof = profile(corpus, work)
         sizes[count] = row
