@@ -122,6 +122,23 @@ def profile(corpus: Path, work: Path) -> str:
     return target.read_text(encoding="utf-8")
 
 
+def taxonomy_scaling() -> str:
+    """The taxonomy plugin's own handlers at 1,000 and 10,000 articles (linear?)."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "plugins" / "taxonomy" / "bench.py"),
+            "--sizes",
+            "1000",
+            "10000",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
 def page_weight(site: Path) -> list[dict]:
     """What a browser fetches for a few typical pages of the built sample site."""
     pages = {"index": site / "index.html", "tags index": site / "tags" / "index.html"}
@@ -204,7 +221,9 @@ def versions() -> str:
     return ", ".join(f"{name} {version(name)}" for name in names)
 
 
-def markdown_report(sizes: dict, weights: list[dict], letters: list[dict], prof: str | None) -> str:
+def markdown_report(
+    sizes: dict, weights: list[dict], letters: list[dict], prof: str | None, scaling: str
+) -> str:
     lines = [
         "# Benchmark results",
         "",
@@ -356,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     site = build_sample(work)
     weights, letters = page_weight(site), newsletter_weight(site)
-    report = markdown_report(sizes, weights, letters, prof)
+    report = markdown_report(sizes, weights, letters, prof, taxonomy_scaling())
     print(report)
     args.results.write_text(report, encoding="utf-8")
     print(f"Wrote {args.results}")

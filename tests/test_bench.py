@@ -58,3 +58,4 @@ def test_bench_runs_and_writes_results(tmp_path):
     for page in ("index", "article", "tag page", "tags index"):
         assert f"| {page} |" in report
     assert "001-three-ways-to-earn-the-second-order" in report
+    assert "Taxonomy plugin scaling" in report and "µs/article" in report
