@@ -295,6 +295,17 @@ def markdown_report(
         ]
         for row in letters:
             lines.append(f"| {row['issue']} | {row['html']} | {row['text']} | {row['eml']} |")
+    lines += [
+        "",
+        "## Taxonomy plugin scaling (`python plugins/taxonomy/bench.py`)",
+        "",
+        "Its real handlers (normalisation, inverted index, guidance, related reading) on "
+        "generated articles, without reading or writing:",
+        "",
+        "```",
+        scaling.strip(),
+        "```",
+    ]
     if prof:
         lines += [
             "",
