@@ -11,12 +11,11 @@ from urllib.parse import urlparse
 
 from invoke import Exit, task
 
-import sitebuild
+from nextsale import build as sitebuild
 
 sitebuild.setup_logging(logging.INFO)
 
 ROOT = Path(__file__).resolve().parent
-PLUGINS = ROOT / "plugins"
 CONFIG = {
     "settings_base": ROOT / "pelicanconf.py",
     "settings_publish": ROOT / "publishconf.py",
@@ -38,12 +37,9 @@ def _build(settings_file: Path, strict: bool, output: Path | None = None) -> Non
         raise Exit(code=1)
 
 
-def _plugin_script(c, relative: str, args: str = "") -> None:
-    """Run one of the plugins' command-line helpers with this interpreter."""
-    c.run(
-        f"{shlex.quote(sys.executable)} {shlex.quote(str(PLUGINS / relative))} {args}",
-        pty=False,
-    )
+def _tool(c, module: str, args: str = "") -> None:
+    """Run one of the core's command-line tools (`python -m nextsale...`) here."""
+    c.run(f"{shlex.quote(sys.executable)} -m {module} {args}", pty=False)
 
 
 @task
@@ -154,7 +150,7 @@ def check(c):
     """Strict publish build plus every validator (HTML, links, feeds, newsletter): one summary."""
     import tempfile
 
-    import sitecheck
+    from nextsale import sitecheck
 
     with tempfile.TemporaryDirectory(prefix="nextsale-check-") as scratch:
         published, relative = Path(scratch) / "published", Path(scratch) / "relative"
@@ -178,7 +174,7 @@ def check(c):
                 except sitecheck.ToolMissing as missing:
                     results.append((name, [str(missing)]))
             newsletter = c.run(
-                f"{shlex.quote(sys.executable)} {PLUGINS / 'newsletter' / 'check.py'} "
+                f"{shlex.quote(sys.executable)} -m nextsale.newsletter.check "
                 f"{shlex.quote(str(published))} --settings "
                 f"{shlex.quote(str(CONFIG['settings_publish']))}",
                 warn=True,
@@ -201,7 +197,7 @@ def check(c):
 def taxonomy_lint(c, fix=False):
     """Report unknown, alias, single-use, unused and near-duplicate tags."""
     content = shlex.quote(str(ROOT / "content"))
-    _plugin_script(c, "taxonomy/lint.py", ("--fix " if fix else "") + content)
+    _tool(c, "nextsale.taxonomy.lint", ("--fix " if fix else "") + content)
 
 
 @task(
@@ -226,7 +222,7 @@ def import_posts(
     args = [*shlex.split(sources), "--dest", dest, "--report", report]
     args += ["--date", date] if date else []
     args += ["--force"] if force else []
-    _plugin_script(c, "comments_free/importer.py", shlex.join(args))
+    _tool(c, "nextsale.importer", shlex.join(args))
 
 
 @task(help={"date": "date of the new issue, YYYY-MM-DD (default: today)"})
@@ -234,7 +230,7 @@ def newsletter(c, date=None):
     """Draft the next newsletter issue from the articles published since the last one."""
     extra = f" --date {shlex.quote(date)}" if date else ""
     settings = shlex.quote(str(CONFIG["settings_base"]))
-    _plugin_script(c, "newsletter/draft.py", f"--settings {settings}{extra}")
+    _tool(c, "nextsale.newsletter.draft", f"--settings {settings}{extra}")
 
 
 @task(name="newsletter-check", help={"issue": "only this issue (NNN-slug)"})
@@ -242,7 +238,7 @@ def newsletter_check(c, issue=None):
     """Check the built newsletter emails before sending (subject, alt text, links, text part)."""
     extra = f" --issue {shlex.quote(issue)}" if issue else ""
     output, settings = (shlex.quote(str(CONFIG[k])) for k in ("output", "settings_base"))
-    _plugin_script(c, "newsletter/check.py", f"{output} --settings {settings}{extra}")
+    _tool(c, "nextsale.newsletter.check", f"{output} --settings {settings}{extra}")
 
 
 @task(

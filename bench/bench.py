@@ -28,10 +28,8 @@ from bs4 import BeautifulSoup
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(ROOT))
 
-import corpus as corpus_module  # noqa: E402
+import corpus as corpus_module  # noqa: E402 - bench/ is first on sys.path as a script
 
 PLUGINS_TO_COST = ("taxonomy", "feeds", "newsletter", "content_checks", "comments_free")
 
@@ -127,7 +125,7 @@ def taxonomy_scaling() -> str:
     done = subprocess.run(
         [
             sys.executable,
-            str(ROOT / "plugins" / "taxonomy" / "bench.py"),
+            str(HERE / "taxonomy_bench.py"),
             "--sizes",
             "1000",
             "10000",
@@ -205,7 +203,7 @@ def newsletter_weight(site: Path) -> list[dict]:
 
 
 def build_sample(work: Path) -> Path:
-    import sitebuild
+    from nextsale import build as sitebuild
 
     site = work / "sample-site"
     result = sitebuild.build(ROOT / "publishconf.py", site, strict=False)

@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 
 def vanilla_settings(corpus: Path, output: Path, cache: Path | None) -> dict:
@@ -65,7 +64,7 @@ def run(
     else:
         from pelican.settings import read_settings
 
-        import sitebuild
+        from nextsale import build as sitebuild
 
         plugins = read_settings(str(ROOT / "publishconf.py"))["PLUGINS"]
         overrides = {

@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup
 from pelican import Pelican
 from pelican.settings import read_settings
 
-import sitebuild
+from nextsale import build as sitebuild
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -207,7 +207,7 @@ def run_sitebuild(content: Path, output: Path, *, publish: bool = False, cwd: Pa
     import subprocess
     import sys
 
-    args = [sys.executable, str(cwd / "sitebuild.py"), "--content", str(content)]
+    args = [sys.executable, "-m", "nextsale.build", "--content", str(content)]
     args += ["--output", str(output)] + (["--publish"] if publish else [])
     return subprocess.run(args, capture_output=True, text=True, cwd=cwd, timeout=600)
 

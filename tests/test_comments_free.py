@@ -12,9 +12,10 @@ sys.path.insert(0, str(ROOT / "plugins"))
 # Same module object Pelican loads (it reuses sys.modules), so the
 # exception classes raised during the build are the ones imported here.
 from comments_free import CommentSettingError, CruftSettingError
-from comments_free.clean import clean_html
 from comments_free.comments_free import REFUSED_PREFIXES, REFUSED_SETTINGS
-from comments_free.rules import compile_rules
+
+from nextsale.cruft.clean import clean_html
+from nextsale.cruft.rules import compile_rules
 
 POST = {"articles/post.md": article("A plain post")}
 

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, ROOT, article, make_settings, run_pelican, write_files
 
-sys.path.insert(0, str(ROOT / "plugins"))
-from content_checks.checks import (
+from nextsale.checks import (
     check_date,
     check_source,
     decode,
@@ -69,7 +68,8 @@ def strict(tmp_path: Path, files: dict) -> subprocess.CompletedProcess:
     )
     args = [
         sys.executable,
-        str(ROOT / "sitebuild.py"),
+        "-m",
+        "nextsale.build",
         "--settings",
         str(conf),
         "--strict",

@@ -12,10 +12,8 @@ import markdown
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.conftest import FIXTURES, ROOT
-
-sys.path.insert(0, str(ROOT / "plugins"))
-from comments_free.importer import import_posts, main
+from nextsale.importer.importer import import_posts, main
+from tests.conftest import FIXTURES
 
 SCRAPED = FIXTURES / "scraped"
 EXPECTED = json.loads((SCRAPED / "expected.json").read_text(encoding="utf-8"))
@@ -135,7 +133,7 @@ def test_report_is_printed_and_written_as_json(tmp_path, capsys):
 
 def test_runs_as_a_script(tmp_path):
     result = subprocess.run(
-        [sys.executable, str(ROOT / "plugins/comments_free/importer.py"),
+        [sys.executable, "-m", "nextsale.importer",
          str(SCRAPED / "kubrick-style.txt"), "--dest", str(tmp_path),
          "--report", str(tmp_path / "r.json"), "--taxonomy", str(TAXONOMY)],
         capture_output=True, text=True, check=False,

@@ -14,7 +14,7 @@ from conftest import (
     write_files,
 )
 
-import sitebuild
+from nextsale import build as sitebuild
 
 FILES = {
     f"articles/post-{n:02d}.md": article(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import email
 import logging
 import re
-import sys
 from email import policy
 from email.utils import parsedate_to_datetime
 
@@ -15,8 +14,7 @@ from bs4 import BeautifulSoup
 from conftest import FIXTURES, ROOT, article
 from pelican.log import LimitFilter
 
-sys.path.insert(0, str(ROOT / "plugins"))
-from newsletter import check, draft
+from nextsale.newsletter import check, draft
 
 SITE = "https://thenextsale.example"
 UNSUB_URL = "https://lists.example.net/unsubscribe/next-sale"

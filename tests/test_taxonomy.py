@@ -10,8 +10,7 @@ import sys
 import pytest
 from conftest import FIXTURES, ROOT, Site, article, make_settings, run_pelican
 
-sys.path.insert(0, str(ROOT / "plugins"))
-from taxonomy.core import (
+from nextsale.taxonomy.core import (
     TaxonomyError,
     choose_guidance_tag,
     parse_taxonomy,
@@ -216,7 +215,8 @@ def test_unknown_tag_fails_the_strict_publish_build(tmp_path):
     done = subprocess.run(
         [
             sys.executable,
-            str(ROOT / "sitebuild.py"),
+            "-m",
+            "nextsale.build",
             "--publish",
             "--settings",
             str(conf),
@@ -404,7 +404,7 @@ def test_two_builds_are_identical(build_site):
 
 def lint(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, str(ROOT / "plugins" / "taxonomy" / "lint.py"), *args],
+        [sys.executable, "-m", "nextsale.taxonomy.lint", *args],
         check=False,
         capture_output=True,
         text=True,

@@ -13,7 +13,7 @@ import feedparser
 import pytest
 from conftest import CHROMIUM, CHROMIUM_ARGS, ROOT
 
-import sitecheck
+from nextsale import sitecheck
 
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"

@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 from pelican import signals
 
-from .clean import clean_html
-from .rules import RuleSet, compile_rules
+from nextsale.cruft.clean import clean_html
+from nextsale.cruft.rules import RuleSet, compile_rules
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.readers import DUPLICATES_DEFINITIONS_ALLOWED, MarkdownReader
 
-from .checks import (
+from nextsale.checks import (
     PELICAN_KEYS,
     Finding,
     check_images,

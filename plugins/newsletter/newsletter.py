@@ -25,7 +25,7 @@ from pelican.generators import Generator
 from pelican.urlwrappers import Author, Category, Tag
 from pelican.utils import get_relative_path, path_to_url, sanitised_join
 
-from .email_render import (
+from nextsale.newsletter.email_render import (
     TextRenderer,
     absolute,
     add_utm,
@@ -34,7 +34,13 @@ from .email_render import (
     message_id,
     sanitize,
 )
-from .issues import Catalogue, Issue, IssueError, choose_articles, read_issue_file
+from nextsale.newsletter.issues import (
+    Catalogue,
+    Issue,
+    IssueError,
+    choose_articles,
+    read_issue_file,
+)
 
 log = logging.getLogger(__name__)
 

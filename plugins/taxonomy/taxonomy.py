@@ -20,7 +20,7 @@ from pelican import signals
 from pelican.generators import ArticlesGenerator, Generator, PelicanTemplateNotFound
 from pelican.urlwrappers import Tag, URLWrapper
 
-from .core import (
+from nextsale.taxonomy.core import (
     Match,
     Taxonomy,
     TaxonomyError,

@@ -23,11 +23,7 @@ from pelican.readers import Readers
 from pelican.settings import read_settings
 from pelican.utils import get_date, slugify
 
-if __package__ in (None, ""):  # run as a script: make the plugin importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from newsletter.issues import FILENAME_RE, Issue, IssueError, read_issue_file
-else:
-    from .issues import FILENAME_RE, Issue, IssueError, read_issue_file
+from nextsale.newsletter.issues import FILENAME_RE, Issue, IssueError, read_issue_file
 
 DEFAULT_PATH = "newsletter"
 

@@ -20,19 +20,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-if __name__ == "__main__" and not __package__:
-    # Run as a script: make the plugin package importable by its folder name.
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    __package__ = "comments_free"
-
 import nh3
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.dammit import EncodingDetector
 from pelican.settings import DEFAULT_CONFIG
 from pelican.utils import slugify
 
-from .clean import is_dangling, split_alt_residue, strip_shortlinks
-from .rules import URL_RE, RuleSet, compile_rules, normalise
+from nextsale.cruft.clean import is_dangling, split_alt_residue, strip_shortlinks
+from nextsale.cruft.rules import URL_RE, RuleSet, compile_rules, normalise
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DEST = ROOT / "content" / "articles"

@@ -6,7 +6,7 @@ warning and error of the build, prints them plainly, and only replaces the
 previous good output when the build succeeded (and, with --strict, logged no
 warning at all). `invoke build`, `preview` and `publish` all go through it.
 
-    python sitebuild.py [--publish] [--strict] [--content DIR] [--output DIR]
+    python -m nextsale.build [--publish] [--strict] [--content DIR] [--output DIR]
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent
+from nextsale.site import PROJECT_ROOT as ROOT
 
-log = logging.getLogger("sitebuild")
+log = logging.getLogger(__name__)
 
 
 @dataclass

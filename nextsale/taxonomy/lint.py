@@ -19,10 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-try:
-    from .core import Taxonomy, TaxonomyError, load_taxonomy, loose_key
-except ImportError:  # run as a script: this folder is first on sys.path
-    from core import Taxonomy, TaxonomyError, load_taxonomy, loose_key
+from nextsale.taxonomy.core import Taxonomy, TaxonomyError, load_taxonomy, loose_key
 
 MARKDOWN = (".md", ".markdown", ".mdown", ".mkd")
 KEY_RE = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*)\s*:(.*)$")

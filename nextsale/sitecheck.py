@@ -3,7 +3,7 @@
 Each checker takes an output folder and returns a list of problems (empty when
 all is well), one line each, naming the file.
 
-    python sitecheck.py OUTPUT [--links OUTPUT_WITH_RELATIVE_URLS]
+    python -m nextsale.sitecheck OUTPUT [--links OUTPUT_WITH_RELATIVE_URLS]
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ import sys
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlparse
 
-ROOT = Path(__file__).resolve().parent
+from nextsale.site import PROJECT_ROOT as ROOT
+
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
 

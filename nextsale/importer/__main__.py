@@ -1,0 +1,7 @@
+"""`python -m nextsale.importer SOURCE...`: see nextsale.importer.importer."""
+
+import sys
+
+from nextsale.importer.importer import main
+
+sys.exit(main())

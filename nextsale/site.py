@@ -1,0 +1,67 @@
+"""Site helpers every room shares: where the project is, whether a plugin is on, how to name a file.
+
+Pelican's signals are process-wide: a handler connected for one build also hears
+later builds in the same process (tests, tools, live reload) that did not list
+its plugin. Every handler therefore asks `plugin_enabled` first, and this is the
+one rule for what "listed" means.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+
+def _project_root() -> Path:
+    """The folder holding pelicanconf.py: the working folder when it has one."""
+    here = Path.cwd()
+    if (here / "pelicanconf.py").is_file():
+        return here
+    return Path(__file__).resolve().parent.parent
+
+
+PROJECT_ROOT = _project_root()
+
+
+def plugin_name(entry: Any) -> str:
+    """The short name of a PLUGINS entry: a name, a dotted path or a module."""
+    name = getattr(entry, "__name__", entry)
+    return str(name).rpartition(".")[2]
+
+
+def plugin_enabled(settings: Mapping[str, Any], name: str) -> bool:
+    """Tell whether this build lists the plugin `name` in PLUGINS."""
+    return any(plugin_name(entry) == name for entry in settings.get("PLUGINS") or ())
+
+
+def plugin_names(settings: Mapping[str, Any]) -> list[str]:
+    """PLUGINS as short names, in order."""
+    return [plugin_name(entry) for entry in settings.get("PLUGINS") or ()]
+
+
+def setting(settings: Mapping[str, Any], defaults: Mapping[str, Any], name: str) -> Any:
+    """One of a plugin's settings, falling back to its documented default."""
+    return settings.get(name, defaults[name])
+
+
+def display_path(path: str | os.PathLike, base: str | os.PathLike | None = None) -> str:
+    """Name a file the way the author sees it.
+
+    Relative to `base` (usually the content folder) when given, else relative to
+    the working folder when the file is inside it, else the absolute path.
+    """
+    path = os.fspath(path)
+    if base:
+        relative = os.path.relpath(path, base)
+        if not relative.startswith(".."):
+            return relative
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
+def strict_level(strict: bool) -> int:
+    """Errors in strict (publish) builds, warnings in development."""
+    return logging.ERROR if strict else logging.WARNING
