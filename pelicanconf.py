@@ -97,8 +97,8 @@ TRANSLATION_FEED_RSS = None
 
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = [
-    "content_checks",  # first: later plugins see links already checked
-    "safe_html",
+    "reading",  # every source: check -> convert -> sanitise -> clean
+    "content_checks",  # two files at one address, broken {filename} links
     "parallel_read",
     "fast_output",
     "frozen_urls",

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
+from nextsale.comments import REFUSED_PREFIXES, REFUSED_SETTINGS, CommentSettingError
+from nextsale.cruft.rules import CruftSettingError
 from tests.conftest import ROOT, article, run_pelican
-
-sys.path.insert(0, str(ROOT / "plugins"))
-# Same module object Pelican loads (it reuses sys.modules), so the
-# exception classes raised during the build are the ones imported here.
-from comments_free import CommentSettingError, CruftSettingError
-from comments_free.comments_free import REFUSED_PREFIXES, REFUSED_SETTINGS
 
 from nextsale.cruft.clean import clean_html
 from nextsale.cruft.rules import compile_rules

@@ -19,7 +19,7 @@ from nextsale.checks import (
     parse_meta_block,
 )
 
-PLUGINS = {"PLUGINS": ["content_checks"]}
+PLUGINS = {"PLUGINS": ["reading", "content_checks"]}
 KEEP = {
     "articles/keep.md": article(
         "Keep the receipt", "A good paragraph about the second sale.", slug="keep"
@@ -32,7 +32,7 @@ def checks(site) -> list[str]:
     return [
         r.getMessage()
         for r in site.records
-        if r.name.startswith("content_checks") and r.levelno >= logging.WARNING
+        if r.name.startswith(("content_checks", "reading")) and r.levelno >= logging.WARNING
     ]
 
 
@@ -62,7 +62,7 @@ def strict(tmp_path: Path, files: dict) -> subprocess.CompletedProcess:
         f"PLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\n"
         f"THEME = {str(ROOT / 'theme')!r}\n"
         f"CACHE_PATH = {str(tmp_path / 'strict-cache')!r}\n"
-        "PLUGINS = ['content_checks']\n"
+        "PLUGINS = ['reading', 'content_checks']\n"
         "CONTENT_CHECKS_STRICT = True\n",
         encoding="utf-8",
     )
@@ -350,9 +350,9 @@ def test_not_active_unless_listed(build_site):
 
 
 def test_malformed_setting_is_refused(build_site):
-    from content_checks.content_checks import ContentChecksError
+    from nextsale.reading import ReadingSettingError
 
-    with pytest.raises(ContentChecksError, match="CONTENT_CHECKS_EXTRA_KEYS"):
+    with pytest.raises(ReadingSettingError, match="CONTENT_CHECKS_EXTRA_KEYS"):
         build_site(KEEP, **PLUGINS, CONTENT_CHECKS_EXTRA_KEYS="series")
 
 
@@ -387,11 +387,23 @@ def test_images_without_alt_skips_parsing_when_there_is_no_image():
     assert images_without_alt('<img src="a.png" alt=" ">') == ["a.png"]
 
 
-def test_reused_converter_reads_like_a_fresh_one(tmp_path):
+def test_reused_converter_reads_like_a_fresh_one(tmp_path, build_site):
     """The reader keeps one Markdown converter; a file must read as it would alone."""
-    from content_checks.content_checks import CheckingMarkdownReader
+    from pelican import signals
 
-    settings = make_settings(ROOT / "content", tmp_path / "out", False, {})
+    used = []
+
+    def note_reader(generator):
+        used.append(type(generator.readers.readers["md"]))
+
+    signals.article_generator_init.connect(note_reader)
+    try:
+        build_site(KEEP, **PLUGINS)
+    finally:
+        signals.article_generator_init.disconnect(note_reader)
+    pipeline_reader = used[0]
+    assert pipeline_reader.__name__ == "PipelineMarkdownReader"
+    settings = make_settings(ROOT / "content", tmp_path / "out", False, PLUGINS)
     files = sorted((ROOT / "content" / "articles").glob("*.md"))
     extra = tmp_path / "footnotes.md"
     extra.write_text(
@@ -401,6 +413,6 @@ def test_reused_converter_reads_like_a_fresh_one(tmp_path):
         encoding="utf-8",
     )
     files.append(extra)
-    shared = CheckingMarkdownReader(settings)
+    shared = pipeline_reader(settings)
     for path in files + files[::-1]:
-        assert shared.read(str(path)) == CheckingMarkdownReader(settings).read(str(path)), path
+        assert shared.read(str(path)) == pipeline_reader(settings).read(str(path)), path

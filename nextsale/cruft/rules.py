@@ -38,6 +38,11 @@ DEFAULTS = {
     ],
 }
 
+
+class CruftSettingError(ValueError):
+    """A CRUFT_* setting is malformed."""
+
+
 SHORTLINK_RULE = "tracking-shortlink"
 EXTRA_RULE = "extra-pattern"
 
@@ -358,7 +363,7 @@ def compile_rules(settings: dict | None = None, author: str | None = None) -> Ru
     unknown = sorted(set(disabled) - known)
     if unknown:
         raise ValueError(
-            f"comments_free: CRUFT_DISABLED_RULES names unknown rule(s) "
+            f"CRUFT_DISABLED_RULES names unknown rule(s) "
             f"{', '.join(unknown)}; known rules are {', '.join(sorted(known))}"
         )
     author_re = re.escape(normalise(author)) if author else None
@@ -396,7 +401,7 @@ def compile_rules(settings: dict | None = None, author: str | None = None) -> Ru
                 extra_patterns.append(re.compile(pattern, re.IGNORECASE))
             except re.error as err:
                 raise ValueError(
-                    f"comments_free: CRUFT_EXTRA_PATTERNS entry {pattern!r} is not a "
+                    f"CRUFT_EXTRA_PATTERNS entry {pattern!r} is not a "
                     f"valid regular expression ({err}); fix or remove it"
                 ) from None
     if extra_patterns:
@@ -428,5 +433,13 @@ def _string_list(settings: dict, name: str) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str) or not all(isinstance(v, str) for v in value):
-        raise ValueError(f"comments_free: {name} must be a list of strings, got {value!r}")
+        raise ValueError(f"{name} must be a list of strings, got {value!r}")
     return list(value)
+
+
+def site_rules(settings: dict, author: str | None = None) -> RuleSet:
+    """Compile the rules a site's settings ask for, failing with the setting named."""
+    try:
+        return compile_rules(settings, author)
+    except ValueError as err:
+        raise CruftSettingError(f"{err} (in pelicanconf.py or publishconf.py)") from None

@@ -1,5 +1,5 @@
-"""Keep the site comments-free: refuse comment settings, strip pasted cruft."""
+"""Refuse comment-system settings (see comments_free.py)."""
 
-from .comments_free import CommentSettingError, CruftSettingError, register
+from .comments_free import register
 
-__all__ = ["CommentSettingError", "CruftSettingError", "register"]
+__all__ = ["register"]

@@ -1,0 +1,122 @@
+"""The reading pipeline's steps after conversion, and the policy a site's settings set for them.
+
+Every source file is read in one order: check (its bytes and metadata block,
+`nextsale.checks`) → convert (Markdown, by the reader) → sanitise (the page
+profile of `nextsale.sanitise`) → clean (the cruft rules of `nextsale.cruft`).
+`ReadingPolicy` holds what the settings ask of those steps, validated once;
+`finish` runs the last two on a reader's output and says what it removed, as
+`Finding`s that ride in the metadata (so a cached file reports them again).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from nextsale.checks import PELICAN_KEYS, Finding
+from nextsale.cruft.clean import clean_html
+from nextsale.cruft.rules import RuleSet, site_rules
+from nextsale.sanitise import Profile, looks_unsafe, page_profile, sanitise
+
+DEFAULTS = {
+    "CONTENT_CHECKS_EXTRA_KEYS": (
+        "summary", "slug", "modified", "status", "tags", "category", "author",
+        "authors", "lang", "translation", "save_as", "url", "template", "date",
+        "title", "guidance", "imported-from", "id", "subtitle", "image",
+        "image-alt", "series",
+    ),
+    "CONTENT_CHECKS_STRICT": False,
+    "SAFE_HTML_EXTRA_TAGS": [],
+    "SAFE_HTML_URL_SCHEMES": ["http", "https", "mailto", "tel"],
+}  # fmt: skip
+
+# The parts of a reader's output that are HTML.
+HTML_PARTS = ("body", "summary")
+
+
+class ReadingSettingError(ValueError):
+    """A CONTENT_CHECKS_* or SAFE_HTML_* setting has the wrong shape."""
+
+
+def _setting(settings: dict, name: str) -> Any:
+    return settings.get(name, DEFAULTS[name])
+
+
+def is_strict(settings: dict) -> bool:
+    """Whether content problems are errors (publish builds) rather than warnings."""
+    return bool(_setting(settings, "CONTENT_CHECKS_STRICT"))
+
+
+def _string_list(settings: dict, name: str, example: str) -> list[str]:
+    value = _setting(settings, name)
+    if isinstance(value, str) or not all(isinstance(item, str) for item in value):
+        raise ReadingSettingError(
+            f"{name} must be a list of strings, for example {example}, not {value!r}"
+            " (in pelicanconf.py or publishconf.py)"
+        )
+    return list(value)
+
+
+@dataclass
+class ReadingPolicy:
+    """What one site's settings ask of reading, checked when the build starts."""
+
+    settings: dict
+    allowed_keys: frozenset[str]
+    profile: Profile
+    strict: bool
+    _rules: dict[str | None, RuleSet] = field(default_factory=dict)
+
+    @classmethod
+    def from_settings(cls, settings: dict) -> ReadingPolicy:
+        extra = _string_list(settings, "CONTENT_CHECKS_EXTRA_KEYS", "['series', 'subtitle']")
+        formatted = settings.get("FORMATTED_FIELDS", ())
+        defaults = settings.get("DEFAULT_METADATA", {})
+        keys = frozenset(k.lower() for k in (*PELICAN_KEYS, *extra, *formatted, *defaults))
+        profile = page_profile(
+            _string_list(settings, "SAFE_HTML_EXTRA_TAGS", "['details', 'summary']"),
+            _string_list(settings, "SAFE_HTML_URL_SCHEMES", "['https', 'mailto']"),
+        )
+        policy = cls(settings, keys, profile, is_strict(settings))
+        policy.rules(settings.get("AUTHOR"))  # a malformed CRUFT_* setting fails here
+        return policy
+
+    def rules(self, author: str | None) -> RuleSet:
+        """The cruft rules for one author (their own bio is cruft at a post's end)."""
+        if author not in self._rules:
+            self._rules[author] = site_rules(self.settings, author)
+        return self._rules[author]
+
+    def finish(self, content: str, metadata: dict) -> tuple[str, list[Finding]]:
+        """Sanitise, then clean, the body and summary; return the body and findings."""
+        author = metadata.get("author") or self.settings.get("AUTHOR")
+        rules = self.rules(str(author) if author else None)
+        findings: list[Finding] = []
+        for part in HTML_PARTS:
+            html = content if part == "body" else metadata.get("summary")
+            if not isinstance(html, str) or not html:
+                continue
+            if looks_unsafe(html):
+                findings.append(
+                    Finding(
+                        None,
+                        f"removed unsafe HTML (scripts, styles, frames, forms, event handlers"
+                        f" or javascript: links) from the {part}. The site never runs code"
+                        " from content; remove it from the file",
+                    )
+                )
+            html, removed = clean_html(sanitise(html, self.profile), rules)
+            for item in removed:
+                where = "" if part == "body" else " from the summary"
+                findings.append(
+                    Finding(
+                        None,
+                        f"removed {item.rule} {item.text[:80]!r}{where}; delete it from the"
+                        " source, or list the rule in CRUFT_DISABLED_RULES if it is wanted",
+                    )
+                )
+            if part == "body":
+                content = html
+            else:
+                metadata["summary"] = html
+        return content, findings

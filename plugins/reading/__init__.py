@@ -1,0 +1,5 @@
+"""The reading pipeline: check → convert → sanitise → clean (see reading.py)."""
+
+from .reading import register
+
+__all__ = ["register"]

@@ -1,0 +1,181 @@
+"""The reading pipeline, registered the documented way: check → convert → sanitise → clean.
+
+At `readers_init` every reader class of the build is replaced by one that runs
+the whole pipeline in that order, whatever the order of PLUGINS:
+
+- Markdown sources are checked before conversion (`nextsale.checks`: bytes,
+  metadata block, dates, keys), converted with a converter kept for the
+  reader's life, then finished;
+- every other reader (HTML, reStructuredText) is finished after its own read;
+- finishing (`nextsale.reading.ReadingPolicy.finish`) sanitises with the page
+  profile and removes cruft.
+
+What the pipeline finds rides in the metadata, so Pelican's reader cache keeps
+it and an unchanged, cached file reports its problems again on every build.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from markdown import Markdown
+from pelican import signals
+from pelican.readers import DUPLICATES_DEFINITIONS_ALLOWED, MarkdownReader
+
+from nextsale.checks import Finding, check_images, check_source
+from nextsale.reading import ReadingPolicy, is_strict
+from nextsale.site import display_path, plugin_enabled, strict_level
+
+log = logging.getLogger(__name__)
+
+# The metadata key the findings travel in, from the reader to the content object.
+FINDINGS_KEY = "_reading_findings"
+
+
+def report(settings: dict, path: str, findings) -> None:
+    """Log each finding as `file[:line]: message`, an error in strict builds."""
+    level = strict_level(is_strict(settings))
+    shown = display_path(path)
+    for finding in findings:
+        log.log(level, "%s", finding.format(shown))
+
+
+def payload(path: str, findings: list[Finding]) -> tuple[str, tuple]:
+    """Plain tuples: cheap to pickle into the cache and across worker processes."""
+    return path, tuple((f.line, f.message) for f in findings)
+
+
+class PipelineReader:
+    """The steps every reader shares; mixed into each of Pelican's reader classes."""
+
+    def __init__(self, settings: dict) -> None:
+        super().__init__(settings)
+        self.policy = ReadingPolicy.from_settings(settings)
+
+    def read(self, source_path: str):
+        content, metadata, findings = self.read_source(source_path)
+        if metadata.get("status") != "skip":
+            content, removed = self.policy.finish(content, metadata)
+            findings = findings + removed
+        if findings:
+            metadata[FINDINGS_KEY] = payload(source_path, findings)
+        return content, metadata
+
+    def read_source(self, source_path: str):
+        """Check and convert: the reader's own read, for formats we do not check."""
+        content, metadata = super().read(source_path)
+        return content, metadata, []
+
+
+class PipelineMarkdownReader(PipelineReader, MarkdownReader):
+    """Markdown, checked before conversion."""
+
+    def read_source(self, source_path: str):
+        try:
+            raw = Path(source_path).read_bytes()
+        except OSError as err:
+            problem = f"cannot be read ({err.strerror}). Check that the file exists and is readable"
+            return "", {"status": "skip"}, [Finding(None, problem)]
+        checked = check_source(raw, self.policy.allowed_keys)
+        if checked.fatal:
+            # Pelican turns "skip" into nothing without a word; `report_skipped` says why.
+            return "", {"status": "skip"}, checked.findings
+
+        document = self._converter("document")
+        content = document.convert(checked.text)
+        metadata = self.parse_fields(getattr(document, "Meta", {}), source_path)
+        if checked.force_draft:
+            metadata["status"] = "draft"
+        return content, metadata, checked.findings + check_images(content, checked.text)
+
+    def _converter(self, role: str) -> Markdown:
+        """A Markdown converter kept for the reader's life and reset per use.
+
+        Pelican builds a new one for every file, which costs about a millisecond
+        (a fifth of converting a typical post). One converts documents; the
+        other, without the metadata preprocessor, converts formatted fields.
+        """
+        converters = self.__dict__.setdefault("_converters", {})
+        if role not in converters:
+            converter = Markdown(**self.settings["MARKDOWN"])
+            if role == "fields":
+                converter.preprocessors.deregister("meta")
+            converters[role] = converter
+        converters[role].reset()
+        return converters[role]
+
+    def parse_fields(self, meta: dict, source_path: str) -> dict:
+        """Metadata from the meta extension, as MarkdownReader reads it."""
+        output = {}
+        for key, values in meta.items():
+            name = key.lower()
+            if name in self.settings["FORMATTED_FIELDS"]:
+                formatted = self._converter("fields").convert("\n".join(values))
+                output[name] = self.process_metadata(name, formatted)
+            elif not DUPLICATES_DEFINITIONS_ALLOWED.get(name, True):
+                if len(values) > 1:
+                    log.warning(
+                        "Duplicate definition of `%s` for %s. Using first one.",
+                        name,
+                        source_path,
+                    )
+                output[name] = self.process_metadata(name, values[0])
+            elif len(values) > 1:
+                output[name] = self.process_metadata(name, values)
+            else:
+                output[name] = self.process_metadata(name, values[0])
+        return output
+
+
+_pipeline_classes: dict[type, type] = {MarkdownReader: PipelineMarkdownReader}
+
+
+def pipeline_class(reader_class: type) -> type:
+    """The class that reads like `reader_class`, then sanitises and cleans."""
+    if reader_class not in _pipeline_classes:
+        name = f"Pipeline{reader_class.__name__}"
+        _pipeline_classes[reader_class] = type(name, (PipelineReader, reader_class), {})
+    return _pipeline_classes[reader_class]
+
+
+def use_pipeline_readers(readers) -> None:
+    """Give every enabled format the pipeline's reader."""
+    if not plugin_enabled(readers.settings, "reading"):
+        return
+    ReadingPolicy.from_settings(readers.settings)  # fail early, once, on a malformed setting
+    for ext, reader_class in list(readers.reader_classes.items()):
+        if reader_class and not issubclass(reader_class, PipelineReader):
+            readers.reader_classes[ext] = pipeline_class(reader_class)
+
+
+def report_skipped(sender, metadata: dict) -> None:
+    """Say why a file the reader refused is left out (it never becomes an object)."""
+    if metadata.get("status") != "skip" or FINDINGS_KEY not in metadata:
+        return
+    path, findings = metadata.pop(FINDINGS_KEY)
+    report(sender.settings, path, [Finding(*f) for f in findings])
+
+
+def report_findings(content) -> None:
+    """Log the findings the reader stored (fresh or from the cache) for this file."""
+    if FINDINGS_KEY not in content.metadata:
+        return
+    _, findings = content.metadata.pop(FINDINGS_KEY)
+    if hasattr(content, FINDINGS_KEY):
+        delattr(content, FINDINGS_KEY)
+    report(content.settings, content.source_path, [Finding(*f) for f in findings])
+
+
+def register() -> None:
+    # Every finding names its own file and line; Pelican's duplicate filter
+    # would hide a repeated one on the next live-reload build.
+    if hasattr(log, "disable_filter"):
+        log.disable_filter()
+    # Before Pelican instantiates the readers of each generator.
+    signals.readers_init.connect(use_pipeline_readers)
+    # Replay the reader's findings every build, including cached files: for
+    # refused files before Pelican drops them, for the rest once they exist.
+    signals.article_generator_context.connect(report_skipped)
+    signals.page_generator_context.connect(report_skipped)
+    signals.content_object_init.connect(report_findings)

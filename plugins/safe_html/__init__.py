@@ -1,3 +1,0 @@
-from .safe_html import register
-
-__all__ = ["register"]
