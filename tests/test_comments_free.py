@@ -5,11 +5,9 @@ from __future__ import annotations
 import pytest
 
 from nextsale.comments import REFUSED_PREFIXES, REFUSED_SETTINGS, CommentSettingError
-from nextsale.cruft.rules import CruftSettingError
-from tests.conftest import ROOT, article, run_pelican
-
 from nextsale.cruft.clean import clean_html
-from nextsale.cruft.rules import compile_rules
+from nextsale.cruft.rules import CruftSettingError, compile_rules
+from tests.conftest import ROOT, article, run_pelican
 
 POST = {"articles/post.md": article("A plain post")}
 
