@@ -204,24 +204,32 @@ def taxonomy_lint(c, fix=False):
     name="import",
     help={
         "sources": "files or folders to import (several: quote them, space-separated)",
-        "dest": "folder for the new articles",
+        "settings": "the site's settings file, for PATH, CRUFT_* and the taxonomy "
+        "(default: pelicanconf.py)",
+        "dest": "folder for the new articles (default: PATH/articles)",
         "date": "YYYY-MM-DD for posts whose text gives no date (else they become drafts)",
         "force": "overwrite existing articles",
         "report": "where to write the JSON import report",
+        "taxonomy": "taxonomy file to match tags with (default: the one the build uses)",
     },
 )
 def import_posts(
     c,
     sources,
-    dest="content/articles",
+    settings="",
+    dest="",
     date="",
     force=False,
     report="import-report.json",
+    taxonomy="",
 ):
     """Import scraped posts (text or HTML) as clean Markdown articles, with a report."""
-    args = [*shlex.split(sources), "--dest", dest, "--report", report]
+    args = [*shlex.split(sources), "--settings", settings or str(CONFIG["settings_base"])]
+    args += ["--report", report]
+    args += ["--dest", dest] if dest else []
     args += ["--date", date] if date else []
     args += ["--force"] if force else []
+    args += ["--taxonomy", taxonomy] if taxonomy else []
     _tool(c, "nextsale.importer", shlex.join(args))
 
 

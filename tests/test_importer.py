@@ -6,19 +6,55 @@ import json
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import markdown
 import pytest
 from bs4 import BeautifulSoup
 
-from nextsale.importer.importer import import_posts, main
-from tests.conftest import FIXTURES
+from nextsale.importer import import_posts, main
+from tests.conftest import FIXTURES, ROOT, article
 
 SCRAPED = FIXTURES / "scraped"
 EXPECTED = json.loads((SCRAPED / "expected.json").read_text(encoding="utf-8"))
 SAMPLES = sorted(name for name in EXPECTED if not name.startswith("_"))
-TAXONOMY = SCRAPED / "taxonomy.toml"
+TAGS = SCRAPED / "taxonomy.toml"
+GUIDE = "Title: The guide\nSlug: guide\n\nEverything about the second sale.\n"
+
+
+def write_taxonomy(folder: Path, tags: dict[str, dict]) -> Path:
+    """Write `tags` ({slug: {name, aliases}}) as a whole taxonomy the build accepts."""
+    lines = [
+        "[site]",
+        'guidance = "{filename}/pages/guide.md"',
+        'cta = "Start with the guide:"',
+        "",
+        "[topics.selling]",
+        'name = "Selling"',
+        'description = "Winning the next sale."',
+    ]
+    for slug, entry in tags.items():
+        lines += [
+            "",
+            f"[tags.{slug}]",
+            f"name = {json.dumps(entry['name'])}",
+            f"aliases = {json.dumps(entry.get('aliases', []))}",
+            'topic = "selling"',
+            f"description = {json.dumps('Posts about ' + entry['name'] + '.')}",
+            'guidance = "{filename}/pages/guide.md"',
+            'cta = "Read the guide:"',
+        ]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "taxonomy.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def sample_taxonomy(folder: Path) -> Path:
+    """The samples' tags and aliases (tests/fixtures/scraped) as a whole taxonomy."""
+    tags = tomllib.loads(TAGS.read_text(encoding="utf-8"))["tags"]
+    return write_taxonomy(folder, tags)
 
 
 def read_article(path: Path) -> tuple[dict[str, str], str]:
@@ -43,7 +79,8 @@ def sentences(text: str) -> set[str]:
 
 
 def import_one(tmp_path, source: Path, **options):
-    reports = import_posts([source], tmp_path / "articles", taxonomy=TAXONOMY, **options)
+    taxonomy = sample_taxonomy(tmp_path / "taxonomy")
+    reports = import_posts([source], tmp_path / "articles", taxonomy=taxonomy, **options)
     assert len(reports) == 1
     return reports[0]
 
@@ -116,7 +153,7 @@ def test_report_is_printed_and_written_as_json(tmp_path, capsys):
     code = main(
         [str(SCRAPED / n) for n in SAMPLES]
         + ["--dest", str(tmp_path / "out"), "--report", str(report_file),
-           "--taxonomy", str(TAXONOMY)]
+           "--taxonomy", str(sample_taxonomy(tmp_path))]
     )  # fmt: skip
     assert code == 0
     printed = capsys.readouterr().out
@@ -135,7 +172,8 @@ def test_runs_as_a_script(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "nextsale.importer",
          str(SCRAPED / "kubrick-style.txt"), "--dest", str(tmp_path),
-         "--report", str(tmp_path / "r.json"), "--taxonomy", str(TAXONOMY)],
+         "--report", str(tmp_path / "r.json"),
+         "--taxonomy", str(sample_taxonomy(tmp_path / "taxonomy"))],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
@@ -226,7 +264,9 @@ def test_hostile_html_is_sanitised(tmp_path, build_site):
 
 
 def test_imported_articles_build_into_the_site(tmp_path, build_site):
-    reports = import_posts([SCRAPED], tmp_path / "articles", taxonomy=TAXONOMY)
+    reports = import_posts(
+        [SCRAPED], tmp_path / "articles", taxonomy=sample_taxonomy(tmp_path / "taxonomy")
+    )
     files = {
         f"articles/{Path(r.output).name}": Path(r.output).read_text(encoding="utf-8")
         for r in reports
@@ -355,3 +395,153 @@ def test_plain_text_cannot_smuggle_html_or_markdown(tmp_path):
     assert "<script>alert(1)</script>" in soup.get_text()
     assert "2 * 3 = 6" in soup.get_text()
     assert soup.find("a")["href"] == "https://example.com/small_print_notes"
+
+
+# --- the site's own settings and taxonomy -------------------------------------------
+
+
+def site_settings(root: Path, **settings) -> Path:
+    """A settings file for a small site in `root` (content in root/content)."""
+    (root / "content").mkdir(parents=True, exist_ok=True)
+    lines = ['PATH = "content"', *(f"{key} = {value!r}" for key, value in settings.items())]
+    path = root / "siteconf.py"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def run_importer(*args) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "nextsale.importer", *map(str, args)],
+        capture_output=True, text=True, check=False, cwd=ROOT,
+    )  # fmt: skip
+
+
+QUIET_CUSTOMER = """The quiet customer
+
+March 3, 2015
+
+Most of your best customers never complain and never praise; they simply keep coming
+back, until one day they do not.
+
+Call them before that day comes, and ask what would make the next order easier.
+
+Leave a Reply
+
+Printed from the Corner Shop archive.
+"""
+
+
+def test_import_cleans_with_the_sites_cruft_settings(tmp_path):
+    source = tmp_path / "quiet.txt"
+    source.write_text(QUIET_CUSTOMER, encoding="utf-8")
+    default = site_settings(tmp_path / "default")
+    tuned = site_settings(
+        tmp_path / "tuned",
+        CRUFT_DISABLED_RULES=["reply-prompt"],
+        CRUFT_EXTRA_PATTERNS=[r"printed from the .{1,40} archive\.?"],
+    )
+    plain = run_importer(source, "--settings", default, "--report", tmp_path / "default.json")
+    assert plain.returncode == 0, plain.stderr
+    # `invoke import` passes the settings file on, and articles go to its PATH/articles.
+    invoked = subprocess.run(
+        [sys.executable, "-m", "invoke", "import", str(source), "--settings", str(tuned),
+         "--report", str(tmp_path / "tuned.json")],
+        capture_output=True, text=True, check=False, cwd=ROOT,
+    )  # fmt: skip
+    assert invoked.returncode == 0, invoked.stdout + invoked.stderr
+
+    written = {}
+    for site in ("default", "tuned"):
+        target = tmp_path / site / "content" / "articles" / "the-quiet-customer.md"
+        written[site] = target.read_text(encoding="utf-8")
+        assert "Call them before that day comes" in written[site]
+    assert "Leave a Reply" not in written["default"]
+    assert "Printed from the Corner Shop archive." in written["default"]
+    assert "Leave a Reply" in written["tuned"]
+    assert "Corner Shop" not in written["tuned"]
+
+    removed = {
+        site: {
+            r["rule"]: r["text"]
+            for r in json.loads((tmp_path / f"{site}.json").read_text())[0]["removed"]
+        }
+        for site in ("default", "tuned")
+    }
+    assert removed["default"] == {"reply-prompt": "Leave a Reply"}
+    assert removed["tuned"] == {"extra-pattern": "Printed from the Corner Shop archive."}
+    assert "[extra-pattern]: Printed from the Corner Shop archive." in invoked.stdout
+
+
+def test_a_bad_cruft_setting_stops_the_import_naming_it(tmp_path):
+    settings = site_settings(tmp_path, CRUFT_DISABLED_RULES=["reply-promt"])
+    result = run_importer(SCRAPED / "kubrick-style.txt", "--settings", settings)
+    assert result.returncode == 1
+    assert "CRUFT_DISABLED_RULES" in result.stderr and "reply-promt" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "content" / "articles").exists()
+
+
+def tagged_post(title: str, tags: str) -> str:
+    return (
+        f"{title}\n\nMarch 3, 2015\n\nA short post about the languages our customers write "
+        f"their order systems in, and why it matters for the next sale.\n\nTags: {tags}\n"
+    )
+
+
+def tag_slugs(page: BeautifulSoup) -> list[str]:
+    links = page.select("ul.tags a[rel~=tag]")
+    return [link["href"].rstrip("/").rsplit("/", 1)[-1] for link in links]
+
+
+def test_tags_match_as_the_build_matches_them_never_merging_symbols(tmp_path, build_site):
+    settings = site_settings(tmp_path / "site", PLUGINS=["taxonomy"])
+    content = settings.parent / "content"
+    write_taxonomy(
+        content,
+        {"c": {"name": "C"}, "cpp": {"name": "Cpp", "aliases": ["C++"]},
+         "follow-up": {"name": "Follow-up", "aliases": ["follow up"]}},
+    )  # fmt: skip
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    posts = {
+        "cpp.txt": ("Orders in cpp", "C++, Follow Up"),
+        "c.txt": ("Orders in c", "C"),
+        "csharp.txt": ("Orders in c sharp", "C#"),
+    }
+    for name, (title, tags) in posts.items():
+        (sources / name).write_text(tagged_post(title, tags), encoding="utf-8")
+    # No --taxonomy: the one the build uses, PATH/TAXONOMY_FILE of the settings.
+    result = run_importer(sources, "--settings", settings, "--report", tmp_path / "r.json")
+    assert result.returncode == 0, result.stderr
+    assert f"taxonomy: {content / 'taxonomy.toml'}" in result.stdout
+
+    articles = content / "articles"
+    imported = {path.stem: read_article(path)[0]["Tags"] for path in sorted(articles.glob("*.md"))}
+    assert imported == {
+        "orders-in-cpp": "cpp, follow-up",
+        "orders-in-c": "c",
+        "orders-in-c-sharp": "C#",
+    }
+    report = {Path(r["source"]).name: r for r in json.loads((tmp_path / "r.json").read_text())}
+    assert report["cpp.txt"]["unknown_tags"] == [] and report["c.txt"]["unknown_tags"] == []
+    assert report["csharp.txt"]["unknown_tags"] == ["C#"]
+    assert any(
+        "'C#'" in note and "only in symbols" in note for note in report["csharp.txt"]["notes"]
+    )
+    assert "unknown tags (not in the taxonomy): C#" in result.stdout
+
+    # The build gives the imported articles exactly the tags it gives the posts'
+    # own spellings.
+    files = {"taxonomy.toml": (content / "taxonomy.toml").read_text(), "pages/guide.md": GUIDE}
+    for slug in ("orders-in-cpp", "orders-in-c"):
+        files[f"articles/{slug}.md"] = (articles / f"{slug}.md").read_text(encoding="utf-8")
+    files["articles/raw-cpp.md"] = article("Raw cpp", slug="raw-cpp", tags="C++, Follow Up")
+    files["articles/raw-c.md"] = article("Raw c", slug="raw-c", tags="C")
+    site = build_site(files)
+    built = {
+        slug: tag_slugs(site.soup(f"{year}/{slug}/index.html"))
+        for year, slug in [("2015", "orders-in-cpp"), ("2015", "orders-in-c"),
+                           ("2024", "raw-cpp"), ("2024", "raw-c")]
+    }  # fmt: skip
+    assert built["orders-in-cpp"] == built["raw-cpp"] == ["cpp", "follow-up"]
+    assert built["orders-in-c"] == built["raw-c"] == ["c"]

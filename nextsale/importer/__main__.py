@@ -1,7 +1,7 @@
-"""`python -m nextsale.importer SOURCE...`: see nextsale.importer.importer."""
+"""`python -m nextsale.importer SOURCE...`: see nextsale/importer/README.md."""
 
 import sys
 
-from nextsale.importer.importer import main
+from nextsale.importer.cli import main
 
 sys.exit(main())

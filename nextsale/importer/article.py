@@ -1,0 +1,201 @@
+"""Assembling one article: read a source, take out metadata and cruft, write Markdown.
+
+`convert` reads a file (text or HTML) into metadata and body paragraphs,
+`extract` takes the metadata lines and the cruft out of them, and
+`build_article` writes the front matter and the body.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+from pelican.settings import DEFAULT_CONFIG
+from pelican.utils import slugify
+
+from nextsale.cruft.clean import split_alt_residue, strip_shortlinks
+from nextsale.cruft.rules import RuleSet, compile_rules, normalise
+from nextsale.taxonomy.core import Taxonomy
+
+from .html import parse_html
+from .markdown import md_inline, render_body
+from .model import MIN_BODY_WORDS, FileReport, ImportFailure, Line
+from .sources import check_text, decode, is_html
+from .tags import resolve_tags
+from .text import (
+    TEASER_RE,
+    as_name,
+    format_date,
+    mark_quotes,
+    meta_line,
+    same_text,
+    text_key,
+    text_paragraphs,
+    title_case,
+)
+
+
+def extract(
+    paragraphs: list[list[Line]], meta: dict, rules: RuleSet, report: FileReport,
+    settings: dict,
+) -> list[list[Line]]:  # fmt: skip
+    """Take metadata and cruft out of the paragraphs; return the body."""
+    body: list[list[Line]] = []
+    header = True
+    title_known = "title" in meta
+    for para in paragraphs:
+        kept: list[Line] = []
+        for line in para:
+            if line.md is None and line.kind != "pre":
+                text, removed = strip_shortlinks(line.text, rules)
+                for item in removed:
+                    report.remove("tracking-shortlink", item)
+                text, residue = split_alt_residue(text)
+                if residue:
+                    report.remove("image-alt-residue", residue)
+                line.text = normalise(text)
+                if not line.text:
+                    continue
+            if line.kind == "pre":
+                header = False
+                kept.append(line)
+                continue
+            leftover = meta_line(line, meta, report, rules, header)
+            if leftover is None:
+                continue
+            if isinstance(leftover, str):
+                line = Line(leftover)  # noqa: PLW2901
+            rule = rules.match_line(line.text)
+            if rule:
+                report.remove(rule, line.text)
+                continue
+            if header:
+                if "title" not in meta:
+                    if (
+                        len(line.text.split()) <= 20
+                        and len(re.findall(r"[^\W\d_]", line.text)) >= 2
+                    ):
+                        meta["title"] = line.text
+                        report.consume("title", line.text)
+                        continue
+                elif same_text(line.text, meta["title"]):
+                    if title_known and not any(c["field"] == "title" for c in report.consumed):
+                        report.consume("title", line.text)
+                    else:
+                        report.remove("duplicate-title", line.text)
+                    continue
+                teaser = TEASER_RE.fullmatch(line.text)
+                if teaser and "summary" not in meta:
+                    meta["summary"] = teaser.group("text").rstrip(" .,;:") + "…"
+                    report.consume("summary", line.text)
+                    continue
+                name = as_name(line.text)
+                if name and (meta.get("author") in (None, name)) and "title" in meta:
+                    meta.setdefault("author", name)
+                    report.consume("author", line.text)
+                    continue
+                header = False
+            kept.append(line)
+        if kept:
+            body.append(kept)
+    author = meta.get("author")
+    if author and body:
+        tail_rules = compile_rules(settings, author)
+        for para in body[-2:]:
+            text = " ".join(line.text for line in para)
+            rule = tail_rules.match_line(text, at_tail=True)
+            if rule == "author-bio":
+                report.remove(rule, text)
+                para.clear()
+    seen: set[str] = set()
+    for para in body:
+        if (len(para) == 1 and para[0].kind == "text") or all(x.kind == "text" for x in para):
+            key = text_key(" ".join(line.text for line in para))
+            if key in seen and len(" ".join(x.text for x in para).split()) >= 4:
+                report.remove("duplicate-paragraph", " ".join(x.text for x in para))
+                para.clear()
+                continue
+            seen.add(key)
+    body = [para for para in body if para]
+    mark_quotes(body)
+    return [para for para in body if para]
+
+
+def build_article(
+    meta: dict, body: list[list[Line]], source: Path, fill_date: date | None,
+    taxonomy: Taxonomy | None, report: FileReport,
+) -> tuple[str, str]:  # fmt: skip
+    """Return (slug, Markdown text) for a recovered post."""
+    title = meta.get("title")
+    if not title:
+        title = source.stem.replace("-", " ").replace("_", " ")
+        report.missing.append("title")
+        report.notes.append("no title line found; the file name was used")
+    if title == title.lower():
+        title = title_case(title)
+    slug = slugify(title, regex_subs=DEFAULT_CONFIG["SLUG_REGEX_SUBSTITUTIONS"])
+    lines = [f"Title: {title}"]
+    report.metadata["title"] = title
+    if meta.get("date"):
+        lines.append(f"Date: {format_date(meta['date'])}")
+        report.metadata["date"] = format_date(meta["date"])
+    else:
+        report.missing.append("date")
+        if fill_date:
+            lines.append(f"Date: {fill_date.isoformat()}")
+            report.metadata["date"] = fill_date.isoformat()
+            report.notes.append("no date in the post; used --date")
+        else:
+            lines.append("Status: draft")
+            report.metadata["status"] = "draft"
+            report.notes.append("no date in the post: imported as a draft; add a Date")
+    for key in ("author", "category"):
+        if meta.get(key):
+            lines.append(f"{key.title()}: {meta[key]}")
+            report.metadata[key] = meta[key]
+        else:
+            report.missing.append(key)
+    tags = resolve_tags(meta.get("tags") or [], taxonomy, report)
+    if tags:
+        lines.append(f"Tags: {', '.join(tags)}")
+        report.metadata["tags"] = tags
+    else:
+        report.missing.append("tags")
+    summary = meta.get("summary")
+    if not summary:
+        first = next((p for p in body if all(x.kind == "text" for x in p)), None)
+        summary = " ".join(x.text for x in first) if first else None
+    if summary:
+        lines.append(f"Summary: {md_inline(normalise(summary), line_start=False)}")
+        report.metadata["summary"] = normalise(summary)
+    else:
+        report.missing.append("summary")
+    lines += [f"Slug: {slug}", f"Imported-From: {source.name}"]
+    return slug, "\n".join(lines) + "\n\n" + render_body(body) + "\n"
+
+
+def convert(source: Path, settings: dict, report: FileReport):
+    """Read one source and return its metadata and body paragraphs."""
+    name = str(source)
+    try:
+        data = source.read_bytes()
+    except OSError as err:
+        raise ImportFailure(f"{name}: cannot read the file ({err.strerror})") from None
+    text, encoding = decode(data, name)
+    check_text(text, name)
+    if encoding not in ("utf-8", "ascii"):
+        report.notes.append(f"not UTF-8: decoded as {encoding}")
+    rules = compile_rules(settings)
+    if is_html(text, source):
+        meta, paragraphs = parse_html(text, rules, report, name)
+    else:
+        meta, paragraphs = {}, text_paragraphs(text)
+    body = extract(paragraphs, meta, rules, report, settings)
+    words = sum(len(x.text.split()) for para in body for x in para)
+    if words < MIN_BODY_WORDS:
+        raise ImportFailure(
+            f"{name}: no recognisable post body (only {words} words left once "
+            "metadata and cruft were taken out); check it is the post itself"
+        )
+    return meta, body

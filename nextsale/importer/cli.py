@@ -1,0 +1,200 @@
+"""The importer's batch and command line: import files into a folder, report on every one.
+
+    python -m nextsale.importer SOURCE... [--settings FILE] [--dest DIR]
+        [--date YYYY-MM-DD] [--force] [--report FILE.json] [--taxonomy FILE]
+
+The site's own settings file (default: pelicanconf.py) gives the cruft rules'
+CRUFT_* settings, the content folder PATH (articles go to PATH/articles) and
+the taxonomy the build matches tags with, so an import cleans and tags a post
+exactly as a build of that site would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pelican.settings import read_settings
+
+from nextsale.cruft.rules import compile_rules
+from nextsale.site import PROJECT_ROOT, display_path
+
+from .article import build_article, convert
+from .model import FileReport, ImportFailure
+from .sources import POST_SUFFIXES, iter_sources
+from .tags import load_tags, site_taxonomy
+
+DEFAULT_SETTINGS = PROJECT_ROOT / "pelicanconf.py"
+DEFAULT_REPORT = Path("import-report.json")
+OK_STATUSES = ("imported", "unchanged", "ignored")
+
+
+def read_site_settings(path: Path | str) -> dict[str, Any]:
+    """Read a site's Pelican settings file as the build does, or fail clearly."""
+    path = Path(path)
+    if not path.is_file():
+        raise ImportFailure(
+            f"{path}: no such settings file; pass --settings with the site's pelicanconf.py"
+        )
+    try:
+        # Importing renders nothing, so the theme is never needed.
+        settings = read_settings(str(path), override={"THEME": "simple"})
+    except Exception as err:  # a settings file is Python: it may raise anything
+        raise ImportFailure(f"{path}: cannot read the settings ({err}); fix the file") from None
+    try:
+        compile_rules(settings)
+    except ValueError as err:
+        raise ImportFailure(f"{path}: {err}") from None
+    return settings
+
+
+def import_posts(
+    sources: list[Path | str],
+    dest: Path | str | None = None,
+    *,
+    date: date | None = None,
+    force: bool = False,
+    taxonomy: Path | str | None = None,
+    settings: dict | None = None,
+) -> list[FileReport]:
+    """Import every source into `dest`; return one report per file.
+
+    `settings` are the site's Pelican settings (its CRUFT_* settings apply;
+    `dest` defaults to PATH/articles); `taxonomy` is the taxonomy file tags
+    are matched with, None to keep every tag as written.
+    """
+    settings = settings or {}
+    if dest is None:
+        if not settings.get("PATH"):
+            raise ImportFailure("no destination: pass dest, or settings with PATH")
+        dest = Path(settings["PATH"]) / "articles"
+    dest = Path(dest)
+    try:
+        compile_rules(settings)
+    except ValueError as err:
+        raise ImportFailure(str(err)) from None
+    known_tags = load_tags(taxonomy, settings)
+    reports: list[FileReport] = []
+    written: dict[str, str] = {}
+    for source, in_folder in iter_sources([Path(s) for s in sources]):
+        report = FileReport(str(source))
+        reports.append(report)
+        if in_folder and source.suffix.lower() not in POST_SUFFIXES:
+            report.status = "ignored"
+            report.notes.append("not a text or HTML file; name it directly to import it")
+            continue
+        try:
+            if not source.exists():
+                raise ImportFailure(f"{source}: no such file or folder")
+            meta, body = convert(source, settings, report)
+            slug, text = build_article(meta, body, source, date, known_tags, report)
+            target = dest / f"{slug}.md"
+            report.output = str(target)
+            if slug in written:
+                raise ImportFailure(
+                    f"{source}: gives the same slug '{slug}' as {written[slug]}; "
+                    "change one title and import again"
+                )
+            written[slug] = str(source)
+            if target.exists():
+                if target.read_text(encoding="utf-8") == text:
+                    report.status = "unchanged"
+                    continue
+                if not force:
+                    report.status = "skipped"
+                    report.error = (
+                        f"{source}: {target} already exists and differs; "
+                        "pass --force to overwrite it"
+                    )
+                    continue
+                report.notes.append("overwrote the existing file (--force)")
+            dest.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+            report.status = "imported"
+        except (ImportFailure, ValueError) as err:
+            report.status = "failed"
+            report.error = str(err)
+    return reports
+
+
+def format_report(reports: list[FileReport]) -> str:
+    """Render the reports for a terminal."""
+    out = []
+    for r in reports:
+        out.append(f"{r.source}: {r.status}" + (f" -> {r.output}" if r.output else ""))
+        if r.error:
+            out.append(f"  error: {r.error}")
+        for key, value in r.metadata.items():
+            if key != "summary":
+                out.append(f"  {key}: {', '.join(value) if isinstance(value, list) else value}")
+        if r.missing:
+            out.append(f"  missing: {', '.join(r.missing)}")
+        if r.unknown_tags:
+            out.append(f"  unknown tags (not in the taxonomy): {', '.join(r.unknown_tags)}")
+        for item in r.removed:
+            out.append(f"  removed [{item['rule']}]: {item['text'][:100]}")
+        for note in r.notes:
+            out.append(f"  note: {note}")
+    ok = sum(r.status in ("imported", "unchanged") for r in reports)
+    out.append(f"{ok} of {len(reports)} file(s) imported")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the importer from the command line; 0 when every file imported."""
+    parser = argparse.ArgumentParser(
+        prog="python -m nextsale.importer",
+        description="Import scraped posts as Markdown articles.",
+    )
+    parser.add_argument("sources", nargs="+", type=Path, metavar="SOURCE")
+    parser.add_argument(
+        "--settings",
+        type=Path,
+        default=DEFAULT_SETTINGS,
+        help="the site's Pelican settings file: PATH, CRUFT_*, TAXONOMY_FILE "
+        "(default: pelicanconf.py)",
+    )
+    parser.add_argument(
+        "--dest", type=Path, help="folder for the articles (default: PATH/articles)"
+    )
+    parser.add_argument("--date", type=date.fromisoformat, help="YYYY-MM-DD for undated posts")
+    parser.add_argument("--force", action="store_true", help="overwrite existing files")
+    parser.add_argument("--report", type=Path, default=DEFAULT_REPORT)
+    parser.add_argument(
+        "--taxonomy",
+        type=Path,
+        help="taxonomy file to match tags with (default: the build's, PATH/TAXONOMY_FILE)",
+    )
+    args = parser.parse_args(argv)
+    try:
+        settings = read_site_settings(args.settings)
+        if args.taxonomy is not None:
+            taxonomy, used = args.taxonomy, display_path(args.taxonomy)
+        else:
+            taxonomy, used = site_taxonomy(settings)
+        print(f"settings: {display_path(args.settings)}")
+        print(f"taxonomy: {used}")
+        reports = import_posts(
+            args.sources,
+            args.dest,
+            date=args.date,
+            force=args.force,
+            taxonomy=taxonomy,
+            settings=settings,
+        )
+    except ImportFailure as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(format_report(reports))
+    args.report.parent.mkdir(parents=True, exist_ok=True)
+    args.report.write_text(
+        json.dumps([asdict(r) for r in reports], indent=2, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+    print(f"report written to {args.report}")
+    return 0 if all(r.status in OK_STATUSES for r in reports) else 1

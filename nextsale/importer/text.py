@@ -1,0 +1,284 @@
+"""Reading plain-text copies of posts: dates, names, bylines, tag and category lines, quotes.
+
+These are heuristics for the shapes old blog engines printed ("Posted on March
+31, 2007 by Dana Whitfield", "This entry was posted in …", "“…” – Name"); the
+HTML reader uses the same ones on the text of elements.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from nextsale.cruft.rules import RuleSet, normalise
+
+from .markdown import md_inline
+from .model import FileReport, Line
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_WEEKDAY = r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|mon|tue|wed|thu|fri|sat|sun),?\s+"
+_TIME = (
+    r"(?:,?\s*(?:on|at|@|-)?\s*(?P<hour>\d{1,2})[:.](?P<minute>\d{2})"
+    r"(?::\d{2})?\s*(?P<ampm>[ap]\.?m\.?)?)?"
+)
+_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+DATE_RES = [
+    re.compile(
+        rf"(?:{_WEEKDAY})?{_DAY}\s+(?:of\s+)?{_MONTH},?\s+(?P<year>\d{{4}}){_TIME}",
+        re.I,
+    ),
+    re.compile(rf"(?:{_WEEKDAY})?{_MONTH}\s+{_DAY},?\s+(?P<year>\d{{4}}){_TIME}", re.I),
+    re.compile(
+        r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})"
+        r"(?:[T ](?P<hour>\d{2}):(?P<minute>\d{2})(?::\d{2}(?:\.\d+)?)?"
+        r"(?:Z|[+-]\d{2}:?\d{2})?)?",
+        re.I,
+    ),
+]
+_NAME_WORD = r"(?:[A-Z][\w'’.-]*|van|von|de|da|del|der|la|le|bin|ibn)"
+NAME_RE = re.compile(rf"[A-Z][\w'’.-]*(?:\s+{_NAME_WORD}){{1,3}}")
+BYLINE_RE = re.compile(
+    r"(?:(?:posted|written|published)\s+)?(?:on\s+(?P<date>.+?)\s+)?by:?\s+"
+    r"(?P<name>[^|,]+?)(?:\s+(?:on|at)\s+(?P<rest>.+))?",
+    re.I,
+)
+COPYRIGHT_RE = re.compile(
+    r"(?:copyright\s*(?:©|\(c\))?|©|\(c\))\s*(?P<year>\d{4})(?:\s*[-–]\s*\d{4})?,?\s+"
+    r"(?:by\s+)?(?P<name>[^.]+?)\.?(?:\s+all rights reserved\.?)?",
+    re.I,
+)
+ENTRY_TAGS_RE = re.compile(
+    r"this (?:entry|post) was posted in (?P<tags>.+?)"
+    r"(?:\s+and tagged (?P<more>.+?))?\.(?:\s+(?P<rest>.*))?",
+    re.I,
+)
+TAGS_RE = re.compile(r"(?:tags|tagged|tagged with|labels|topics)\s*:\s*(?P<tags>.+?)\.?", re.I)
+CATEGORY_RE = re.compile(
+    r"(?:in|filed under|categor(?:y|ies)|posted in)\s*:?\s+(?P<name>[^|]+?)\.?", re.I
+)
+TEASER_RE = re.compile(r"(?P<text>.+?)\s*(?:\[\s*(?:…|\.\.\.)\s*\]|\[\s*more\s*\])", re.S)
+BULLET_RE = re.compile(r"^\s*(?:[•·▪◦‣*]|-(?!-))\s+(?P<text>.+)$")
+ORDERED_RE = re.compile(r"^\s*(?P<n>\d{1,3})[.)]\s+(?P<text>.+)$")
+QUOTED_RE = re.compile(r"^[“\"‘«](?P<text>.+)[”\"’»]$")
+CITE_RE = re.compile(r"^[–—-]{1,2}\s*(?P<name>[^\s].{0,60})$")
+
+
+# --- dates, names, tags --------------------------------------------------------
+
+
+def parse_date(text: str) -> datetime | date | None:
+    """Parse a whole string as one of the dates blogs print, or return None."""
+    text = normalise(text).strip(" .,|")
+    text = re.sub(r"^(?:posted|published|written)?\s*(?:on\s+)?", "", text, flags=re.I)
+    for pattern in DATE_RES:
+        match = pattern.fullmatch(text)
+        if not match:
+            continue
+        parts = match.groupdict()
+        month = parts["month"]
+        month = int(month) if month.isdigit() else MONTHS[month.lower().rstrip(".")]
+        try:
+            day = date(int(parts["year"]), month, int(parts["day"]))
+        except ValueError:
+            return None
+        if parts.get("hour") is None:
+            return day
+        hour = int(parts["hour"])
+        ampm = (parts.get("ampm") or "").lower().replace(".", "")
+        if ampm == "pm" and hour < 12:
+            hour += 12
+        elif ampm == "am" and hour == 12:
+            hour = 0
+        try:
+            return datetime(day.year, day.month, day.day, hour, int(parts["minute"]))
+        except ValueError:
+            return None
+    return None
+
+
+def format_date(value: date | datetime) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return value.isoformat()
+
+
+def as_name(text: str) -> str | None:
+    """Return the text if it reads as a person's name ("Dana Whitfield")."""
+    text = normalise(text).strip(" .")
+    return text if NAME_RE.fullmatch(text) else None
+
+
+def split_tags(text: str) -> list[str]:
+    parts = re.split(r",|;|\s+and\s+|\s*\|\s*", normalise(text).strip(" ."))
+    return [p.strip(" .") for p in parts if p.strip(" .")]
+
+
+def text_key(text: str) -> str:
+    """Normalise a line for comparison: case, spaces, hyphens, punctuation."""
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def title_case(text: str) -> str:
+    """Title-case an all-lowercase headline, keeping short words small."""
+    small = {"a", "an", "and", "as", "at", "but", "by", "for", "in", "of", "on", "or",
+             "the", "to", "vs", "via", "with"}  # fmt: skip
+    words = text.split()
+    return " ".join(
+        w if (0 < i < len(words) - 1 and w in small) else w[:1].upper() + w[1:]
+        for i, w in enumerate(words)
+    )
+
+
+def same_text(a: str, b: str) -> bool:
+    return bool(a) and text_key(a) == text_key(b)
+
+
+# --- paragraphs, metadata lines, quotes ------------------------------------------
+
+
+def text_paragraphs(text: str) -> list[list[Line]]:
+    """Split plain text into paragraphs of lines, marking bullets."""
+    paragraphs, current = [], []
+    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        raw = raw.replace("\u00a0", " ").rstrip()  # noqa: PLW2901
+        if not raw.strip():
+            if current:
+                paragraphs.append(current)
+                current = []
+            continue
+        bullet = BULLET_RE.match(raw)
+        ordered = ORDERED_RE.match(raw)
+        if bullet:
+            current.append(Line(normalise(bullet.group("text")), kind="item"))
+        elif ordered:
+            current.append(Line(normalise(ordered.group("text")), kind="ordered"))
+        else:
+            current.append(Line(normalise(raw)))
+    if current:
+        paragraphs.append(current)
+    return paragraphs
+
+
+def meta_line(line: Line, meta: dict, report: FileReport, rules: RuleSet, header: bool):
+    """Consume a metadata line into `meta`; return leftover body text or None.
+
+    Returns False when the line is not metadata at all.
+    """
+    text = line.text
+    entry = ENTRY_TAGS_RE.fullmatch(text)
+    if entry:
+        tags = split_tags(entry.group("tags")) + split_tags(entry.group("more") or "")
+        meta.setdefault("tags", [])
+        meta["tags"] += [t for t in tags if t not in meta["tags"]]
+        report.consume("tags", text)
+        rest = entry.group("rest") or ""
+        kept = []
+        for sentence in re.split(r"(?<=[.!?])\s+", rest):
+            if not sentence:
+                continue
+            rule = rules.match_line(sentence)
+            if rule:
+                report.remove(rule, sentence)
+            else:
+                kept.append(sentence)
+        return " ".join(kept) or None
+    tags = TAGS_RE.fullmatch(text)
+    if tags:
+        meta.setdefault("tags", [])
+        meta["tags"] += [t for t in split_tags(tags.group("tags")) if t not in meta["tags"]]
+        report.consume("tags", text)
+        return None
+    copyright_ = COPYRIGHT_RE.fullmatch(text)
+    if copyright_ and as_name(copyright_.group("name")):
+        meta.setdefault("author", as_name(copyright_.group("name")))
+        report.consume("author", text)
+        return None
+    if not header and not text.lower().startswith("posted"):
+        return False
+    found = parse_date(text)
+    if found:
+        meta.setdefault("date", found)
+        report.consume("date", text)
+        return None
+    segments = [s.strip() for s in re.split(r"\s+\|\s+|\s*\|\s*", text) if s.strip()]
+    pending: list[tuple[str, object]] = []
+    for segment in segments:
+        found = parse_date(segment)
+        byline = BYLINE_RE.fullmatch(segment)
+        category = CATEGORY_RE.fullmatch(segment)
+        if found:
+            pending.append(("date", found))
+        elif byline and as_name(byline.group("name")):
+            pending.append(("author", as_name(byline.group("name"))))
+            for part in (byline.group("date"), byline.group("rest")):
+                when = parse_date(part) if part else None
+                if when:
+                    pending.append(("date", when))
+                elif part and not re.fullmatch(r"\d{1,2}[:.]\d{2}\s*[ap]\.?m\.?", part, re.I):
+                    return False
+        elif category and len(segments) > 1:
+            pending.append(("category", normalise(category.group("name"))))
+        elif len(segments) > 1 and rules.match_line(segment):
+            pending.append(("removed:" + rules.match_line(segment), segment))
+        else:
+            return False
+    if not pending:
+        return False
+    for what, value in pending:
+        if what.startswith("removed:"):
+            report.remove(what.split(":", 1)[1], str(value))
+        else:
+            meta.setdefault(what, value)
+    report.consume(",".join(sorted({w for w, _ in pending if ":" not in w})) or "cruft", text)
+    return None
+
+
+def mark_quotes(paragraphs: list[list[Line]]) -> None:
+    """Turn a quoted line followed by "– Name" into a quote with a cite."""
+    for p, para in enumerate(paragraphs):
+        j = 0
+        while j < len(para):
+            line = para[j]
+            quoted = QUOTED_RE.match(line.text) if line.kind == "text" else None
+            nxt_para = j + 1 >= len(para)
+            nxt = None
+            if not nxt_para:
+                nxt = para[j + 1]
+            elif p + 1 < len(paragraphs) and len(paragraphs[p + 1]) == 1:
+                nxt = paragraphs[p + 1][0]
+            cite = CITE_RE.match(nxt.text) if nxt is not None and nxt.kind == "text" else None
+            if quoted and cite and len(cite.group("name").split()) <= 8:
+                text = quoted.group("text").strip()
+                line.text, line.kind = text, "quote"
+                if line.md is not None:
+                    line.md = md_inline(text)
+                cite_line = Line(cite.group("name").strip(), None, "cite")
+                if nxt_para:
+                    paragraphs[p + 1].clear()
+                    para.append(cite_line)
+                else:
+                    para[j + 1] = cite_line
+                j += 2
+                continue
+            j += 1
