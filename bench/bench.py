@@ -133,6 +133,8 @@ def taxonomy_scaling() -> str:
         capture_output=True,
         text=True,
         check=True,
+        # The plugin is imported the way Pelican loads it: from its PLUGIN_PATHS folder.
+        env={**os.environ, "PYTHONPATH": str(ROOT / "plugins")},
     )
     return done.stdout
 

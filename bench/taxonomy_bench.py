@@ -1,6 +1,6 @@
 """Time the taxonomy plugin alone on generated articles, to show it grows linearly.
 
-    python bench/taxonomy_bench.py [--sizes 1000 10000] [--repeat 3]
+    PYTHONPATH=plugins python bench/taxonomy_bench.py [--sizes 1000 10000] [--repeat 3]
 
 Runs the plugin's real signal handlers (tag normalisation, the inverted index,
 guidance and related articles) over N synthetic articles whose tags are drawn
@@ -21,14 +21,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
+from pelican.settings import DEFAULT_CONFIG
+from pelican.urlwrappers import Tag
+from taxonomy import taxonomy as plugin  # plugins/ on PYTHONPATH, as Pelican loads it
+
+from nextsale.taxonomy.core import load_taxonomy
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[0] = str(ROOT / "plugins")  # import the plugin as the package Pelican loads
-
-from pelican.settings import DEFAULT_CONFIG  # noqa: E402
-from pelican.urlwrappers import Tag  # noqa: E402
-from taxonomy import taxonomy as plugin  # noqa: E402
-
-from nextsale.taxonomy.core import load_taxonomy  # noqa: E402
 
 
 class FakeArticle(SimpleNamespace):

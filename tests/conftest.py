@@ -16,7 +16,6 @@ from pelican.settings import read_settings
 from nextsale import build as sitebuild
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
@@ -205,7 +204,6 @@ def article(title: str, body: str = "A short paragraph about repeat business.", 
 def run_sitebuild(content: Path, output: Path, *, publish: bool = False, cwd: Path = ROOT):
     """Run the strict build driver as a user would; return the CompletedProcess."""
     import subprocess
-    import sys
 
     args = [sys.executable, "-m", "nextsale.build", "--content", str(content)]
     args += ["--output", str(output)] + (["--publish"] if publish else [])

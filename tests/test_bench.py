@@ -9,8 +9,7 @@ from conftest import ROOT
 
 
 def test_corpus_is_deterministic_and_shaped_like_posts(tmp_path):
-    sys.path.insert(0, str(ROOT / "bench"))
-    import corpus
+    from bench import corpus
 
     first = corpus.generate(tmp_path / "a", 20)
     second = corpus.generate(tmp_path / "b", 20)

@@ -206,7 +206,6 @@ def test_unknown_tag_fails_the_strict_publish_build(tmp_path):
         "import sys\n"
         f"sys.path.insert(0, {str(ROOT)!r})\n"
         "from publishconf import *  # noqa: F403\n"
-        "PLUGINS = [*(p for p in PLUGINS if p != 'taxonomy'), 'taxonomy']  # noqa\n"
         "TAXONOMY_STRICT = True\n"
         f"PLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\n"
         f"THEME = {str(ROOT / 'theme')!r}\n",

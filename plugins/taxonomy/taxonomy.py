@@ -20,6 +20,8 @@ from pelican import signals
 from pelican.generators import ArticlesGenerator, Generator, PelicanTemplateNotFound
 from pelican.urlwrappers import Tag, URLWrapper
 
+from nextsale import contracts
+from nextsale.site import display_path, plugin_enabled
 from nextsale.taxonomy.core import (
     Match,
     Taxonomy,
@@ -44,20 +46,12 @@ DEFAULTS = {
     "TOPICS_URL": "topics/",
     "TOPICS_SAVE_AS": "topics/index.html",
 }
-PLUGIN_NAME = __name__.rpartition(".")[0] or "taxonomy"
 STATE_ATTR = "taxonomy_state"  # per-run state lives on the ArticlesGenerator
 
 
 def setting(settings: dict, name: str):
     """Read one of this plugin's settings, falling back to its default."""
     return settings.get(name, DEFAULTS[name])
-
-
-def display_path(path: str | os.PathLike) -> str:
-    """Show a path relative to the working folder when it lies inside it."""
-    path = os.path.abspath(path)  # noqa: PTH100 - keep symlinked paths as given
-    relative = os.path.relpath(path)
-    return path if relative.startswith("..") else relative
 
 
 class _PlainWhenPickled:
@@ -187,9 +181,13 @@ class State:
 
 
 def enabled(settings: dict) -> bool:
-    """Tell whether this build lists the plugin (signals outlive a build)."""
-    names = [str(name) for name in settings.get("PLUGINS") or []]
-    return any(name == PLUGIN_NAME or name.endswith("." + PLUGIN_NAME) for name in names)
+    return plugin_enabled(settings, "taxonomy")
+
+
+def check_plugin_order(pelican) -> None:
+    """Stop the build when a plugin that reads article.guidance runs before us."""
+    if enabled(pelican.settings):
+        contracts.check(pelican.settings)
 
 
 def load_state(generator: ArticlesGenerator) -> State | None:
@@ -469,6 +467,8 @@ def get_generators(pelican):
 
 
 def register() -> None:
+    # Before anything is read: consumers of article.guidance must come after us.
+    signals.initialized.connect(check_plugin_order)
     # pretaxonomy: the one point after reading where tags can change before
     # Pelican groups articles under them.
     signals.article_generator_pretaxonomy.connect(on_pretaxonomy)

@@ -1,0 +1,1 @@
+"""The benchmark: our build against vanilla Pelican on a generated corpus."""
