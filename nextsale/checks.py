@@ -16,12 +16,8 @@ from dataclasses import dataclass, field
 from bs4 import BeautifulSoup
 from pelican.utils import get_date
 
-# The metadata block exactly as markdown.extensions.meta reads it, so that our
-# line numbers and keys agree with what Pelican will see.
-META_RE = re.compile(r"^[ ]{0,3}(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)")
-META_MORE_RE = re.compile(r"^[ ]{4,}(?P<value>.*)")
-BEGIN_RE = re.compile(r"^-{3}(\s.*)?")
-END_RE = re.compile(r"^(-{3}|\.{3})(\s.*)?")
+from nextsale.frontmatter import KEY_RE, FrontMatter
+from nextsale.frontmatter import parse as parse_front_matter
 
 # C0 controls other than tab, newline and carriage return, DEL, C1 controls and
 # the two non-characters: invisible in an editor, forbidden or unsafe in XML,
@@ -64,12 +60,9 @@ class SourceReport:
     force_draft: bool = False
 
 
-@dataclass(frozen=True)
-class MetaBlock:
-    """The metadata block: (line, key, value) entries and where the body starts."""
-
-    entries: tuple[tuple[int, str, str], ...]
-    body_start: int  # index into the list of lines
+# The metadata block, read as markdown.extensions.meta reads it.
+MetaBlock = FrontMatter
+parse_meta_block = parse_front_matter
 
 
 def closest(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str | None:
@@ -91,28 +84,6 @@ def decode(raw: bytes) -> tuple[str | None, Finding | None]:
             f" (column {column}) cannot be decoded. Save the file as UTF-8 in your"
             " editor (for example 'Save with encoding: UTF-8') and build again",
         )
-
-
-def parse_meta_block(lines: list[str]) -> MetaBlock:
-    """Read the leading `Key: value` block as Python-Markdown's meta extension does."""
-    entries: list[tuple[int, str, str]] = []
-    index = 0
-    if lines and BEGIN_RE.match(lines[0]):
-        index = 1
-    has_key = False
-    while index < len(lines):
-        line = lines[index]
-        if line.strip() == "" or END_RE.match(line):
-            index += 1
-            break
-        match = META_RE.match(line)
-        if match:
-            entries.append((index + 1, match.group("key"), match.group("value").strip()))
-            has_key = True
-        elif not (has_key and META_MORE_RE.match(line)):
-            break
-        index += 1
-    return MetaBlock(tuple(entries), index)
 
 
 def check_controls(lines: list[str], meta: MetaBlock) -> list[Finding]:
@@ -300,7 +271,7 @@ def _missing_title(lines: list[str], meta: MetaBlock, found: dict) -> Finding:
             "the Title is empty. Write the article's title after 'Title:'",
         )
     for number, line in enumerate(lines[meta.body_start :], start=meta.body_start + 1):
-        match = META_RE.match(line)
+        match = KEY_RE.match(line)
         if match and match.group("key").lower() == "title":
             return Finding(
                 number,

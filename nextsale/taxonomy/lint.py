@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import re
 import sys
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from nextsale import frontmatter
 from nextsale.taxonomy.core import Taxonomy, TaxonomyError, load_taxonomy, loose_key
 
 MARKDOWN = (".md", ".markdown", ".mdown", ".mkd")
-KEY_RE = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*)\s*:(.*)$")
 NEAR = 0.85  # difflib ratio from which two spellings look like one tag
 
 
@@ -37,28 +36,13 @@ class TagsLine:
 
 
 def find_tags_line(lines: list[str]) -> TagsLine | None:
-    """Find the Tags entry in Markdown front matter (stops at the first blank line)."""
-    found = None
-    for number, line in enumerate(lines):
-        if not line.strip():
-            break
-        match = KEY_RE.match(line)
-        if match:
-            if found is not None:
-                break
-            if match.group(1).lower() == "tags":
-                found = TagsLine(number, number + 1, match.group(1), [match.group(2)])
-        elif line[:1] in (" ", "\t") and number > 0:
-            if found is not None:  # an indented continuation of the Tags value
-                found.end = number + 1
-                found.tags.append(line)
-        else:
-            break  # not front matter at all
-    if found is None:
+    """Find the (first) Tags entry of the front matter, read as the build reads it."""
+    meta = frontmatter.parse([line.rstrip("\r\n") for line in lines])
+    field = next((f for f in meta.fields if f.name == "tags"), None)
+    if field is None:
         return None
-    value = " ".join(part.strip() for part in found.tags)
-    found.tags = [tag.strip() for tag in value.split(",") if tag.strip()]
-    return found
+    tags = [tag.strip() for tag in field.value.split(",") if tag.strip()]
+    return TagsLine(field.line - 1, field.end, field.key, tags)
 
 
 def article_files(content: Path, folders: list[str]) -> list[Path]:
