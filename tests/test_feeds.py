@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 import xml.etree.ElementTree as ET
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -19,8 +18,9 @@ from conftest import FIXTURES, ROOT, Site, article
 from lxml import etree
 from pelican.settings import read_settings
 
-sys.path.insert(0, str(ROOT / "plugins"))
-from feeds import feeds as plugin
+from nextsale.feeds.items import guidance_block
+from nextsale.guidance import as_link
+from nextsale.urls import utm_setting
 
 CANONICAL = "https://thenextsale.example"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -493,22 +493,23 @@ def test_guidance_block_links_absolutely_and_escapes():
         cta="Plan the <second> order & the third.",
         tag=None,
     )
-    html = plugin.guidance_block(guidance, CANONICAL, None, "rss")
+    html = guidance_block(as_link(guidance), CANONICAL, None, "rss")
     soup = BeautifulSoup(html, "html.parser")
     link = soup.find("a")
     assert link["href"] == f"{CANONICAL}/repeat-business-guide/"
     assert "The repeat-business guide" in link.get_text()
     assert "Plan the <second> order & the third." in soup.get_text()
     assert soup.find("h3").get_text() == "Keep them coming back"
-    assert plugin.guidance_block(None, CANONICAL, None, "rss") == ""
+    assert guidance_block(as_link(None), CANONICAL, None, "rss") == ""
+
+
+def guidance_href(url: str, utm: dict | None, source: str = "atom") -> str:
+    link = as_link(StandIn(title="Guide", url=url, cta="", tag=None))
+    return BeautifulSoup(guidance_block(link, CANONICAL, utm, source), "html.parser").a["href"]
 
 
 def test_guidance_block_utm_tags_keep_existing_query():
-    guidance = StandIn(title="Guide", url="guide/?page=2#top", cta="", tag=None)
-    utm = {"medium": "feed", "campaign": "spring"}
-    href = BeautifulSoup(
-        plugin.guidance_block(guidance, CANONICAL, utm, "atom"), "html.parser"
-    ).find("a")["href"]
+    href = guidance_href("guide/?page=2#top", {"medium": "feed", "campaign": "spring"})
     parts = urlsplit(href)
     assert parts.fragment == "top"
     assert parse_qs(parts.query) == {
@@ -517,6 +518,39 @@ def test_guidance_block_utm_tags_keep_existing_query():
         "utm_medium": ["feed"],
         "utm_campaign": ["spring"],
     }
+
+
+def test_a_links_own_utm_parameters_win():
+    href = guidance_href("guide/?utm_campaign=launch", {"medium": "feed", "campaign": "spring"})
+    assert parse_qs(urlsplit(href).query) == {
+        "utm_campaign": ["launch"],
+        "utm_source": ["atom"],
+        "utm_medium": ["feed"],
+    }
+
+
+def test_old_utm_shape_still_works_with_a_deprecation_warning():
+    old = {"utm_medium": "feed", "utm_campaign": "spring"}
+    with pytest.warns(DeprecationWarning, match="FEEDS_UTM"):
+        utm = utm_setting(old, "FEEDS_UTM", filled=("source",))
+    assert utm == {"medium": "feed", "campaign": "spring"}
+    assert guidance_href("guide/", utm, "rss") == guidance_href(
+        "guide/", {"medium": "feed", "campaign": "spring"}, "rss"
+    )
+
+
+def test_old_utm_shape_in_a_build_gives_the_same_links(build_site):
+    new = build(build_site, GUIDED, PLUGINS=["stand_in_guidance", "feeds"],
+                PLUGIN_PATHS=[str(ROOT / "plugins"), FIXTURE_PLUGINS],
+                FEEDS_UTM={"medium": "feed", "campaign": "comeback"})  # fmt: skip
+    with pytest.warns(DeprecationWarning, match="FEEDS_UTM"):
+        old = build(build_site, GUIDED, PLUGINS=["stand_in_guidance", "feeds"],
+                    PLUGIN_PATHS=[str(ROOT / "plugins"), FIXTURE_PLUGINS],
+                    FEEDS_UTM={"utm_medium": "feed", "utm_campaign": "comeback"})  # fmt: skip
+    assert feed_files(old) == feed_files(new)
+    warned = [m for m in old.messages() if "FEEDS_UTM" in m and "deprecated" in m]
+    assert warned and "{'medium': 'feed', 'campaign': 'comeback'}" in warned[0]
+    assert not [m for m in new.messages() if "FEEDS_UTM" in m]
 
 
 GUIDED = {
@@ -648,37 +682,37 @@ def test_tag_page_links_its_own_feeds(build_site):
         assert (page.parent / href).resolve().is_file()
 
 
-def test_feed_links_interface():
-    cfg = plugin.load_config(
-        {
-            "SITE_CANONICAL_URL": CANONICAL,
-            "SITENAME": "Shop",
-            "PLUGINS": ["feeds", "newsletter"],
-        }
-    )
-    links = plugin.FeedLinks(cfg)
-    assert [f["url"] for f in links.site] == [
+def test_feed_links_interface(build_site):
+    files = {**SMALL, "pages/subscribe.md": "Title: Subscribe\nTemplate: subscribe\n\nFollow.\n"}
+    site = build(build_site, files, PLUGINS=["feeds", "newsletter"], SITENAME="Shop")
+    head = site.soup("index.html").head.find_all("link", rel="alternate")
+    assert [link["href"].lstrip("./") for link in head] == [
         "feeds/all.atom.xml",
         "feeds/all.rss.xml",
         "feeds/all.json",
         "newsletter/feed.rss.xml",
     ]
-    assert all(set(f) == {"title", "type", "url"} for f in links.site)
-    links.set_names({"referrals": "Referrals"}, {"retention": "Retention"})
-    assert [f["url"] for f in links.tag("referrals")] == [
-        "feeds/tags/referrals.atom.xml",
-        "feeds/tags/referrals.rss.xml",
+    assert [link["title"] for link in head] == [
+        "Shop (Atom)",
+        "Shop (RSS)",
+        "Shop (JSON Feed)",
+        "Shop newsletter (RSS)",
     ]
-    assert "Referrals" in links.tag("referrals")[0]["title"]
-    assert links.tag("no-such-tag") == []
-    assert [f["type"] for f in links.category("retention")] == [
+    page = site.soup("subscribe/index.html")
+    by_tag = {li.get_text(" ").split(":")[0]: li for li in page.select("ul li")}
+    referrals = [(a["href"].rsplit("/", 2)[-2:], a["type"]) for a in by_tag["referrals"]("a")]
+    assert referrals == [
+        (["tags", "referrals.atom.xml"], "application/atom+xml"),
+        (["tags", "referrals.rss.xml"], "application/rss+xml"),
+    ]
+    assert "Shop: referrals (Atom)" in by_tag["referrals"].get_text()
+    assert [a["type"] for a in by_tag["Retention"]("a")] == [
         "application/atom+xml",
         "application/rss+xml",
     ]
-    alone = plugin.FeedLinks(
-        plugin.load_config({"SITE_CANONICAL_URL": CANONICAL, "PLUGINS": ["feeds"]})
-    )
-    assert "newsletter/feed.rss.xml" not in [f["url"] for f in alone.site]
+    alone = build(build_site, SMALL, PLUGINS=["feeds"])
+    hrefs = [link["href"] for link in alone.soup("index.html").head("link", rel="alternate")]
+    assert hrefs and not [h for h in hrefs if "newsletter" in h]
 
 
 # ------------------------------------------------------------ bad settings
