@@ -16,6 +16,8 @@ from xml.sax.saxutils import escape
 
 from pelican import signals
 
+from nextsale.site import plugin_enabled
+
 log = logging.getLogger(__name__)
 
 DEFAULTS = {"SITEMAP_SAVE_AS": "sitemap.xml"}
@@ -81,7 +83,7 @@ class SitemapGenerator:
 
 
 def get_generators(pelican):
-    return SitemapGenerator
+    return SitemapGenerator if plugin_enabled(pelican.settings, "sitemap_xml") else None
 
 
 def register() -> None:
