@@ -15,12 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from nextsale.site import display_path, plugin_enabled
-from nextsale.taxonomy.core import Match, Taxonomy, TaxonomyError, load_taxonomy, strict_key
+from nextsale.taxonomy.core import (
+    Match,
+    Taxonomy,
+    TaxonomyError,
+    load_taxonomy,
+    strict_key,
+    taxonomy_path,
+)
 
 from .model import FileReport, ImportFailure
-
-# The taxonomy plugin's own default for TAXONOMY_FILE (relative to PATH).
-DEFAULT_TAXONOMY_FILE = "taxonomy.toml"
 
 
 def site_taxonomy(settings: Mapping[str, Any]) -> tuple[Path | None, str]:
@@ -31,7 +35,7 @@ def site_taxonomy(settings: Mapping[str, Any]) -> tuple[Path | None, str]:
     """
     if not plugin_enabled(settings, "taxonomy"):
         return None, "the taxonomy plugin is not in PLUGINS: tags are kept as written"
-    path = Path(settings["PATH"]) / settings.get("TAXONOMY_FILE", DEFAULT_TAXONOMY_FILE)
+    path = taxonomy_path(settings)
     if not path.is_file():
         return None, f"no {display_path(path)}: tags are kept as written"
     return path, display_path(path)

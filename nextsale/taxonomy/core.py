@@ -16,6 +16,15 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+# Where the taxonomy lives unless TAXONOMY_FILE says otherwise (relative to PATH).
+DEFAULT_FILE = "taxonomy.toml"
+
+
+def taxonomy_path(settings: Mapping) -> Path:
+    """The taxonomy file of a site, as the build and every tool find it."""
+    return Path(settings["PATH"]) / settings.get("TAXONOMY_FILE", DEFAULT_FILE)
+
+
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 # Symbols that change what a tag means ("C++" is not "C#" is not "C"); every
 # other punctuation mark, space, hyphen or underscore is ignored when matching.

@@ -14,7 +14,6 @@ import logging
 import os
 import types
 from collections import defaultdict
-from pathlib import Path
 
 from pelican import signals
 from pelican.generators import ArticlesGenerator, Generator, PelicanTemplateNotFound
@@ -23,6 +22,7 @@ from pelican.urlwrappers import Tag, URLWrapper
 from nextsale import contracts
 from nextsale.site import display_path, plugin_enabled
 from nextsale.taxonomy.core import (
+    DEFAULT_FILE,
     Match,
     Taxonomy,
     TaxonomyError,
@@ -31,12 +31,13 @@ from nextsale.taxonomy.core import (
     idf_weights,
     load_taxonomy,
     related_items,
+    taxonomy_path,
 )
 
 log = logging.getLogger(__name__)
 
 DEFAULTS = {
-    "TAXONOMY_FILE": "taxonomy.toml",
+    "TAXONOMY_FILE": DEFAULT_FILE,
     "TAXONOMY_STRICT": False,
     "TAXONOMY_DEFAULT_GUIDANCE": None,
     "TAXONOMY_RELATED_MAX": 5,
@@ -193,7 +194,7 @@ def check_plugin_order(pelican) -> None:
 def load_state(generator: ArticlesGenerator) -> State | None:
     """Read the taxonomy file once per build; None leaves tags untouched."""
     settings = generator.settings
-    path = Path(settings["PATH"]) / setting(settings, "TAXONOMY_FILE")
+    path = taxonomy_path({**DEFAULTS, **settings})
     if not path.is_file():
         log.info("taxonomy: no %s, tags are used as written", display_path(path))
         return None
