@@ -245,7 +245,10 @@ def sanitise(
     return nh3.clean(
         html,
         tags=tags,
-        attributes={tag: set(names) for tag, names in chosen.attributes.items()},
+        # nh3 refuses attributes for a tag it is told to drop.
+        attributes={
+            tag: set(names) for tag, names in chosen.attributes.items() if tag not in dropped
+        },
         url_schemes=set(chosen.url_schemes),
         link_rel=None,
         strip_comments=True,
