@@ -1,9 +1,9 @@
 """The feeds plugin: Pelican glue around the feed builder in `nextsale.feeds`.
 
 It reads and checks the FEEDS_* settings, gives templates the `feeds` variable
-(autodiscovery and subscribe links), and adds a generator that, once every
-article is read, turns the published articles into items, plans the site,
-category and tag feeds, has the builder render them and writes the bytes.
+(autodiscovery and subscribe links, `links.py`), and adds a generator that,
+once every article is read, turns the published articles into items, plans the
+site, category and tag feeds, has the builder render them and writes the bytes.
 """
 
 from __future__ import annotations
@@ -26,8 +26,6 @@ from pelican.utils import (
 )
 
 from nextsale.feeds import (
-    LABEL,
-    MIME,
     RENDER,
     FeedMeta,
     FeedSite,
@@ -41,6 +39,8 @@ from nextsale.newsletter import feed_path, newsletter_title
 from nextsale.site import plugin_enabled, setting
 from nextsale.text import clean_text
 from nextsale.urls import UtmSettingError, utm_setting
+
+from .links import FeedLinks
 
 log = logging.getLogger(__name__)
 PLUGIN_NAME = "feeds"
@@ -188,68 +188,6 @@ def load_config(settings: dict[str, Any]) -> FeedsConfig:
         newsletter_feed=feed_path(settings) if newsletter else None,
         newsletter_title=clean_text(newsletter_title(settings)),
     )
-
-
-# ------------------------------------------------- theme interface: `feeds`
-
-
-class FeedLinks:
-    """The `feeds` template variable: autodiscovery and subscribe links.
-
-    `site` lists the site-wide feeds; `tag(slug)` and `category(slug)` list
-    one taxonomy term's feeds. URLs are site-relative, like Pelican's.
-    """
-
-    def __init__(self, cfg: FeedsConfig) -> None:
-        self._cfg = cfg
-        # Filled once the articles are read; until then every slug is
-        # accepted so templates rendered early still get links.
-        self._names: dict[str, dict[str, str]] | None = None
-        self.site: list[dict[str, str]] = [
-            self._link(f"{cfg.sitename} ({LABEL[kind]})", kind, path)
-            for kind, path in (
-                ("atom", cfg.all_atom),
-                ("rss", cfg.all_rss),
-                ("json", cfg.all_json),
-            )
-            if path
-        ]
-        if cfg.newsletter_feed:
-            self.site.append(
-                self._link(f"{cfg.newsletter_title} (RSS)", "rss", cfg.newsletter_feed)
-            )
-
-    @staticmethod
-    def _link(title: str, kind: str, url: str) -> dict[str, str]:
-        return {"title": title, "type": MIME[kind], "url": url}
-
-    def set_names(self, tags: dict[str, str], categories: dict[str, str]) -> None:
-        """Record which tags and categories have feeds, with display names."""
-        self._names = {"tag": tags, "category": categories}
-
-    def _term(self, kind: str, slug: str, patterns: dict[str, str | None]) -> list[dict]:
-        if self._names is not None and slug not in self._names[kind]:
-            return []
-        name = (self._names or {}).get(kind, {}).get(slug, slug)
-        return [
-            self._link(
-                f"{self._cfg.sitename}: {name} ({LABEL[fmt]})",
-                fmt,
-                pattern.format(slug=slug),
-            )
-            for fmt, pattern in patterns.items()
-            if pattern
-        ]
-
-    def tag(self, slug: str) -> list[dict[str, str]]:
-        return self._term("tag", slug, {"atom": self._cfg.tag_atom, "rss": self._cfg.tag_rss})
-
-    def category(self, slug: str) -> list[dict[str, str]]:
-        return self._term(
-            "category",
-            slug,
-            {"atom": self._cfg.category_atom, "rss": self._cfg.category_rss},
-        )
 
 
 # --------------------------------------------------- articles into items
