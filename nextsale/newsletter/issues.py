@@ -20,7 +20,7 @@ FILENAME_RE = re.compile(r"^(?P<number>\d{3,})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*
 HEADER_RE = re.compile(r"^(?P<key>[A-Za-z][A-Za-z0-9_-]*):[ \t]*(?P<value>.*)$")
 LINK_RE = re.compile(r"^[{|](?P<what>filename|static|attach)[|}](?P<path>.*)$")
 SINCE_PREVIOUS = "since-previous"
-KNOWN_KEYS = ("subject", "date", "articles", "preheader", "status")
+KNOWN_KEYS = ("subject", "date", "articles", "preheader", "status", "id", "guid")
 STATUSES = ("published", "draft")
 
 
@@ -42,6 +42,7 @@ class Issue:
     refs: list[str] | None  # explicit article references, None = since previous
     preheader: str = ""
     status: str = "published"
+    guid: str = ""  # an `Id:` or `Guid:` that overrides the feed item's stable id
     warnings: list[str] = field(default_factory=list)
     articles: list[Any] = field(default_factory=list)
 
@@ -149,6 +150,7 @@ def parse_issue_text(text: str, source_path: str, timezone: str) -> Issue:
         refs=refs,
         preheader=header.get("preheader", (0, ""))[1],
         status=status,
+        guid=(header.get("id") or header.get("guid") or (0, ""))[1],
         warnings=warnings,
     )
 
