@@ -18,11 +18,13 @@ from pelican.utils import get_date
 
 from nextsale.frontmatter import KEY_RE, FrontMatter
 from nextsale.frontmatter import parse as parse_front_matter
+from nextsale.text import CONTROL_CHARS
 
 # C0 controls other than tab, newline and carriage return, DEL, C1 controls and
 # the two non-characters: invisible in an editor, forbidden or unsafe in XML,
-# and the reason feed writers stop the whole build.
-CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# and the reason feed writers stop the whole build. One pattern for the site
+# (its lone surrogates cannot occur in text decoded as strict UTF-8).
+CONTROL_RE = CONTROL_CHARS
 
 # Keys Pelican itself gives a meaning to; always accepted.
 PELICAN_KEYS = frozenset(
