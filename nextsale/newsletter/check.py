@@ -1,6 +1,6 @@
 """Check built newsletter issues before they are sent.
 
-    python plugins/newsletter/check.py [OUTPUT] [--settings pelicanconf.py]
+    python -m nextsale.newsletter.check [OUTPUT] [--settings pelicanconf.py]
         [--site-url URL] [--issue NNN] [--subject-max 60] [--max-bytes 102000]
 
 Reads OUTPUT/newsletter/*/ (email.html, email.txt, issue.eml) and reports:

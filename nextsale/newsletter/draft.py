@@ -1,7 +1,7 @@
 """Draft the next newsletter issue from the articles published since the last one.
 
-    python plugins/newsletter/draft.py [--settings pelicanconf.py] [--date "YYYY-MM-DD HH:MM"]
-                                       [--subject TEXT] [--slug SLUG]
+    python -m nextsale.newsletter.draft [--settings pelicanconf.py] [--date "YYYY-MM-DD HH:MM"]
+                                        [--subject TEXT] [--slug SLUG]
 
 Writes content/<NEWSLETTER_PATH>/NNN-slug.md with `Status: draft`, listing the
 new articles explicitly so they can be reordered or pruned. Never overwrites.
