@@ -20,6 +20,7 @@ from pelican.generators import ArticlesGenerator, Generator, PelicanTemplateNotF
 from pelican.urlwrappers import Tag, URLWrapper
 
 from nextsale import contracts
+from nextsale.guidance import expose_heading
 from nextsale.site import display_path, plugin_enabled
 from nextsale.taxonomy.core import (
     DEFAULT_FILE,
@@ -470,6 +471,8 @@ def get_generators(pelican):
 def register() -> None:
     # Before anything is read: consumers of article.guidance must come after us.
     signals.initialized.connect(check_plugin_order)
+    # Every template reads the guidance block's heading as GUIDANCE_HEADING.
+    signals.generator_init.connect(expose_heading)
     # pretaxonomy: the one point after reading where tags can change before
     # Pelican groups articles under them.
     signals.article_generator_pretaxonomy.connect(on_pretaxonomy)
