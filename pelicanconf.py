@@ -135,4 +135,4 @@ NEWSLETTER_FROM = "The Next Sale <letters@thenextsale.example>"
 NEWSLETTER_UNSUBSCRIBE_URL = "https://lists.thenextsale.example/unsubscribe"
 NEWSLETTER_UNSUBSCRIBE_MAILTO = "mailto:unsubscribe@thenextsale.example?subject=unsubscribe"
 NEWSLETTER_MAX_BYTES = 102_000  # Gmail clips messages over 102 KB
-NEWSLETTER_UTM = None  # e.g. {"utm_source": "newsletter", "utm_medium": "email"}
+NEWSLETTER_UTM = None  # e.g. {"source": "newsletter", "medium": "email"}

@@ -14,6 +14,7 @@ from bs4 import BeautifulSoup
 from conftest import FIXTURES, ROOT, article
 
 from nextsale.feeds import stable_id
+from nextsale.guidance import HEADING
 from nextsale.newsletter import check, draft
 from nextsale.newsletter.issues import parse_issue_text
 from nextsale.newsletter.render import issue_utm
@@ -342,6 +343,9 @@ def test_guidance_comes_from_article_tags_deduplicated(build_site):
     assert "Guidance for follow-up:" in block.text
     page = site.soup("newsletter/001-tags/index.html").find(class_="guidance")
     assert len(page.find_all("a")) == 2
+    # One heading for every place guidance appears: nextsale.guidance.HEADING.
+    assert block.h2.text == page.h2.text == HEADING
+    assert f"\n{HEADING.upper()}\n" in site.text("newsletter/001-tags/email.txt")
 
 
 def test_utm_parameters_only_on_site_links(build_site):
