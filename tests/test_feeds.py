@@ -539,20 +539,6 @@ def test_old_utm_shape_still_works_with_a_deprecation_warning():
     )
 
 
-def test_old_utm_shape_in_a_build_gives_the_same_links(build_site):
-    new = build(build_site, GUIDED, PLUGINS=["stand_in_guidance", "feeds"],
-                PLUGIN_PATHS=[str(ROOT / "plugins"), FIXTURE_PLUGINS],
-                FEEDS_UTM={"medium": "feed", "campaign": "comeback"})  # fmt: skip
-    with pytest.warns(DeprecationWarning, match="FEEDS_UTM"):
-        old = build(build_site, GUIDED, PLUGINS=["stand_in_guidance", "feeds"],
-                    PLUGIN_PATHS=[str(ROOT / "plugins"), FIXTURE_PLUGINS],
-                    FEEDS_UTM={"utm_medium": "feed", "utm_campaign": "comeback"})  # fmt: skip
-    assert feed_files(old) == feed_files(new)
-    warned = [m for m in old.messages() if "FEEDS_UTM" in m and "deprecated" in m]
-    assert warned and "{'medium': 'feed', 'campaign': 'comeback'}" in warned[0]
-    assert not [m for m in new.messages() if "FEEDS_UTM" in m]
-
-
 GUIDED = {
     "articles/guided.md": article(
         "Guided post",
@@ -566,15 +552,19 @@ GUIDED = {
 }
 
 
-@pytest.mark.parametrize("utm", [None, {"medium": "feed", "campaign": "comeback"}])
-def test_every_item_ends_with_the_guidance_block(build_site, utm):
-    site = build(
+def build_guided(build_site, utm: dict | None) -> Site:
+    return build(
         build_site,
         GUIDED,
         PLUGINS=["stand_in_guidance", "feeds"],
         PLUGIN_PATHS=[str(ROOT / "plugins"), FIXTURE_PLUGINS],
         FEEDS_UTM=utm,
     )
+
+
+@pytest.mark.parametrize("utm", [None, {"medium": "feed", "campaign": "comeback"}])
+def test_every_item_ends_with_the_guidance_block(build_site, utm):
+    site = build_guided(build_site, utm)
     checked = 0
     for path, data in feed_files(site).items():
         source = "json" if path.endswith(".json") else PurePosixPath(path).suffixes[0][1:]
@@ -605,6 +595,16 @@ def test_every_item_ends_with_the_guidance_block(build_site, utm):
             checked += 1
     # Site Atom, RSS and JSON, then Atom and RSS for the tag and the category.
     assert checked == 7
+
+
+def test_old_utm_shape_in_a_build_gives_the_same_links(build_site):
+    new = build_guided(build_site, {"medium": "feed", "campaign": "comeback"})
+    with pytest.warns(DeprecationWarning, match="FEEDS_UTM"):
+        old = build_guided(build_site, {"utm_medium": "feed", "utm_campaign": "comeback"})
+    assert feed_files(old) == feed_files(new)
+    warned = [m for m in old.messages() if "FEEDS_UTM" in m and "deprecated" in m]
+    assert warned and "{'medium': 'feed', 'campaign': 'comeback'}" in warned[0]
+    assert not [m for m in new.messages() if "FEEDS_UTM" in m]
 
 
 # ------------------------------------------------------------------- XSL
