@@ -600,3 +600,19 @@ def test_nothing_is_written_when_the_plugin_is_off(build_site):
     # The signal handler stays connected in this process; the plugin must still stay off.
     off = build(build_site, files, PLUGINS=[])
     assert not off.path("newsletter").exists()
+
+
+def test_issue_front_matter_is_read_as_articles_are():
+    from nextsale.newsletter.issues import split_header
+
+    header, body, warnings = split_header(
+        "Subject: Wrapped\nArticles: {filename}/articles/a.md,\n    {filename}/articles/b.md\n"
+        "\nThe intro.\n"
+    )
+    assert header["articles"][1] == "{filename}/articles/a.md, {filename}/articles/b.md"
+    assert body == "The intro.\n" and warnings == []
+    header, body, warnings = split_header("Subject: Short indent\nArticles: a.md,\n  b.md\n")
+    assert header["articles"] == (2, "a.md,")
+    assert warnings == [
+        "line 3: indent a continued value by four spaces; as written this line starts the intro"
+    ]

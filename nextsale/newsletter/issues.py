@@ -16,8 +16,9 @@ from typing import Any
 
 from pelican.utils import get_date, set_date_tzinfo
 
+from nextsale import frontmatter, links
+
 FILENAME_RE = re.compile(r"^(?P<number>\d{3,})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
-HEADER_RE = re.compile(r"^(?P<key>[A-Za-z][A-Za-z0-9_-]*):[ \t]*(?P<value>.*)$")
 LINK_RE = re.compile(r"^[{|](?P<what>filename|static|attach)[|}](?P<path>.*)$")
 SINCE_PREVIOUS = "since-previous"
 KNOWN_KEYS = ("subject", "date", "articles", "preheader", "status", "id", "guid")
@@ -52,34 +53,28 @@ class Issue:
 
 
 def split_header(text: str) -> tuple[dict[str, tuple[int, str]], str, list[str]]:
-    """Split `Key: value` lines from the Markdown body.
+    """Split the front matter from the Markdown body, as articles are read.
 
-    Return ({lowercased key: (line number, value)}, body, warnings). Indented
-    lines continue the previous value, so long article lists may wrap.
+    Return ({lowercased key: (line number, value)}, body, warnings). Lines
+    indented by four spaces continue the previous value, so long article lists
+    may wrap.
     """
+    lines = frontmatter.split_lines(text)
+    meta = frontmatter.parse(lines)
     header: dict[str, tuple[int, str]] = {}
     warnings: list[str] = []
-    lines = text.splitlines()
-    last = None
-    body_start = len(lines)
-    for index, line in enumerate(lines):
-        if not line.strip():
-            body_start = index + 1
-            break
-        if last and line[:1] in (" ", "\t"):
-            lineno, value = header[last]
-            header[last] = (lineno, f"{value} {line.strip()}".strip())
-            continue
-        match = HEADER_RE.match(line)
-        if not match:
-            body_start = index
-            break
-        key = match["key"].lower()
-        if key in header:
-            warnings.append(f"line {index + 1}: '{match['key']}' given twice; the later one wins")
-        header[key] = (index + 1, match["value"].strip())
-        last = key
-    return header, "\n".join(lines[body_start:]).strip() + "\n", warnings
+    for entry in meta.fields:
+        if entry.name in header:
+            warnings.append(f"line {entry.line}: '{entry.key}' given twice; the later one wins")
+        header[entry.name] = (entry.line, entry.value)
+    body = lines[meta.body_start :]
+    ended_by_blank = meta.body_start > 0 and not lines[meta.body_start - 1].strip()
+    if meta.fields and body and body[0][:1] in (" ", "\t") and not ended_by_blank:
+        warnings.append(
+            f"line {meta.body_start + 1}: indent a continued value by four spaces;"
+            " as written this line starts the intro"
+        )
+    return header, "\n".join(body).strip() + "\n", warnings
 
 
 def parse_issue_text(text: str, source_path: str, timezone: str) -> Issue:
@@ -175,13 +170,10 @@ def reference_path(ref: str, issue_source_path: str) -> str:
     a bare `articles/x.md` is relative to the content folder.
     """
     match = LINK_RE.match(ref)
-    if match:
-        path = match["path"]
-        if not path.startswith("/"):
-            path = posixpath.join(posixpath.dirname(issue_source_path), path)
-    else:
-        path = ref
-    return posixpath.normpath(path.lstrip("/"))
+    if not match:
+        return posixpath.normpath(ref.lstrip("/"))
+    path = links.source_path(match["path"], posixpath.dirname(issue_source_path))
+    return posixpath.normpath(path)
 
 
 @dataclass

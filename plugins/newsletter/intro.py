@@ -15,6 +15,7 @@ from bs4 import BeautifulSoup
 from markdown import Markdown
 from pelican.urlwrappers import Author, Category, Tag
 
+from nextsale import links
 from nextsale.newsletter.issues import Issue
 
 log = logging.getLogger(__name__)
@@ -53,17 +54,13 @@ def resolve_links(html: str, issue: Issue, siteurl: str, context: dict, settings
             continue
         what, value = match["what"], match["value"]
         path, _, fragment = value.partition("#")
-        if what in ("filename", "static", "attach"):
-            rel = (
-                path.lstrip("/")
-                if path.startswith("/")
-                else posixpath.join(posixpath.dirname(issue.source_path), path)
-            )
-            rel = posixpath.normpath(rel)
+        if what in links.TABLES:
+            folder = posixpath.dirname(issue.source_path)
+            # As Pelican does: the kind's own table first, then the other one.
             target = (
-                (generated if what == "filename" else static).get(rel)
-                or generated.get(rel)
-                or static.get(rel)
+                links.find_target(value, folder, context.get(links.TABLES[what], {}))
+                or links.find_target(value, folder, generated)
+                or links.find_target(value, folder, static)
             )
             if target is None:
                 log.error(
