@@ -57,6 +57,14 @@ def _string_list(settings: dict, name: str, example: str) -> list[str]:
     return list(value)
 
 
+def site_page_profile(settings: dict) -> Profile:
+    """The page profile widened by the site's SAFE_HTML_* settings: for every page body."""
+    return page_profile(
+        _string_list(settings, "SAFE_HTML_EXTRA_TAGS", "['details', 'summary']"),
+        _string_list(settings, "SAFE_HTML_URL_SCHEMES", "['https', 'mailto']"),
+    )
+
+
 @dataclass
 class ReadingPolicy:
     """What one site's settings ask of reading, checked when the build starts."""
@@ -73,11 +81,7 @@ class ReadingPolicy:
         formatted = settings.get("FORMATTED_FIELDS", ())
         defaults = settings.get("DEFAULT_METADATA", {})
         keys = frozenset(k.lower() for k in (*PELICAN_KEYS, *extra, *formatted, *defaults))
-        profile = page_profile(
-            _string_list(settings, "SAFE_HTML_EXTRA_TAGS", "['details', 'summary']"),
-            _string_list(settings, "SAFE_HTML_URL_SCHEMES", "['https', 'mailto']"),
-        )
-        policy = cls(settings, keys, profile, is_strict(settings))
+        policy = cls(settings, keys, site_page_profile(settings), is_strict(settings))
         policy.rules(settings.get("AUTHOR"))  # a malformed CRUFT_* setting fails here
         return policy
 

@@ -44,6 +44,7 @@ from nextsale.newsletter.render import (
     render_text,
     utm_link,
 )
+from nextsale.reading import site_page_profile
 from nextsale.sanitise import sanitise
 from nextsale.site import plugin_enabled
 from nextsale.text import clean_text, html_to_text, shorten
@@ -184,7 +185,7 @@ class NewsletterGenerator(Generator):
             else self.settings.get("SITEURL", "")
         )
         web_intro = resolve_links(intro_source, issue, web_siteurl, self.context, self.settings)
-        view.intro = sanitise(web_intro, "page")
+        view.intro = sanitise(web_intro, site_page_profile(self.settings))
         self.write_email(view, intro_email)
         writer.write_file(
             save_as,
