@@ -21,9 +21,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nextsale import compat
 from nextsale.site import PROJECT_ROOT as ROOT
 
 log = logging.getLogger(__name__)
+
+# The record of a build (see plugins/engine): the engine writes it into the
+# output folder; once the new output is in place it moves next to the content
+# cache, where the next build's engine reads it.
+MANIFEST_NAME = ".incremental.json"
+KEPT_MANIFEST_NAME = "incremental.json"
 
 
 @dataclass
@@ -70,11 +77,7 @@ def reset_log_dedup() -> None:
     Pelican drops a warning it has already shown in the same process; in a live
     reload session that would hide a problem the author re-introduces.
     """
-    from pelican.log import LimitFilter
-
-    LimitFilter._raised_messages.clear()
-    LimitFilter._ignore.clear()
-    LimitFilter._group_count.clear()
+    compat.reset_log_dedup()
 
 
 def load_settings(settings_file: Path, overrides: dict) -> dict:
@@ -151,12 +154,12 @@ def _swap_into_place(staging: Path, output: Path) -> None:
 
 
 def _keep_manifest(output: Path, cache: Path) -> None:
-    """Move the record of this build (see fast_output) next to the content cache.
+    """Move the record of this build (see MANIFEST_NAME) next to the content cache.
 
     It describes the output now in place, so it moves only after the swap; a
     failed build leaves the previous record, which still matches.
     """
-    manifest, kept = output / ".incremental.json", cache / "incremental.json"
+    manifest, kept = output / MANIFEST_NAME, cache / KEPT_MANIFEST_NAME
     if manifest.exists():
         cache.mkdir(parents=True, exist_ok=True)
         shutil.move(str(manifest), str(kept))

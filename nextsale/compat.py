@@ -1,0 +1,150 @@
+"""Every private Pelican name the project relies on, in one place.
+
+Pelican's public API (signals, `Readers.readers`, `Writer.write_file`, the
+content cache, `Content.get_url_setting`) covers almost all the project needs.
+What it does not cover is listed here and reached only through this module:
+nothing else in the project touches a private Pelican name.
+
+`supported()` says whether the installed Pelican is a version these names were
+tested with and still has every one of them. The engine plugin builds without
+its shortcuts on any other version (the site is the same, only slower).
+
+Besides names, the engine relies on a few behaviours of the tested versions,
+which the version check guards and `CALLS` spot-checks:
+
+- `ArticlesGenerator.generate_output` writes the feeds, then calls
+  `generate_pages`, then sends `article_writer_finalized`; `generate_pages`
+  sends `article_generator_write_article` just before the first page it writes;
+- `Readers.read_file` calls `reader.read(path)` with the absolute path and
+  names the reader after its class in `metadata["reader"]`;
+- `Content.url` and `Content.save_as` are computed by `get_url_setting`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+from typing import Any
+
+# The Pelican releases the project was tested with.
+TESTED_VERSIONS = ("4.12.0",)
+
+# Private names, as "module:attribute.path". An attribute that Pelican sets on
+# instances (not on the class) is checked in the class's __init__.
+PRIVATE_NAMES = (
+    # Pelican drops a log message it has shown before in the same process;
+    # a new build must start with these empty (nextsale.build).
+    "pelican.log:LimitFilter._raised_messages",
+    "pelican.log:LimitFilter._ignore",
+    "pelican.log:LimitFilter._group_count",
+    # The memo of every content's link-resolved HTML, kept for the whole build;
+    # the engine's writer empties it now and then to bound memory.
+    "pelican.contents:Content.get_content.cache",
+    # A content's HTML as the reader returned it, before links are resolved;
+    # the engine's incremental builds compare it with the previous build's.
+    "pelican.contents:Content._content",
+)
+
+
+# Public functions, and names each must still use for the behaviours above.
+CALLS = (
+    (
+        "pelican.generators:ArticlesGenerator.generate_output",
+        ("generate_feeds", "generate_pages", "article_writer_finalized"),
+    ),
+    (
+        "pelican.generators:ArticlesGenerator.generate_articles",
+        ("article_generator_write_article",),
+    ),
+    ("pelican.readers:Readers.read_file", ("readers", "read", "__class__")),
+    ("pelican.contents:Content.url", ("get_url_setting",)),
+    ("pelican.contents:Content.save_as", ("get_url_setting",)),
+)
+
+
+def pelican_version() -> str:
+    """The installed Pelican's version."""
+    try:
+        return importlib.metadata.version("pelican")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _resolve(name: str) -> tuple[Any, str] | None:
+    """(owner, last attribute name) of "module:Owner.attr", or None."""
+    module_name, _, path = name.partition(":")
+    try:
+        target: Any = importlib.import_module(module_name)
+    except ImportError:
+        return None
+    *owners, last = path.split(".")
+    for part in owners:
+        target = getattr(target, part, None)
+        if target is None:
+            return None
+    return target, last
+
+
+def _code(function: Any):
+    function = getattr(function, "fget", function)  # a property: its getter
+    return getattr(function, "__code__", None)
+
+
+def _exists(name: str) -> bool:
+    found = _resolve(name)
+    if found is None:
+        return False
+    owner, last = found
+    if hasattr(owner, last):
+        return True
+    init = _code(getattr(owner, "__init__", None))
+    return init is not None and last in init.co_names
+
+
+def _calls(name: str, used: tuple[str, ...]) -> bool:
+    found = _resolve(name)
+    if found is None:
+        return False
+    owner, last = found
+    code = _code(vars(owner).get(last) if isinstance(owner, type) else getattr(owner, last, None))
+    return code is not None and set(used) <= set(code.co_names)
+
+
+def missing_names() -> list[str]:
+    """The private names (and relied-on calls) this Pelican lacks; empty when all are there."""
+    missing = [name for name in PRIVATE_NAMES if not _exists(name)]
+    missing += [name for name, used in CALLS if not _calls(name, used)]
+    return missing
+
+
+def supported() -> bool:
+    """Whether the installed Pelican is a tested version with every name above."""
+    return pelican_version() in TESTED_VERSIONS and not missing_names()
+
+
+def tested_versions() -> str:
+    return ", ".join(TESTED_VERSIONS)
+
+
+def reset_log_dedup() -> None:
+    """Forget the log messages earlier builds in this process have shown."""
+    from pelican.log import LimitFilter
+
+    for name in ("_raised_messages", "_ignore", "_group_count"):
+        store = getattr(LimitFilter, name, None)
+        if store is not None:
+            store.clear()
+
+
+def forget_rendered_content() -> None:
+    """Drop Pelican's memo of link-resolved content HTML (it is rebuilt on demand)."""
+    from pelican.contents import Content
+
+    cache = getattr(Content.get_content, "cache", None)
+    if cache is not None:
+        cache.clear()
+
+
+def raw_content(content: Any) -> str:
+    """A content's HTML as its reader returned it, before links are resolved."""
+    return content._content or ""
