@@ -99,9 +99,7 @@ PLUGIN_PATHS = ["plugins"]
 PLUGINS = [
     "reading",  # every source: check -> convert -> sanitise -> clean
     "content_checks",  # two files at one address, broken {filename} links
-    "parallel_read",
-    "fast_output",
-    "frozen_urls",
+    "engine",  # reads on every core, renders on two processes, renders only what changed
     "comments_free",
     "taxonomy",  # before anything that reads article.tags or article.guidance
     "neighbors",

@@ -1,8 +1,8 @@
 """Re-render only what an edit changed, when that is provably all it changed.
 
-A build that keeps the content cache and knows its previous output (sitebuild
-passes INCREMENTAL_PREVIOUS_OUTPUT) compares every article and page with the
-manifest the previous build left. When the same files exist, the theme,
+A build that keeps the content cache and knows its previous output (the build
+driver passes INCREMENTAL_PREVIOUS_OUTPUT) compares every article and page with
+the manifest the previous build left. When the same files exist, the theme,
 plugins, settings and taxonomy are untouched, and no article's listing data
 (title, dates, slug, tags, category, authors, status, summary) changed, then
 an edit can only have changed the edited articles' own pages: only those are
@@ -16,16 +16,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-log = logging.getLogger(__name__)
+from nextsale import compat
+from nextsale.build import KEPT_MANIFEST_NAME, MANIFEST_NAME
 
-MANIFEST_NAME = ".incremental.json"  # written into the output; sitebuild moves it
 # Settings whose value changes from build to build without changing the site.
 VOLATILE_SETTINGS = {"OUTPUT_PATH", "INCREMENTAL_PREVIOUS_OUTPUT", "CACHE_PATH", "PATH"}
+
+# The lists of Pelican's articles and pages generators that get a page each.
+SOURCE_LISTS = ("articles", "drafts", "hidden_articles", "pages", "hidden_pages", "draft_pages")
 
 
 @dataclass
@@ -44,11 +46,13 @@ def _digest(*parts: object) -> str:
 
 
 def _tree_stamp(folder: Path) -> list:
-    return sorted(
-        (str(path.relative_to(folder)), path.stat().st_size, path.stat().st_mtime_ns)
-        for path in folder.rglob("*")
-        if path.is_file() and "__pycache__" not in path.parts
-    )
+    stamps = []
+    for path in folder.rglob("*"):
+        if "__pycache__" in path.parts or not path.is_file():
+            continue
+        stat = path.stat()
+        stamps.append((str(path.relative_to(folder)), stat.st_size, stat.st_mtime_ns))
+    return sorted(stamps)
 
 
 def fingerprint(settings: dict, sources: dict) -> str:
@@ -68,7 +72,7 @@ def fingerprint(settings: dict, sources: dict) -> str:
 
 def describe(content) -> tuple[str, str]:
     """(listing signature, body digest) of one article or page."""
-    metadata = content.metadata
+    body = compat.raw_content(content)
     listing = _digest(
         content.title,
         str(getattr(content, "date", "")),
@@ -78,22 +82,15 @@ def describe(content) -> tuple[str, str]:
         [t.slug for t in getattr(content, "tags", []) or []],
         str(getattr(content, "category", "")),
         [a.slug for a in getattr(content, "authors", []) or []],
-        metadata.get("summary") or content._content[:2000],
+        content.metadata.get("summary") or body[:2000],
     )
-    return listing, _digest(content._content)
+    return listing, _digest(body)
 
 
 def snapshot(generators) -> dict[str, tuple[str, str]]:
     sources = {}
     for generator in generators:
-        for name in (
-            "articles",
-            "drafts",
-            "hidden_articles",
-            "pages",
-            "hidden_pages",
-            "draft_pages",
-        ):
+        for name in SOURCE_LISTS:
             for content in getattr(generator, name, None) or ():
                 sources[content.relative_source_path] = describe(content)
     return sources
@@ -104,12 +101,9 @@ def plan(settings: dict, sources: dict, fingerprint_now: str) -> Plan:
     previous_output = settings.get("INCREMENTAL_PREVIOUS_OUTPUT")
     if not previous_output or not Path(previous_output).is_dir():
         return Plan(reason="no previous output")
-    if not settings.get("LOAD_CONTENT_CACHE"):
-        return Plan(reason="content cache off")
     try:
-        previous = json.loads(
-            (Path(settings["CACHE_PATH"]) / "incremental.json").read_text(encoding="utf-8")
-        )
+        kept = Path(settings["CACHE_PATH"]) / KEPT_MANIFEST_NAME
+        previous = json.loads(kept.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return Plan(reason="no manifest from the previous build")
     if previous.get("fingerprint") != fingerprint_now:

@@ -1,0 +1,3 @@
+from .engine import register
+
+__all__ = ["register"]

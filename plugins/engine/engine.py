@@ -1,0 +1,216 @@
+"""The build engine: read on every core, render on two processes, render only what changed.
+
+One plugin, three jobs (see README.md):
+
+- reading.py: converts every uncached article on all cores before Pelican's
+  reading loop, which then picks the results up through `Readers.readers`;
+- rendering.py: a Writer (Pelican's `get_writer` signal) that renders the
+  articles generator's pages on two processes and skips, in an incremental
+  build, the pages an edit cannot have changed;
+- incremental.py: decides what an incremental build must render and keeps
+  the record of each build;
+- urls.py: computes each article's and page's URL once.
+
+The engine runs only on a Pelican version `nextsale.compat` was tested with;
+on any other it logs one warning and stays out of the build, which is then
+Pelican's own (the same site, only slower). Pelican's signals are
+process-wide, so every handler here first looks up the build it belongs to:
+a build that did not list the engine, or that it stays out of, has none.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from pelican import signals
+
+from nextsale import compat
+from nextsale.site import plugin_enabled
+
+from . import incremental, reading, rendering, urls
+
+log = logging.getLogger(__name__)
+
+DEFAULTS = {
+    **reading.DEFAULTS,
+    **rendering.DEFAULTS,
+    "FAST_OUTPUT_INCREMENTAL": True,  # re-render only what an edit changed, when safe
+}
+
+
+@dataclass
+class Build:
+    """The engine's part of one build, from `initialized` to `finalized`."""
+
+    settings: dict
+    plan: incremental.Plan | None = None
+    writer: rendering.EngineWriter | None = None
+    share_decided: bool = False
+    sharing: rendering.Sharing | None = None
+
+    def abandon(self) -> None:
+        if self.sharing is not None:
+            self.sharing.abandon()
+            self.sharing = None
+
+
+# The builds in progress, by output folder. A build that failed never reaches
+# `finalized`; the next build clears what it left.
+_builds: dict[str, Build] = {}
+
+
+def _build(settings) -> Build | None:
+    return _builds.get(settings.get("OUTPUT_PATH"))
+
+
+def open_build(pelican) -> None:
+    for stale in _builds.values():
+        stale.abandon()
+    _builds.clear()
+    settings = pelican.settings
+    if not plugin_enabled(settings, "engine"):
+        return
+    if not compat.supported():
+        found = compat.pelican_version()
+        if found in compat.TESTED_VERSIONS:
+            found += " without " + ", ".join(compat.missing_names())
+        log.warning(
+            "engine: tested with Pelican %s, found %s; building without it"
+            " — output is the same, only slower",
+            compat.tested_versions(),
+            found,
+        )
+        return
+    _builds[settings["OUTPUT_PATH"]] = Build(settings)
+
+
+def read_articles(generator) -> None:
+    if _build(generator.settings) is not None:
+        reading.preread(generator)
+
+
+def articles_read(generator) -> None:
+    if _build(generator.settings) is not None:
+        reading.restore(generator)
+
+
+def remember_urls(generators) -> None:
+    """Everything is read and finalised: URLs cannot change any more."""
+    if generators and _build(generators[0].settings) is not None:
+        log.debug("engine: %d URLs computed once", urls.remember(generators))
+
+
+def plan_output(generators) -> None:
+    """Decide, before anything is written, whether only changed pages need rendering."""
+    build = _build(generators[0].settings) if generators else None
+    if build is None or "INCREMENTAL_PREVIOUS_OUTPUT" not in build.settings:
+        return
+    settings = build.settings
+    if not settings.get("LOAD_CONTENT_CACHE"):
+        # The next build with these settings cannot use a record either.
+        log.info("engine: rendering everything (content cache off)")
+        return
+    sources = incremental.snapshot(generators)
+    fingerprint = incremental.fingerprint(settings, sources)
+    listening = rendering.listeners(signals.content_written)
+    if not settings.get("FAST_OUTPUT_INCREMENTAL", DEFAULTS["FAST_OUTPUT_INCREMENTAL"]):
+        plan = incremental.Plan(reason="FAST_OUTPUT_INCREMENTAL is off")
+    elif listening:
+        reason = f"{rendering.describe_listener(listening[0])} listens to content_written"
+        plan = incremental.Plan(reason=reason)
+    else:
+        plan = incremental.plan(settings, sources, fingerprint)
+    plan.sources, plan.fingerprint = sources, fingerprint
+    build.plan = plan
+    log.info(
+        "engine: %s",
+        f"rendering only {plan.reason}"
+        if plan.selective
+        else f"rendering everything ({plan.reason})",
+    )
+
+
+def offer_writer(pelican):
+    """Our Writer, unless another plugin offers one (Pelican would use only the first)."""
+    build = _build(pelican.settings)
+    if build is None or rendering.listeners(signals.get_writer) != [offer_writer]:
+        return None
+    return _writer_for(build)
+
+
+def _writer_for(build: Build) -> type:
+    class BuildWriter(rendering.EngineWriter):
+        """The engine's writer, attached to this build when Pelican creates it."""
+
+        def __init__(self, output_path, settings=None) -> None:
+            super().__init__(output_path, settings=settings)
+            self.plan = build.plan
+            build.writer = self
+
+    return BuildWriter
+
+
+def start_sharing(generator, content=None) -> None:
+    """Just before Pelican writes the first article page: fork the second renderer."""
+    build = _build(generator.settings)
+    if build is None or build.share_decided:
+        return
+    build.share_decided = True
+    if build.writer is None:
+        return
+    reason = rendering.reason_not_to_share(generator, OWN_RECEIVERS)
+    if reason is not None:
+        level = logging.INFO if "listens to" in reason else logging.DEBUG
+        log.log(level, "engine: rendering on one process: %s", reason)
+        return
+    build.sharing = rendering.share_pages(generator, build.writer)
+
+
+def finish_sharing(generator, writer=None) -> None:
+    """Pelican has made its last write_file call for the articles generator."""
+    build = _build(generator.settings)
+    if build is None or build.sharing is None:
+        return
+    sharing, build.sharing = build.sharing, None
+    rendering.finish_sharing(sharing, generator)
+
+
+def complete_output(pelican) -> None:
+    """Fill a selective build's folder from the previous output; leave a record."""
+    build = _builds.pop(pelican.settings.get("OUTPUT_PATH"), None)
+    if build is None:
+        return
+    build.abandon()
+    plan = build.plan
+    if plan is None:
+        return
+    output = Path(pelican.settings["OUTPUT_PATH"])
+    if plan.selective and build.writer is not None:
+        previous = Path(pelican.settings["INCREMENTAL_PREVIOUS_OUTPUT"])
+        linked = incremental.link_unwritten(previous, output)
+        log.info("engine: kept %d unchanged files from the previous build", linked)
+    incremental.write_manifest(output, plan.fingerprint, plan.sources)
+
+
+# Receivers of signals whose timing the engine reproduces itself.
+OWN_RECEIVERS = (start_sharing, finish_sharing)
+
+
+def register() -> None:
+    # Once per build, before anything else: is this build asking for us?
+    signals.initialized.connect(open_build)
+    # The generator has its readers but has read nothing yet; then it has read all.
+    signals.article_generator_init.connect(read_articles)
+    signals.article_generator_pretaxonomy.connect(articles_read)
+    # Everything is read: URLs are final; compare with the previous build before writing.
+    signals.all_generators_finalized.connect(remember_urls)
+    signals.all_generators_finalized.connect(plan_output)
+    # Pelican asks for a Writer class once per build.
+    signals.get_writer.connect(offer_writer)
+    # The articles generator's pages: from just before the first to just after the last.
+    signals.article_generator_write_article.connect(start_sharing)
+    signals.article_writer_finalized.connect(finish_sharing)
+    # Everything is written: complete a selective build, record this one.
+    signals.finalized.connect(complete_output)

@@ -1,0 +1,365 @@
+"""Render the articles generator's pages on two processes, and only what changed.
+
+Rendering and writing are about 60% of a Pelican build. The engine's writer
+(Pelican's `get_writer` signal) shares the articles generator's pages with one
+forked child. Just before Pelican writes the first article page, the child is
+forked and runs the generator's public `generate_pages` with the same writer:
+both processes now make the same `write_file` calls in the same order. A
+counter in shared memory holds the number of the next unclaimed call; a process
+renders a call only if it claims it first, so whoever is ahead takes the next
+piece of work and the two finish together. When Pelican sends
+`article_writer_finalized`, the parent waits for the child, logs the child's
+warnings (strict builds still fail on them) and fails the build if the child
+failed.
+
+Pelican's plugin contracts hold in the main process, for every file:
+
+- `feed_generated` and `feed_written`: Pelican writes the feeds before the
+  fork, in the main process only;
+- `content_written`: when anything listens to it, it is held back in both
+  processes while they render, then sent in the main process for every page
+  in Pelican's own order (the child's pages are passed through Pelican's
+  writer again, unchanged, so the signal carries Pelican's own arguments);
+- `article_generator_write_article` and `article_writer_finalized`: sent by
+  Pelican in the main process; when another plugin listens to either, its
+  timing cannot be reproduced in a second process, and the pages are
+  rendered on one process, exactly as Pelican does;
+- Pelican's overwrite protection: a file written by both processes, or
+  written later over one the child wrote, fails as it does in Pelican; sites
+  where Pelican would skip such a file instead (a tag without a slug, an
+  article with its own `save_as`) render on one process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import multiprocessing
+import os
+import tempfile
+import weakref
+from dataclasses import dataclass, field
+from itertools import chain
+from pathlib import Path
+
+from pelican import signals
+from pelican.utils import sanitised_join
+from pelican.writers import FileOverwriteFailedError, Writer
+
+from nextsale import compat
+
+from .incremental import Plan
+from .reading import collect_logs, replay_logs
+
+log = logging.getLogger(__name__)
+
+DEFAULTS = {
+    "PARALLEL_WRITE": True,
+    "PARALLEL_WRITE_MIN_ARTICLES": 48,  # below this, forking costs more than it saves
+}
+
+# Pelican memoizes every article's link-resolved HTML for the whole build: one
+# more copy of all content. Forgetting it every so many pages bounds that copy
+# (pages that mention an article again soon still find it).
+FORGET_CONTENT_EVERY = 256
+
+# What Pelican's and the taxonomy's listing pages are rendered with.
+LISTING_KEYS = {"articles", "dates", "tag", "category", "author", "topic"}
+
+# The lists of the articles generator whose contents get a page each.
+ARTICLE_LISTS = (
+    "translations",
+    "articles",
+    "hidden_translations",
+    "hidden_articles",
+    "drafts_translations",
+    "drafts",
+)
+
+
+def overwrite_error(path: str) -> FileOverwriteFailedError:
+    """The error Pelican's writer raises for a second write to one file."""
+    return FileOverwriteFailedError(
+        f'Failed to overwrite "{path}" as Pelican has already written to it previously '
+        "(set `override=True` if intended)"
+    )
+
+
+class _Pages:
+    """A template that lets the writer see each page Pelican renders with it."""
+
+    def __init__(self, template, writer: EngineWriter, override: bool) -> None:
+        self.template, self.writer, self.override = template, writer, override
+        self.pages: list[tuple[str, dict]] = []
+
+    def render(self, localcontext: dict) -> str:
+        path = sanitised_join(self.writer.output_path, localcontext["output_file"])
+        self.writer.check_overwrite(path, self.override)
+        self.pages.append((path, localcontext))
+        return self.template.render(localcontext)
+
+
+class _OnDisk:
+    """A template whose output is the page the other process already wrote there."""
+
+    def __init__(self, output_path: str) -> None:
+        self.output_path = output_path
+
+    def render(self, localcontext: dict) -> str:
+        path = sanitised_join(self.output_path, localcontext["output_file"])
+        with open(path, encoding="utf-8", newline="") as page:  # noqa: PTH123
+            return page.read()
+
+
+@dataclass
+class _Share:
+    """What a process records while it shares the articles generator's pages."""
+
+    claims: tuple  # (lock, counter) shared by both processes
+    context: dict  # the context every generator shares
+    recording: bool  # keep every call, to send content_written in order later
+    call: int = 0
+    paths: list[str] = field(default_factory=list)
+    calls: list = field(default_factory=list)  # (pages, None) mine, (None, call) theirs
+    siteurl: tuple[int, str | None] = (-1, None)  # last call that set localsiteurl
+
+
+class EngineWriter(Writer):
+    """Pelican's Writer, able to share its calls with a forked child and to skip
+    the pages an incremental build does not need."""
+
+    plan: Plan | None = None
+
+    def __init__(self, output_path, settings=None) -> None:
+        super().__init__(output_path, settings=settings)
+        self._share: _Share | None = None
+        self._theirs: set[str] = set()  # files the child wrote, unknown to Pelican here
+        self._rendered = 0
+
+    # -- sharing -------------------------------------------------------------
+
+    def start_sharing(self, claims, context: dict, recording: bool) -> None:
+        self._share = _Share(claims, context, recording)
+
+    def stop_sharing(self) -> _Share | None:
+        share, self._share = self._share, None
+        return share
+
+    def _claim(self, share: _Share) -> bool:
+        lock, counter = share.claims
+        call, share.call = share.call, share.call + 1
+        with lock:
+            if counter.value != call:
+                return False
+            counter.value = call + 1
+            return True
+
+    def check_overwrite(self, path: str, override: bool) -> None:
+        """Pelican's own rule, for files the child wrote (Pelican here never saw them)."""
+        if path in self._theirs:
+            if not override:
+                raise overwrite_error(path)
+            self._theirs.discard(path)
+
+    def adopt(self, paths) -> None:
+        self._theirs.update(paths)
+
+    # -- selective builds ----------------------------------------------------
+
+    def _needed(self, kwargs: dict) -> bool:
+        """Whether a selective build must render this call.
+
+        The changed articles' and pages' own pages, yes; the other articles'
+        pages and the listings, whose data did not change, no; anything else
+        (newsletter issue pages, 404, robots.txt), yes, to be safe.
+        """
+        if self.plan is None or not self.plan.selective:
+            return True
+        content = kwargs.get("article") or kwargs.get("page")
+        if content is not None:
+            return content.relative_source_path in self.plan.changed
+        return not LISTING_KEYS & kwargs.keys()
+
+    # -- Pelican's API -------------------------------------------------------
+
+    def write_file(self, name, template, context, *args, **kwargs):
+        if not self._needed(kwargs):
+            return None
+        share = self._share
+        if share is None:
+            if self._theirs:
+                template = _Pages(template, self, kwargs.get("override_output", False))
+            return self._render(name, template, context, args, kwargs)
+        if not self._claim(share):
+            if share.recording:
+                share.calls.append((None, (name, context, args, kwargs)))
+            return None
+        pages = _Pages(template, self, kwargs.get("override_output", False))
+        try:
+            return self._render(name, pages, context, args, kwargs)
+        finally:
+            share.paths.extend(path for path, _ in pages.pages)
+            if share.recording:
+                share.calls.append((pages.pages, None))
+            if context is share.context:
+                urls = [page["localsiteurl"] for _, page in pages.pages if page["localsiteurl"]]
+                if urls:
+                    share.siteurl = (share.call - 1, urls[-1])
+
+    def write_feed(self, elements, context, path=None, *args, **kwargs):
+        if path and self._theirs:
+            self.check_overwrite(
+                sanitised_join(self.output_path, path), kwargs.get("override_output", False)
+            )
+        return super().write_feed(elements, context, path, *args, **kwargs)
+
+    def _render(self, name, template, context, args, kwargs):
+        self._rendered += 1
+        if self._rendered % FORGET_CONTENT_EVERY == 0:
+            compat.forget_rendered_content()
+        return super().write_file(name, template, context, *args, **kwargs)
+
+    def replay(self, share: _Share) -> None:
+        """Send content_written for every shared page, in Pelican's order."""
+        on_disk = _OnDisk(self.output_path)
+        for pages, theirs in share.calls:
+            if pages is not None:
+                for path, localcontext in pages:
+                    signals.content_written.send(path, context=localcontext)
+            else:
+                name, context, args, kwargs = theirs
+                # Pelican writes the same bytes again and sends the signal itself.
+                Writer.write_file(self, name, on_disk, context, *args, **kwargs)
+
+
+def listeners(signal) -> list:
+    """The functions connected to a Pelican signal (blinker keeps most as weak references)."""
+    found = []
+    for receiver in list(signal.receivers.values()):
+        target = receiver() if isinstance(receiver, weakref.ref) else receiver
+        if target is not None:
+            found.append(target)
+    return found
+
+
+def describe_listener(receiver) -> str:
+    module = getattr(receiver, "__module__", None) or type(receiver).__module__
+    return f"{module}.{getattr(receiver, '__qualname__', type(receiver).__qualname__)}"
+
+
+@dataclass
+class Sharing:
+    """A child rendering the articles generator's pages with the main process."""
+
+    pid: int
+    report: str
+    writer: EngineWriter
+    muted: contextlib.ExitStack
+
+    def abandon(self) -> None:
+        """Stop the child and forget it (after a failed build)."""
+        self.writer.stop_sharing()
+        self.muted.close()
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, 9)
+        with contextlib.suppress(OSError):
+            os.waitpid(self.pid, 0)
+        Path(self.report).unlink(missing_ok=True)
+
+
+def reason_not_to_share(generator, own_receivers) -> str | None:
+    """Why this build renders on one process, or None when it can share."""
+    settings = generator.settings
+    if not settings.get("PARALLEL_WRITE", DEFAULTS["PARALLEL_WRITE"]):
+        return "PARALLEL_WRITE is off"
+    minimum = settings.get("PARALLEL_WRITE_MIN_ARTICLES", DEFAULTS["PARALLEL_WRITE_MIN_ARTICLES"])
+    if len(generator.articles) < minimum:
+        return f"fewer than {minimum} articles"
+    if (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+        return "one core"
+    for signal in (signals.article_generator_write_article, signals.article_writer_finalized):
+        for receiver in listeners(signal):
+            if receiver not in own_receivers:
+                return f"{describe_listener(receiver)} listens to {signal.name}"
+    wrappers = chain(
+        generator.tags,
+        (pair[0] for pair in generator.categories),
+        (pair[0] for pair in generator.authors),
+    )
+    if any(not wrapper.slug for wrapper in wrappers):
+        return "a tag, category or author has no slug"
+    contents = chain.from_iterable(getattr(generator, name) for name in ARTICLE_LISTS)
+    if any(hasattr(content, "override_save_as") for content in contents):
+        return "an article sets its own save_as"
+    return None
+
+
+def _run_child(generator, writer: EngineWriter, claims, report: str) -> None:
+    collector = collect_logs()
+    status = 0
+    share = None
+    try:
+        writer.start_sharing(claims, generator.context, recording=False)
+        generator.generate_pages(writer)
+        share = writer.stop_sharing()
+    except BaseException as error:  # reported by the parent, whatever it was
+        collector.records.append(("pelican", logging.ERROR, f"{type(error).__name__}: {error}"))
+        status = 1
+    finally:
+        try:
+            result = {
+                "records": collector.records,
+                "paths": share.paths if share else [],
+                "siteurl": list(share.siteurl) if share else [-1, None],
+            }
+            Path(report).write_text(json.dumps(result), encoding="utf-8")
+        finally:
+            os._exit(status)
+
+
+def share_pages(generator, writer: EngineWriter) -> Sharing:
+    """Fork the child that renders the articles generator's pages with this process."""
+    context = multiprocessing.get_context("fork")
+    # Made before the fork, so both processes share the same lock and counter.
+    claims = (context.Lock(), context.RawValue("q", 0))
+    handle, report = tempfile.mkstemp(prefix="engine-", suffix=".json")
+    os.close(handle)
+    muted = contextlib.ExitStack()
+    recording = bool(listeners(signals.content_written))
+    if recording:  # sent later, in order, for every page (see EngineWriter.replay)
+        muted.enter_context(signals.content_written.muted())
+    child = os.fork()
+    if child == 0:
+        _run_child(generator, writer, claims, report)
+    writer.start_sharing(claims, generator.context, recording)
+    return Sharing(child, report, writer, muted)
+
+
+def finish_sharing(sharing: Sharing, generator) -> None:
+    """Wait for the child, log what it logged, and keep Pelican's contracts."""
+    writer = sharing.writer
+    mine = writer.stop_sharing()
+    _, status = os.waitpid(sharing.pid, 0)
+    try:
+        report = json.loads(Path(sharing.report).read_text(encoding="utf-8") or "{}")
+    except (OSError, ValueError):
+        report = {}
+    Path(sharing.report).unlink(missing_ok=True)
+    sharing.muted.close()
+    replay_logs(report.get("records", []))
+    if status != 0 or "paths" not in report:
+        raise RuntimeError("engine: the second rendering process failed (see above)")
+    theirs = report["paths"]
+    twice = sorted(set(theirs) & set(mine.paths))
+    if twice:
+        raise overwrite_error(twice[0])
+    if mine.recording:
+        writer.replay(mine)
+    else:
+        writer.adopt(theirs)
+    # Pelican leaves the shared context's localsiteurl as the last page set it.
+    _, siteurl = max(mine.siteurl, tuple(report["siteurl"]), key=lambda pair: pair[0])
+    if siteurl:
+        generator.context["localsiteurl"] = siteurl
+    log.debug("engine: %d articles rendered on two processes", len(generator.articles))

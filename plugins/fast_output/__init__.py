@@ -1,3 +1,0 @@
-from .fast_output import register
-
-__all__ = ["register"]

@@ -1,3 +1,0 @@
-from .frozen_urls import register
-
-__all__ = ["register"]

@@ -1,0 +1,344 @@
+"""The engine builds exactly the site Pelican builds alone, and keeps Pelican's plugin contracts.
+
+Reading on every core, rendering on two processes and computing URLs once must
+not change a byte; plugins listening to Pelican's signals must hear every file
+in the main process; on a Pelican version `nextsale.compat` does not know, the
+engine stays out of the build with one warning.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import shutil
+import sys
+
+import pytest
+from conftest import ROOT, article, make_settings, run_pelican, tree_differences, write_files
+from pelican.settings import read_settings
+
+from nextsale import compat
+
+FILES = {
+    f"articles/post-{n:02d}.md": article(
+        f"Post {n}",
+        f"## Heading {n}\n\nCall customer {n} back. [Earlier]({{filename}}/articles/post-00.md)",
+        date=f"2023-01-{n + 1:02d} 08:00",
+        tags="follow-up, trust",
+    )
+    for n in range(12)
+}
+
+# Small sites still fork: read on workers and render on two processes.
+FORKING = {
+    "PARALLEL_READ_WORKERS": 2,
+    "PARALLEL_READ_MIN_FILES": 1,
+    "PARALLEL_WRITE_MIN_ARTICLES": 1,
+}
+ONE_PROCESS = {"PARALLEL_READ_WORKERS": 1, "PARALLEL_WRITE": False}
+
+SHARED = "articles rendered on two processes"
+
+# A plugin from outside the project: it lists every file Pelican says it wrote.
+SPY = """
+import os
+
+from pelican import signals
+
+WRITTEN = []
+WRITING = []
+FINALIZED = []
+
+
+def written(path, context):
+    WRITTEN.append((path, os.getpid(), os.path.isfile(path), context.get("output_file")))
+
+
+def writing(generator, content):
+    WRITING.append((os.getpid(), content.source_path))
+
+
+def finalized(generator, writer):
+    FINALIZED.append(os.getpid())
+
+
+def register():
+    signals.content_written.connect(written)
+"""
+
+SPY_PER_ARTICLE = SPY.replace(
+    "    signals.content_written.connect(written)\n",
+    "    signals.content_written.connect(written)\n"
+    "    signals.article_generator_write_article.connect(writing)\n"
+    "    signals.article_writer_finalized.connect(finalized)\n",
+)
+
+
+def project_plugins(publish: bool = False) -> list[str]:
+    return read_settings(str(ROOT / ("publishconf.py" if publish else "pelicanconf.py")))["PLUGINS"]
+
+
+def without_engine() -> list[str]:
+    return [name for name in project_plugins() if name != "engine"]
+
+
+def debug_messages(site) -> str:
+    return " ".join(site.messages(logging.DEBUG))
+
+
+@pytest.fixture
+def spy(tmp_path):
+    """Write the outside plugin `name` with `source`; return its folder and a loader."""
+    folder = tmp_path / "outside_plugins"
+    folder.mkdir()
+
+    def make(name: str, source: str):
+        (folder / f"{name}.py").write_text(source, encoding="utf-8")
+        sys.modules.pop(name, None)
+        return folder
+
+    yield make
+    for name in ("contract_spy", "per_article_spy"):
+        sys.modules.pop(name, None)
+
+
+def outside(build_site, files, folder, name, plugins, **overrides):
+    """Build with the project's plugins plus the outside plugin `name`; return (site, module)."""
+    site = build_site(
+        files,
+        PLUGIN_PATHS=[str(ROOT / "plugins"), str(folder)],
+        PLUGINS=[*plugins, name],
+        **overrides,
+    )
+    return site, importlib.import_module(name)
+
+
+def relative(events, output) -> list[str]:
+    return [os.path.relpath(path, output) for path, *_ in events]
+
+
+# -- the compat gate -------------------------------------------------------------
+
+
+def test_every_private_name_in_compat_exists_on_the_installed_pelican():
+    assert compat.pelican_version() in compat.TESTED_VERSIONS
+    assert compat.PRIVATE_NAMES
+    assert compat.missing_names() == []
+    assert compat.supported()
+
+
+def test_an_unknown_pelican_turns_the_engine_off_with_one_warning(build_site, monkeypatch):
+    normal = build_site(FILES, **FORKING)
+    monkeypatch.setattr(compat, "pelican_version", lambda: "4.99.0")
+    assert not compat.supported()
+    other = build_site(FILES, **FORKING)
+    warnings = [m for m in other.messages() if "engine" in m]
+    assert warnings == [
+        "engine: tested with Pelican 4.12.0, found 4.99.0; building without it"
+        " — output is the same, only slower"
+    ]
+    assert len(other.messages()) == len(normal.messages()) + 1
+    assert SHARED in debug_messages(normal)
+    assert "engine:" not in debug_messages(other).replace(warnings[0], "")
+    assert tree_differences(normal.output, other.output) == []
+
+
+# -- the same site -----------------------------------------------------------------
+
+
+def test_reading_on_every_core_builds_the_same_site(build_site):
+    serial = build_site(FILES, PARALLEL_READ_WORKERS=1)
+    parallel = build_site(FILES, PARALLEL_READ_WORKERS=2, PARALLEL_READ_MIN_FILES=1)
+    assert any("read 12 articles on 2 workers" in m for m in parallel.messages(0))
+    assert tree_differences(serial.output, parallel.output) == []
+
+
+def test_warnings_from_reading_workers_reach_the_build_log(build_site):
+    files = dict(FILES)
+    files["articles/twice.md"] = "Title: Twice\nDate: 2023-02-01\nDate: 2023-02-02\n\nBody text.\n"
+    site = build_site(files, **FORKING)
+    assert any("Duplicate definition of `date`" in m for m in site.messages())
+
+
+def test_rendering_on_two_processes_builds_the_same_site(build_site):
+    serial = build_site(FILES, **ONE_PROCESS)
+    shared = build_site(FILES, PARALLEL_WRITE_MIN_ARTICLES=1, PARALLEL_READ_WORKERS=1)
+    assert SHARED in debug_messages(shared)
+    assert tree_differences(serial.output, shared.output) == []
+
+
+def test_warnings_while_rendering_reach_the_build_log(build_site):
+    # A broken {filename} link is reported when the article page is rendered,
+    # by whichever process renders it.
+    files = {
+        f"articles/broken-{n}.md": article(
+            f"Broken {n}",
+            f"See [this](nowhere-{n}.md) and [that]({{filename}}/missing-{n}.md).",
+            summary="A summary that does not need the body.",
+            date=f"2023-03-{n + 1:02d} 08:00",
+        )
+        for n in range(8)
+    }
+    site = build_site(files, **FORKING)
+    assert SHARED in debug_messages(site)
+    warned = " ".join(site.messages())
+    assert all(f"missing-{n}.md" in warned for n in range(8)), warned
+
+
+KEEP_GENERATORS = """
+GENERATORS = []
+
+
+def keep(generators):
+    GENERATORS[:] = [g for g in generators if hasattr(g, "drafts")]
+
+
+_register = register
+
+
+def register():
+    _register()
+    signals.all_generators_finalized.connect(keep)
+"""
+
+
+def test_the_engine_changes_no_byte_and_sets_no_url_override(build_site, spy):
+    files = {
+        "articles/one.md": article(
+            "One", "See [two]({filename}/articles/two.md).", tags="trust", slug="one"
+        ),
+        "articles/two.md": article(
+            "Two",
+            "Back to [one]({filename}/articles/one.md).",
+            category="Referrals",
+            date="2024-04-01",
+            slug="two",
+        ),
+        "articles/draft.md": article("Draft", "Soon.", status="draft", slug="draft"),
+        "pages/about.md": "Title: About\nSlug: about\n\nAbout us.\n",
+    }
+    folder = spy("contract_spy", SPY + KEEP_GENERATORS)
+    without, _ = outside(build_site, files, folder, "contract_spy", without_engine())
+    engine, module = outside(
+        build_site, files, folder, "contract_spy", project_plugins(), **FORKING
+    )
+    assert tree_differences(without.output, engine.output) == []
+    assert (engine.output / "drafts" / "draft" / "index.html").exists()
+    contents = [c for g in module.GENERATORS for c in getattr(g, "articles", []) + g.drafts]
+    assert len(contents) == 3
+    for content in contents:
+        assert not hasattr(content, "override_url")
+        assert not hasattr(content, "override_save_as")
+        for wrapper in [*getattr(content, "tags", []), content.category, *content.authors]:
+            wrapper.name = wrapper.name  # built by its constructor, even when read in a worker
+
+
+# -- Pelican's plugin contracts ------------------------------------------------------
+
+
+def test_an_outside_content_written_receiver_sees_every_file_in_the_main_process(build_site, spy):
+    folder = spy("contract_spy", SPY)
+    alone, module = outside(build_site, FILES, folder, "contract_spy", without_engine())
+    expected = relative(module.WRITTEN, alone.output)
+    module.WRITTEN.clear()
+    site, module = outside(build_site, FILES, folder, "contract_spy", project_plugins(), **FORKING)
+    assert SHARED in debug_messages(site)
+    assert any("read 12 articles on 2 workers" in m for m in site.messages(0))
+    # Every file, once, in Pelican's own order, each already on disk, all in this process.
+    assert relative(module.WRITTEN, site.output) == expected
+    assert all(pid == os.getpid() and on_disk for _, pid, on_disk, _ in module.WRITTEN)
+    pages = {os.path.relpath(p, site.output) for p in map(str, site.files()) if p.endswith(".html")}
+    assert len([path for path in expected if path.startswith("2023/post-")]) == len(FILES)
+    assert set(expected) <= pages | {"robots.txt"}
+    assert tree_differences(alone.output, site.output) == []
+
+
+def test_outside_receivers_of_per_article_signals_get_one_process(build_site, spy):
+    folder = spy("per_article_spy", SPY_PER_ARTICLE)
+    site, module = outside(
+        build_site, FILES, folder, "per_article_spy", project_plugins(), **FORKING
+    )
+    debug = debug_messages(site)
+    assert SHARED not in debug
+    assert "rendering on one process: per_article_spy.writing listens to" in debug
+    assert sorted(path for _, path in module.WRITING) == sorted(
+        str(site.content / name) for name in FILES
+    )
+    assert {pid for pid, _ in module.WRITING} == {os.getpid()}
+    assert [os.getpid()] == module.FINALIZED
+    assert len(module.WRITTEN) == len({path for path, *_ in module.WRITTEN})
+    assert all(pid == os.getpid() and on_disk for _, pid, on_disk, _ in module.WRITTEN)
+
+
+def sitemap_build(tmp_path, name: str, **overrides):
+    """The sample site with the official pelican-sitemap plugin listed after ours."""
+    root = tmp_path / name
+    content, output = root / "content", root / "output"
+    shutil.copytree(ROOT / "content", content)
+    settings = make_settings(content, output, False, overrides)
+    settings["PLUGINS"] = [*settings["PLUGINS"], "pelican.plugins.sitemap"]
+    settings["SITEMAP"] = {"format": "txt"}  # sitemap.xml is our own sitemap_xml's
+    records = run_pelican(settings)
+    return output, [r.getMessage() for r in records]
+
+
+def test_the_official_sitemap_plugin_lists_every_page_of_a_forking_build(tmp_path):
+    pytest.importorskip("pelican.plugins.sitemap")
+    output, messages = sitemap_build(tmp_path, "forking", **FORKING)
+    assert any(SHARED in m for m in messages)
+    listed = (output / "sitemap.txt").read_text(encoding="utf-8").splitlines()
+    urls = {line.removeprefix("/") for line in listed}
+    assert len(urls) == len(listed)
+    # Every web page the site wrote, but drafts (the plugin leaves out anything
+    # not published) and the newsletter's email bodies (not pages of the site).
+    pages = set()
+    for path in output.rglob("*.html"):
+        rel = path.relative_to(output).as_posix()
+        if not rel.startswith("drafts/") and path.name != "email.html":
+            pages.add(rel.removesuffix("index.html"))
+    assert pages <= urls
+    assert urls - pages == {"robots.txt"}
+    assert len({p for p in pages if p[:4].isdigit()}) >= 10  # the articles
+    for expected in ("", "about/", "tags/", "category/", "authors/", "archives/", "404.html"):
+        assert expected in urls
+    assert any(p.startswith("tags/") and p != "tags/" for p in urls)
+    assert any(p.startswith("category/") and p != "category/" for p in urls)
+    assert any(p.startswith("page/") or "/page/" in p for p in urls)
+    assert not any(u.startswith("drafts/") for u in urls)
+    # The same list as a build on one process.
+    alone, _ = sitemap_build(tmp_path, "alone", **ONE_PROCESS)
+    assert (alone / "sitemap.txt").read_bytes() == (output / "sitemap.txt").read_bytes()
+
+
+def test_listing_content_written_turns_off_selective_rebuilds(tmp_path, spy, caplog):
+    from conftest import _disconnect_new_receivers, _pelican_signals
+
+    from nextsale import build as sitebuild
+
+    folder = spy("contract_spy", SPY)
+    content, output, cache = tmp_path / "content", tmp_path / "output", tmp_path / "cache"
+    write_files(content, FILES)
+    overrides = {
+        "CACHE_PATH": str(cache),
+        "THEME": str(ROOT / "theme"),
+        "PLUGIN_PATHS": [str(ROOT / "plugins"), str(folder)],
+        "PLUGINS": [*project_plugins(), "contract_spy"],
+        "LOAD_CONTENT_CACHE": True,
+        "CACHE_CONTENT": True,
+    }
+    caplog.set_level("INFO")
+    for _ in range(2):
+        before = {signal: set(signal.receivers) for signal in _pelican_signals()}
+        try:
+            result = sitebuild.build(
+                ROOT / "pelicanconf.py", output, content=content, overrides=overrides
+            )
+        finally:
+            _disconnect_new_receivers(before)
+        assert result.ok, result.failed
+    assert "rendering everything (contract_spy.written listens to content_written)" in caplog.text
+    module = importlib.import_module("contract_spy")
+    # Both builds told the plugin about every article page.
+    pages = [p for p, *_ in module.WRITTEN if "/2023/post-" in p]
+    assert len(pages) == 2 * len(FILES)
