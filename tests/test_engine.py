@@ -271,6 +271,24 @@ def test_outside_receivers_of_per_article_signals_get_one_process(build_site, sp
     assert all(pid == os.getpid() and on_disk for _, pid, on_disk, _ in module.WRITTEN)
 
 
+def test_a_failed_shared_build_leaves_the_next_build_whole(build_site, spy):
+    folder = spy("contract_spy", SPY)
+    broken = dict(FILES)
+    broken["articles/post-05.md"] = FILES["articles/post-05.md"].replace(
+        "Category:", "Template: nowhere\nCategory:"
+    )
+    with pytest.raises(Exception, match="nowhere"):
+        outside(build_site, broken, folder, "contract_spy", project_plugins(), **FORKING)
+    # Neither a child nor a muted signal is left: the next build, with or
+    # without the engine, tells the plugin about every page.
+    for plugins in (without_engine(), project_plugins()):
+        module = importlib.import_module("contract_spy")
+        module.WRITTEN.clear()
+        site, module = outside(build_site, FILES, folder, "contract_spy", plugins, **FORKING)
+        written = relative(module.WRITTEN, site.output)
+        assert len([path for path in written if path.startswith("2023/post-")]) == len(FILES)
+
+
 def sitemap_build(tmp_path, name: str, **overrides):
     """The sample site with the official pelican-sitemap plugin listed after ours."""
     root = tmp_path / name

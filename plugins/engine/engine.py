@@ -20,8 +20,9 @@ a build that did not list the engine, or that it stays out of, has none.
 
 from __future__ import annotations
 
+import atexit
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pelican import signals
@@ -45,6 +46,7 @@ class Build:
     """The engine's part of one build, from `initialized` to `finalized`."""
 
     settings: dict
+    generators: list = field(default_factory=list)
     plan: incremental.Plan | None = None
     writer: rendering.EngineWriter | None = None
     share_decided: bool = False
@@ -57,7 +59,7 @@ class Build:
 
 
 # The builds in progress, by output folder. A build that failed never reaches
-# `finalized`; the next build clears what it left.
+# `finalized`; the next build, or the end of the process, clears what it left.
 _builds: dict[str, Build] = {}
 
 
@@ -65,10 +67,17 @@ def _build(settings) -> Build | None:
     return _builds.get(settings.get("OUTPUT_PATH"))
 
 
-def open_build(pelican) -> None:
+def abandon_all() -> None:
     for stale in _builds.values():
         stale.abandon()
     _builds.clear()
+
+
+atexit.register(abandon_all)
+
+
+def open_build(pelican) -> None:
+    abandon_all()
     settings = pelican.settings
     if not plugin_enabled(settings, "engine"):
         return
@@ -96,10 +105,10 @@ def articles_read(generator) -> None:
         reading.restore(generator)
 
 
-def remember_urls(generators) -> None:
-    """Everything is read and finalised: URLs cannot change any more."""
-    if generators and _build(generators[0].settings) is not None:
-        log.debug("engine: %d URLs computed once", urls.remember(generators))
+def keep_generators(generators) -> None:
+    build = _build(generators[0].settings) if generators else None
+    if build is not None:
+        build.generators = list(generators)
 
 
 def plan_output(generators) -> None:
@@ -133,9 +142,16 @@ def plan_output(generators) -> None:
 
 
 def offer_writer(pelican):
-    """Our Writer, unless another plugin offers one (Pelican would use only the first)."""
+    """Our Writer, unless another plugin offers one (Pelican would use only the first).
+
+    Pelican asks just before writing anything: every plugin has had its say at
+    `all_generators_finalized`, so no slug, date or category can change now.
+    """
     build = _build(pelican.settings)
-    if build is None or rendering.listeners(signals.get_writer) != [offer_writer]:
+    if build is None:
+        return None
+    log.debug("engine: %d URLs computed once", urls.remember(build.generators))
+    if rendering.listeners(signals.get_writer) != [offer_writer]:
         return None
     return _writer_for(build)
 
@@ -204,10 +220,10 @@ def register() -> None:
     # The generator has its readers but has read nothing yet; then it has read all.
     signals.article_generator_init.connect(read_articles)
     signals.article_generator_pretaxonomy.connect(articles_read)
-    # Everything is read: URLs are final; compare with the previous build before writing.
-    signals.all_generators_finalized.connect(remember_urls)
+    # Everything is read: compare with the previous build before writing.
+    signals.all_generators_finalized.connect(keep_generators)
     signals.all_generators_finalized.connect(plan_output)
-    # Pelican asks for a Writer class once per build.
+    # Pelican asks for a Writer class once per build, just before writing.
     signals.get_writer.connect(offer_writer)
     # The articles generator's pages: from just before the first to just after the last.
     signals.article_generator_write_article.connect(start_sharing)

@@ -119,7 +119,7 @@ class PrereadReader:
         return getattr(self.reader, name)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=16)
 def _stand_in_class(reader_class: type) -> type:
     # Pelican names the reader in metadata["reader"] after its class.
     return type(reader_class.__name__, (PrereadReader,), {"__module__": __name__})

@@ -1,7 +1,7 @@
 """Render the articles generator's pages on two processes, and only what changed.
 
 Rendering and writing are about 60% of a Pelican build. The engine's writer
-(Pelican's `get_writer` signal) shares the articles generator's pages with one
+(Pelican's `get_writer` signal) shares the articles generator's pages with a
 forked child. Just before Pelican writes the first article page, the child is
 forked and runs the generator's public `generate_pages` with the same writer:
 both processes now make the same `write_file` calls in the same order. A
@@ -16,18 +16,19 @@ Pelican's plugin contracts hold in the main process, for every file:
 
 - `feed_generated` and `feed_written`: Pelican writes the feeds before the
   fork, in the main process only;
-- `content_written`: when anything listens to it, it is held back in both
-  processes while they render, then sent in the main process for every page
-  in Pelican's own order (the child's pages are passed through Pelican's
-  writer again, unchanged, so the signal carries Pelican's own arguments);
+- `content_written`: when anything listens to it, two children render (with
+  the signal muted) while the main process only notes Pelican's calls; then
+  the main process passes every call, in Pelican's order, through Pelican's
+  own writer with the page already on disk as its output: Pelican writes the
+  same bytes again and sends the signal itself, with its own arguments;
 - `article_generator_write_article` and `article_writer_finalized`: sent by
   Pelican in the main process; when another plugin listens to either, its
   timing cannot be reproduced in a second process, and the pages are
   rendered on one process, exactly as Pelican does;
-- Pelican's overwrite protection: a file written by both processes, or
-  written later over one the child wrote, fails as it does in Pelican; sites
-  where Pelican would skip such a file instead (a tag without a slug, an
-  article with its own `save_as`) render on one process.
+- Pelican's overwrite protection: a file written by two processes, or written
+  later over one a child wrote, fails as it does in Pelican; sites where
+  Pelican would skip such a file instead (a tag without a slug, an article
+  with its own `save_as`) render on one process.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import json
 import logging
 import multiprocessing
 import os
+import signal
 import tempfile
 import weakref
 from dataclasses import dataclass, field
@@ -114,14 +116,13 @@ class _OnDisk:
 
 @dataclass
 class _Share:
-    """What a process records while it shares the articles generator's pages."""
+    """What a process records while the articles generator's pages are shared."""
 
-    claims: tuple  # (lock, counter) shared by both processes
+    claims: tuple | None  # (lock, counter) of the rendering processes; None: note only
     context: dict  # the context every generator shares
-    recording: bool  # keep every call, to send content_written in order later
     call: int = 0
-    paths: list[str] = field(default_factory=list)
-    calls: list = field(default_factory=list)  # (pages, None) mine, (None, call) theirs
+    paths: list[str] = field(default_factory=list)  # the files this process wrote
+    calls: list = field(default_factory=list)  # every call, when noting only
     siteurl: tuple[int, str | None] = (-1, None)  # last call that set localsiteurl
 
 
@@ -139,8 +140,9 @@ class EngineWriter(Writer):
 
     # -- sharing -------------------------------------------------------------
 
-    def start_sharing(self, claims, context: dict, recording: bool) -> None:
-        self._share = _Share(claims, context, recording)
+    def start_sharing(self, claims, context: dict) -> None:
+        """Render only the calls claimed first; with no claims, only note every call."""
+        self._share = _Share(claims, context)
 
     def stop_sharing(self) -> _Share | None:
         share, self._share = self._share, None
@@ -191,17 +193,16 @@ class EngineWriter(Writer):
             if self._theirs:
                 template = _Pages(template, self, kwargs.get("override_output", False))
             return self._render(name, template, context, args, kwargs)
+        if share.claims is None:
+            share.calls.append((name, context, args, kwargs))
+            return None
         if not self._claim(share):
-            if share.recording:
-                share.calls.append((None, (name, context, args, kwargs)))
             return None
         pages = _Pages(template, self, kwargs.get("override_output", False))
         try:
             return self._render(name, pages, context, args, kwargs)
         finally:
             share.paths.extend(path for path, _ in pages.pages)
-            if share.recording:
-                share.calls.append((pages.pages, None))
             if context is share.context:
                 urls = [page["localsiteurl"] for _, page in pages.pages if page["localsiteurl"]]
                 if urls:
@@ -221,16 +222,14 @@ class EngineWriter(Writer):
         return super().write_file(name, template, context, *args, **kwargs)
 
     def replay(self, share: _Share) -> None:
-        """Send content_written for every shared page, in Pelican's order."""
+        """Pass every noted call through Pelican's writer, with the page on disk as output.
+
+        Pelican writes the same bytes again and sends content_written itself,
+        in its own order, with its own arguments.
+        """
         on_disk = _OnDisk(self.output_path)
-        for pages, theirs in share.calls:
-            if pages is not None:
-                for path, localcontext in pages:
-                    signals.content_written.send(path, context=localcontext)
-            else:
-                name, context, args, kwargs = theirs
-                # Pelican writes the same bytes again and sends the signal itself.
-                Writer.write_file(self, name, on_disk, context, *args, **kwargs)
+        for name, context, args, kwargs in share.calls:
+            Writer.write_file(self, name, on_disk, context, *args, **kwargs)
 
 
 def listeners(signal) -> list:
@@ -250,22 +249,20 @@ def describe_listener(receiver) -> str:
 
 @dataclass
 class Sharing:
-    """A child rendering the articles generator's pages with the main process."""
+    """The children rendering the articles generator's pages with (or for) this process."""
 
-    pid: int
-    report: str
+    children: list[tuple[int, str]]  # (pid, report file)
     writer: EngineWriter
-    muted: contextlib.ExitStack
 
     def abandon(self) -> None:
-        """Stop the child and forget it (after a failed build)."""
+        """Stop the children and forget them (after a failed build)."""
         self.writer.stop_sharing()
-        self.muted.close()
-        with contextlib.suppress(OSError):
-            os.kill(self.pid, 9)
-        with contextlib.suppress(OSError):
-            os.waitpid(self.pid, 0)
-        Path(self.report).unlink(missing_ok=True)
+        for pid, report in self.children:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                os.waitpid(pid, 0)
+            Path(report).unlink(missing_ok=True)
 
 
 def reason_not_to_share(generator, own_receivers) -> str | None:
@@ -278,10 +275,10 @@ def reason_not_to_share(generator, own_receivers) -> str | None:
         return f"fewer than {minimum} articles"
     if (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
         return "one core"
-    for signal in (signals.article_generator_write_article, signals.article_writer_finalized):
-        for receiver in listeners(signal):
+    for sent in (signals.article_generator_write_article, signals.article_writer_finalized):
+        for receiver in listeners(sent):
             if receiver not in own_receivers:
-                return f"{describe_listener(receiver)} listens to {signal.name}"
+                return f"{describe_listener(receiver)} listens to {sent.name}"
     wrappers = chain(
         generator.tags,
         (pair[0] for pair in generator.categories),
@@ -300,8 +297,10 @@ def _run_child(generator, writer: EngineWriter, claims, report: str) -> None:
     status = 0
     share = None
     try:
-        writer.start_sharing(claims, generator.context, recording=False)
-        generator.generate_pages(writer)
+        writer.start_sharing(claims, generator.context)
+        # The main process sends content_written for every page (see replay).
+        with signals.content_written.muted():
+            generator.generate_pages(writer)
         share = writer.stop_sharing()
     except BaseException as error:  # reported by the parent, whatever it was
         collector.records.append(("pelican", logging.ERROR, f"{type(error).__name__}: {error}"))
@@ -319,47 +318,56 @@ def _run_child(generator, writer: EngineWriter, claims, report: str) -> None:
 
 
 def share_pages(generator, writer: EngineWriter) -> Sharing:
-    """Fork the child that renders the articles generator's pages with this process."""
+    """Fork the children that render the articles generator's pages."""
     context = multiprocessing.get_context("fork")
-    # Made before the fork, so both processes share the same lock and counter.
+    # Made before the fork, so every process shares the same lock and counter.
     claims = (context.Lock(), context.RawValue("q", 0))
-    handle, report = tempfile.mkstemp(prefix="engine-", suffix=".json")
-    os.close(handle)
-    muted = contextlib.ExitStack()
-    recording = bool(listeners(signals.content_written))
-    if recording:  # sent later, in order, for every page (see EngineWriter.replay)
-        muted.enter_context(signals.content_written.muted())
-    child = os.fork()
-    if child == 0:
-        _run_child(generator, writer, claims, report)
-    writer.start_sharing(claims, generator.context, recording)
-    return Sharing(child, report, writer, muted)
+    # With content_written heard, this process only notes the calls, then
+    # sends the signal for every page in order (see EngineWriter.replay).
+    noting = bool(listeners(signals.content_written))
+    children = []
+    for _ in range(2 if noting else 1):
+        handle, report = tempfile.mkstemp(prefix="engine-", suffix=".json")
+        os.close(handle)
+        child = os.fork()
+        if child == 0:
+            _run_child(generator, writer, claims, report)
+        children.append((child, report))
+    writer.start_sharing(None if noting else claims, generator.context)
+    return Sharing(children, writer)
+
+
+def _report(pid: int, path: str) -> dict | None:
+    _, status = os.waitpid(pid, 0)
+    try:
+        report = json.loads(Path(path).read_text(encoding="utf-8") or "{}")
+    except (OSError, ValueError):
+        report = {}
+    Path(path).unlink(missing_ok=True)
+    replay_logs(report.get("records", []))
+    return report if status == 0 and "paths" in report else None
 
 
 def finish_sharing(sharing: Sharing, generator) -> None:
-    """Wait for the child, log what it logged, and keep Pelican's contracts."""
+    """Wait for the children, log what they logged, and keep Pelican's contracts."""
     writer = sharing.writer
     mine = writer.stop_sharing()
-    _, status = os.waitpid(sharing.pid, 0)
-    try:
-        report = json.loads(Path(sharing.report).read_text(encoding="utf-8") or "{}")
-    except (OSError, ValueError):
-        report = {}
-    Path(sharing.report).unlink(missing_ok=True)
-    sharing.muted.close()
-    replay_logs(report.get("records", []))
-    if status != 0 or "paths" not in report:
-        raise RuntimeError("engine: the second rendering process failed (see above)")
-    theirs = report["paths"]
-    twice = sorted(set(theirs) & set(mine.paths))
-    if twice:
-        raise overwrite_error(twice[0])
-    if mine.recording:
+    reports = [_report(pid, path) for pid, path in sharing.children]
+    if None in reports:
+        raise RuntimeError("engine: a second rendering process failed (see above)")
+    seen: set[str] = set(mine.paths)
+    for report in reports:
+        twice = seen.intersection(report["paths"])
+        if twice:
+            raise overwrite_error(min(twice))
+        seen.update(report["paths"])
+    if mine.claims is None:
         writer.replay(mine)
     else:
-        writer.adopt(theirs)
-    # Pelican leaves the shared context's localsiteurl as the last page set it.
-    _, siteurl = max(mine.siteurl, tuple(report["siteurl"]), key=lambda pair: pair[0])
-    if siteurl:
-        generator.context["localsiteurl"] = siteurl
+        writer.adopt(seen.difference(mine.paths))
+        # Pelican leaves the shared context's localsiteurl as the last page set it.
+        lasts = [mine.siteurl, *(tuple(report["siteurl"]) for report in reports)]
+        _, siteurl = max(lasts, key=lambda pair: pair[0])
+        if siteurl:
+            generator.context["localsiteurl"] = siteurl
     log.debug("engine: %d articles rendered on two processes", len(generator.articles))

@@ -3,12 +3,14 @@
 Pelican computes `url` and `save_as` from the URL settings on every access
 (copying the metadata and resolving paths each time), through the content's
 public `get_url_setting`; templates mention an article's URL in its own page,
-every listing, feed, related-reading block and neighbour link. Once every
-generator has finished (nothing can change a slug, date or category any more),
-each content object gets its own memo of `get_url_setting`: the first answer
-for `url` and for `save_as` is kept. Pelican's `override_url` and
-`override_save_as` are never set, so the writer's overwrite protection and
-every plugin see the content exactly as Pelican made it.
+every listing, feed, related-reading block and neighbour link. When Pelican
+asks for its writer, every generator and every plugin's
+`all_generators_finalized` handler has finished (nothing changes a slug, date
+or category any more): each content object then gets its own memo of
+`get_url_setting`, which keeps the first answer for `url` and for `save_as`.
+Pelican's `override_url` and `override_save_as` are never set, so the
+writer's overwrite protection and every plugin see the content exactly as
+Pelican made it.
 """
 
 from __future__ import annotations
