@@ -1,6 +1,6 @@
 """The build engine: read on every core, render on two processes, render only what changed.
 
-One plugin, three jobs (see README.md):
+One plugin, four parts (see README.md):
 
 - reading.py: converts every uncached article on all cores before Pelican's
   reading loop, which then picks the results up through `Readers.readers`;
@@ -176,10 +176,13 @@ def start_sharing(generator, content=None) -> None:
     build.share_decided = True
     if build.writer is None:
         return
-    reason = rendering.reason_not_to_share(generator, OWN_RECEIVERS)
+    listener = rendering.other_listener(OWN_RECEIVERS)
+    if listener is not None:
+        log.info("engine: rendering on one process: %s", listener)
+        return
+    reason = rendering.reason_not_to_share(generator)
     if reason is not None:
-        level = logging.INFO if "listens to" in reason else logging.DEBUG
-        log.log(level, "engine: rendering on one process: %s", reason)
+        log.debug("engine: rendering on one process: %s", reason)
         return
     build.sharing = rendering.share_pages(generator, build.writer)
 

@@ -93,17 +93,17 @@ class _Pages:
 
     def __init__(self, template, writer: EngineWriter, override: bool) -> None:
         self.template, self.writer, self.override = template, writer, override
-        self.pages: list[tuple[str, dict]] = []
+        self.pages: list[tuple[str, str | None]] = []  # (path, localsiteurl)
 
     def render(self, localcontext: dict) -> str:
         path = sanitised_join(self.writer.output_path, localcontext["output_file"])
         self.writer.check_overwrite(path, self.override)
-        self.pages.append((path, localcontext))
+        self.pages.append((path, localcontext["localsiteurl"]))
         return self.template.render(localcontext)
 
 
 class _OnDisk:
-    """A template whose output is the page the other process already wrote there."""
+    """A template whose output is the page a child process already wrote there."""
 
     def __init__(self, output_path: str) -> None:
         self.output_path = output_path
@@ -204,7 +204,7 @@ class EngineWriter(Writer):
         finally:
             share.paths.extend(path for path, _ in pages.pages)
             if context is share.context:
-                urls = [page["localsiteurl"] for _, page in pages.pages if page["localsiteurl"]]
+                urls = [siteurl for _, siteurl in pages.pages if siteurl]
                 if urls:
                     share.siteurl = (share.call - 1, urls[-1])
 
@@ -232,10 +232,10 @@ class EngineWriter(Writer):
             Writer.write_file(self, name, on_disk, context, *args, **kwargs)
 
 
-def listeners(signal) -> list:
+def listeners(sent) -> list:
     """The functions connected to a Pelican signal (blinker keeps most as weak references)."""
     found = []
-    for receiver in list(signal.receivers.values()):
+    for receiver in list(sent.receivers.values()):
         target = receiver() if isinstance(receiver, weakref.ref) else receiver
         if target is not None:
             found.append(target)
@@ -265,7 +265,16 @@ class Sharing:
             Path(report).unlink(missing_ok=True)
 
 
-def reason_not_to_share(generator, own_receivers) -> str | None:
+def other_listener(own_receivers) -> str | None:
+    """A plugin whose per-article signals only the main process can honour, if any."""
+    for sent in (signals.article_generator_write_article, signals.article_writer_finalized):
+        for receiver in listeners(sent):
+            if receiver not in own_receivers:
+                return f"{describe_listener(receiver)} listens to {sent.name}"
+    return None
+
+
+def reason_not_to_share(generator) -> str | None:
     """Why this build renders on one process, or None when it can share."""
     settings = generator.settings
     if not settings.get("PARALLEL_WRITE", DEFAULTS["PARALLEL_WRITE"]):
@@ -275,10 +284,6 @@ def reason_not_to_share(generator, own_receivers) -> str | None:
         return f"fewer than {minimum} articles"
     if (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
         return "one core"
-    for sent in (signals.article_generator_write_article, signals.article_writer_finalized):
-        for receiver in listeners(sent):
-            if receiver not in own_receivers:
-                return f"{describe_listener(receiver)} listens to {sent.name}"
     wrappers = chain(
         generator.tags,
         (pair[0] for pair in generator.categories),
