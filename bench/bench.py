@@ -235,7 +235,7 @@ def markdown_report(
         "feeds in RSS and Atom, on the same generated corpus. Builds alternate A/B/A/B; "
         "figures are medians, A/B is the median of the pair-by-pair ratios. Incremental: "
         "warm content cache, one article's body edited, rebuilt (cache only: everything "
-        "re-rendered; changed pages only: fast_output's incremental mode, as in "
+        "re-rendered; changed pages only: the engine's incremental mode, as in "
         "`invoke build` and `invoke livereload`).",
         "",
         "| articles | A wall s | B wall s | A ms/article | B ms/article | A/B (pairs) | "

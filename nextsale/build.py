@@ -104,7 +104,7 @@ def build(
     settings_overrides = {
         "OUTPUT_PATH": str(staging),
         "DELETE_OUTPUT_DIRECTORY": False,
-        # fast_output may re-render only what changed and link the rest from here.
+        # The engine may re-render only what changed and link the rest from here.
         "INCREMENTAL_PREVIOUS_OUTPUT": str(output) if output.is_dir() else None,
     }
     if content is not None:

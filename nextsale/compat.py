@@ -41,8 +41,12 @@ PRIVATE_NAMES = (
     # the engine's writer empties it now and then to bound memory.
     "pelican.contents:Content.get_content.cache",
     # A content's HTML as the reader returned it, before links are resolved;
-    # the engine's incremental builds compare it with the previous build's.
+    # the engine's incremental builds compare it with the previous build's, and
+    # the content checks replace broken links in it.
     "pelican.contents:Content._content",
+    # A content's summary as read; copied back over metadata["summary"] when
+    # Pelican resolves links, so the content checks replace both.
+    "pelican.contents:Content._summary",
 )
 
 
@@ -148,3 +152,15 @@ def forget_rendered_content() -> None:
 def raw_content(content: Any) -> str:
     """A content's HTML as its reader returned it, before links are resolved."""
     return content._content or ""
+
+
+def replace_raw_content(content: Any, html: str) -> None:
+    """Give a content new HTML before links are resolved (the checks neutralise broken
+    links this way)."""
+    content._content = html
+
+
+def replace_summary(content: Any, html: str) -> None:
+    """Give a content a new summary; Pelican copies `_summary` back over the metadata
+    when it resolves links, so both are set."""
+    content._summary = content.metadata["summary"] = html

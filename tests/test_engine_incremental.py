@@ -137,3 +137,21 @@ def test_sample_site_edit_matches_a_full_build(tmp_path, caplog):
     build(content, output, cache)
     assert "rendering only 1 changed" in caplog.text
     assert tree_differences(output, fresh(tmp_path, content)) == []
+
+
+def test_core_code_change_renders_everything(site, caplog, monkeypatch):
+    import sys
+
+    content, output, cache, tmp_path = site
+    incremental = sys.modules["engine.incremental"]  # as Pelican loaded the plugin
+    core = tmp_path / "core"
+    shutil.copytree(incremental.CORE, core, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(incremental, "CORE", core)
+    build(content, output, cache)  # the copy has other file dates
+    caplog.set_level("INFO")
+    build(content, output, cache)
+    assert "rendering only" in caplog.text
+    (core / "text.py").write_text("# edited\n", encoding="utf-8")
+    caplog.clear()
+    build(content, output, cache)
+    assert "rendering everything" in caplog.text

@@ -16,7 +16,7 @@ from pathlib import Path
 from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 
-from nextsale import links
+from nextsale import compat, links
 from nextsale.checks import Finding, closest, find_line
 from nextsale.reading import is_strict
 from nextsale.site import display_path, plugin_enabled, strict_level
@@ -191,17 +191,17 @@ def check_links(content, pattern, context: dict) -> None:
     # Replace the text only when a link was broken: a rewritten copy of every
     # article would double the memory the content takes (the readers' cache
     # still holds the original).
-    text = content._content
-    if text and "{" in text:
+    text = compat.raw_content(content)
+    if "{" in text:
         checked = pattern.sub(neutralise, text)
         if broken:
-            content._content = checked
+            compat.replace_raw_content(content, checked)
     summary = content.metadata.get("summary")
     if summary and "{" in summary:
         before = len(broken)
         checked = pattern.sub(neutralise, summary)
         if len(broken) > before:
-            content._summary = content.metadata["summary"] = checked
+            compat.replace_summary(content, checked)
     if not broken:
         return
     lines = source_lines(content.source_path)

@@ -20,8 +20,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nextsale
 from nextsale import compat
 from nextsale.build import KEPT_MANIFEST_NAME, MANIFEST_NAME
+
+CORE = Path(nextsale.__file__).parent
 
 # Settings whose value changes from build to build without changing the site.
 VOLATILE_SETTINGS = {"OUTPUT_PATH", "INCREMENTAL_PREVIOUS_OUTPUT", "CACHE_PATH", "PATH"}
@@ -58,7 +61,7 @@ def _tree_stamp(folder: Path) -> list:
 def fingerprint(settings: dict, sources: dict) -> str:
     """Everything besides articles and pages that can change how pages look.
 
-    Settings, the theme, the plugins' code, and every content file that is not
+    Settings, the theme, the plugins' and the core's code, and every content file that is not
     an article or page (the taxonomy, newsletter issues, images).
     """
     stable = sorted(
@@ -66,7 +69,8 @@ def fingerprint(settings: dict, sources: dict) -> str:
     )
     content = Path(settings["PATH"])
     others = [entry for entry in _tree_stamp(content) if entry[0] not in sources]
-    folders = [settings["THEME"], *settings.get("PLUGIN_PATHS", [])]
+    # The core package renders as much as the plugins do: its code counts too.
+    folders = [settings["THEME"], *settings.get("PLUGIN_PATHS", []), CORE]
     return _digest(stable, others, [_tree_stamp(Path(folder)) for folder in folders])
 
 
