@@ -37,11 +37,12 @@ def test_edit_rebuilds_and_reloads_the_open_page(project_copy):
     from playwright.sync_api import sync_playwright
 
     port = _free_port()
+    server_log = Path(project_copy) / "livereload.log"
     server = subprocess.Popen(
         [sys.executable, "-m", "invoke", "livereload", "--port", str(port)],
         cwd=project_copy,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=server_log.open("w", encoding="utf-8"),
     )
     try:
         _wait_for(f"http://127.0.0.1:{port}/about/")
@@ -52,7 +53,15 @@ def test_edit_rebuilds_and_reloads_the_open_page(project_copy):
             page.on("console", lambda message: blocked.append(message.text))
             page.goto(f"http://127.0.0.1:{port}/about/")
             assert "A line added while the page was open." not in page.content()
-            time.sleep(1.5)  # let the page's live-reload socket connect
+            # Edit only once the page's live-reload socket is connected: a reload
+            # sent before that reaches nobody.
+            deadline = time.monotonic() + 30
+            while "Browser Connected" not in server_log.read_text(encoding="utf-8"):
+                assert time.monotonic() < deadline, "the page never connected for live reload"
+                page.wait_for_timeout(200)
+            # livereload ignores changes within 3 s of its start (or of its last
+            # reload) as part of a burst; an author never edits that fast.
+            page.wait_for_timeout(3500)
             about = Path(project_copy) / "content" / "pages" / "about.md"
             about.write_text(
                 about.read_text(encoding="utf-8") + "\nA line added while the page was open.\n",
@@ -60,7 +69,8 @@ def test_edit_rebuilds_and_reloads_the_open_page(project_copy):
             )
             deadline = time.monotonic() + 60
             while "A line added while the page was open." not in page.content():
-                assert time.monotonic() < deadline, "the page never reloaded"
+                shown = page.content()[-400:]
+                assert time.monotonic() < deadline, f"the page never reloaded; it ends: {shown}"
                 page.wait_for_timeout(300)
             browser.close()
         assert not [m for m in blocked if "Content Security Policy" in m], blocked
