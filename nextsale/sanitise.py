@@ -38,6 +38,11 @@ _PAGE_EXTRA = {
 _NEVER_TEXT = frozenset({"script", "style", "template", "iframe", "object", "embed", "noscript"})
 
 
+def _tags(names: str) -> frozenset[str]:
+    """A set of tag names written as one space-separated string."""
+    return frozenset(names.split())
+
+
 @dataclass(frozen=True)
 class Profile:
     """What one destination of HTML may keep."""
@@ -81,55 +86,10 @@ PROFILES: dict[str, Profile] = {
         url_schemes=frozenset({"http", "https", "mailto"}),
     ),
     "email": Profile(
-        tags=frozenset(
-            {
-                "a",
-                "abbr",
-                "b",
-                "blockquote",
-                "br",
-                "caption",
-                "cite",
-                "code",
-                "dd",
-                "del",
-                "dl",
-                "dt",
-                "em",
-                "figcaption",
-                "figure",
-                "h2",
-                "h3",
-                "h4",
-                "h5",
-                "h6",
-                "hr",
-                "i",
-                "img",
-                "ins",
-                "kbd",
-                "li",
-                "mark",
-                "ol",
-                "p",
-                "pre",
-                "q",
-                "s",
-                "small",
-                "span",
-                "strong",
-                "sub",
-                "sup",
-                "table",
-                "tbody",
-                "td",
-                "tfoot",
-                "th",
-                "thead",
-                "tr",
-                "u",
-                "ul",
-            }
+        tags=_tags(
+            "a abbr b blockquote br caption cite code dd del dl dt em figcaption "
+            "figure h2 h3 h4 h5 h6 hr i img ins kbd li mark ol p pre q s small span "
+            "strong sub sup table tbody td tfoot th thead tr u ul "
         ),
         attributes={
             "a": frozenset({"href", "title"}),
@@ -142,49 +102,10 @@ PROFILES: dict[str, Profile] = {
         drop_with_content=_NEVER_TEXT | {"svg", "math", "form", "button", "select", "textarea"},
     ),
     "import": Profile(
-        tags=frozenset(
-            {
-                "a",
-                "b",
-                "blockquote",
-                "br",
-                "cite",
-                "code",
-                "dd",
-                "div",
-                "dl",
-                "dt",
-                "em",
-                "figcaption",
-                "figure",
-                "h1",
-                "h2",
-                "h3",
-                "h4",
-                "h5",
-                "h6",
-                "hr",
-                "i",
-                "img",
-                "li",
-                "ol",
-                "p",
-                "pre",
-                "section",
-                "span",
-                "strong",
-                "table",
-                "tbody",
-                "td",
-                "th",
-                "thead",
-                "tr",
-                "ul",
-                "article",
-                "main",
-                "header",
-                "footer",
-            }
+        tags=_tags(
+            "a b blockquote br cite code dd div dl dt em figcaption figure h1 h2 h3 "
+            "h4 h5 h6 hr i img li ol p pre section span strong table tbody td th "
+            "thead tr ul article main header footer "
         ),
         attributes={
             "a": frozenset({"href"}),
