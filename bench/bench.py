@@ -31,7 +31,7 @@ ROOT = HERE.parent
 
 import corpus as corpus_module  # noqa: E402 - bench/ is first on sys.path as a script
 
-PLUGINS_TO_COST = ("taxonomy", "feeds", "newsletter", "content_checks", "comments_free")
+PLUGINS_TO_COST = ("reading", "content_checks", "taxonomy", "feeds", "newsletter")
 
 
 def run_build(mode: str, corpus: Path, output: Path, *extra: str) -> dict:
@@ -297,7 +297,7 @@ def markdown_report(
             lines.append(f"| {row['issue']} | {row['html']} | {row['text']} | {row['eml']} |")
     lines += [
         "",
-        "## Taxonomy plugin scaling (`python plugins/taxonomy/bench.py`)",
+        "## Taxonomy plugin scaling (`PYTHONPATH=plugins python bench/taxonomy_bench.py`)",
         "",
         "Its real handlers (normalisation, inverted index, guidance, related reading) on "
         "generated articles, without reading or writing:",
