@@ -1,0 +1,1 @@
+"""Comment, share and platform cruft: the rules and the cleaner (see README.md)."""

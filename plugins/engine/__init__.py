@@ -1,3 +1,5 @@
+"""The engine: builds fast without changing what Pelican or its plugins see (engine.py)."""
+
 from .engine import register
 
 __all__ = ["register"]
