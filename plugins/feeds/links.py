@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from nextsale.feeds import LABEL, MIME
 
 if TYPE_CHECKING:
-    from .feeds import FeedsConfig
+    from .config import FeedsConfig
 
 
 class FeedLinks:
