@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 from invoke import Exit, task
 
 from nextsale import build as sitebuild
+from nextsale import publish as publishing
 
 sitebuild.setup_logging(logging.INFO)
 
@@ -123,26 +124,36 @@ def preview(c):
 )
 def publish(c, dest=None, github=False, repo=None, push=False):
     """Strict publish build, then upload by rsync over SSH or to GitHub Pages."""
-    preview(c)
-    output = f"{CONFIG['output']}/"
-    if github:
-        branch = _publish_setting("GITHUB_PAGES_BRANCH")
-        repo_dir = Path(repo or ROOT).resolve()
-        push_flag = "-p" if push else ""
-        with c.cd(str(repo_dir)):
-            c.run(
-                f"{shlex.quote(sys.executable)} -m ghp_import -n -b {branch} {push_flag} "
-                f"-m 'Publish The Next Sale' {shlex.quote(output)}"
+    try:
+        if github:
+            revision = publishing.committed_revision(ROOT)
+            branch = publishing.pages_branch(
+                sitebuild.load_settings(CONFIG["settings_publish"], {})
             )
-        print(f"Committed the site to branch {branch} of {repo_dir}.")
+        elif dest is None:
+            dest, port = publishing.default_destination(
+                sitebuild.load_settings(CONFIG["settings_publish"], {})
+            )
+        else:
+            dest, port = publishing.check_destination(dest, ROOT), None
+    except publishing.PublishRefused as refused:
+        raise Exit(f"Not published: {refused}", code=1) from None
+    preview(c)
+    if github:
+        repo_dir = Path(repo or ROOT).resolve()
+        command = [sys.executable, "-m", "ghp_import", "-n", "-b", branch]
+        command += ["-p"] if push else []
+        command += [
+            "-m",
+            f"Publish The Next Sale from {revision[:12]}",
+            "--",
+            f"{CONFIG['output']}/",
+        ]
+        with c.cd(str(repo_dir)):
+            c.run(shlex.join(command))
+        print(f"Committed the site of {revision[:12]} to branch {branch} of {repo_dir}.")
         return
-    if dest is None:
-        settings = sitebuild.load_settings(CONFIG["settings_publish"], {})
-        dest = f"{settings['SSH_USER']}@{settings['SSH_HOST']}:{settings['SSH_TARGET_DIR']}"
-        ssh = f"-e 'ssh -p {settings['SSH_PORT']}'"
-    else:
-        ssh = ""
-    c.run(f"rsync --delete --checksum -rlvz {ssh} {shlex.quote(output)} {shlex.quote(dest)}")
+    c.run(shlex.join(publishing.rsync_command(CONFIG["output"], dest, port)))
 
 
 @task

@@ -111,6 +111,10 @@ def test_publish_to_github_pages_branch(project_copy, tmp_path):
         [*git, "-C", str(repo), "commit", "-q", "--allow-empty", "-m", "init"],
         check=True,
     )
+    # --github publishes committed sources only.
+    subprocess.run(["git", "init", "-q", str(project_copy)], check=True)
+    subprocess.run([*git, "-C", str(project_copy), "add", "-A"], check=True)
+    subprocess.run([*git, "-C", str(project_copy), "commit", "-q", "-m", "sources"], check=True)
     done = subprocess.run(
         [sys.executable, "-m", "invoke", "publish", "--github", "--repo", str(repo)],
         cwd=project_copy,
