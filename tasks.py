@@ -46,6 +46,7 @@ def _tool(c, module: str, args: str = "") -> None:
 @task
 def clean(c):
     """Remove the generated site and the content cache."""
+    sitebuild.clean_leftovers(CONFIG["output"])  # staging folders of interrupted builds
     for folder in (CONFIG["output"], CONFIG["cache"]):
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -12,7 +12,11 @@ warning at all). `invoke build`, `preview` and `publish` all go through it.
 from __future__ import annotations
 
 import argparse
+import ctypes
+import errno
 import logging
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -99,7 +103,10 @@ def build(
 
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
+    clean_leftovers(output)
+    staging = Path(
+        tempfile.mkdtemp(prefix=f".{output.name}.{STAGING}-{os.getpid()}-", dir=output.parent)
+    )
     # Pelican would empty the folder it writes to; it only ever sees staging.
     settings_overrides = {
         "OUTPUT_PATH": str(staging),
@@ -141,16 +148,98 @@ def build(
     return result
 
 
+# Sibling folders of the output, named `.<output>.<kind>-<pid>-<random>`: the build
+# being written (staging) and, where the file system cannot exchange two folders,
+# the previous output on its way out (retired). Git ignores them (.gitignore).
+STAGING, RETIRED = "staging", "retired"
+_RENAME_EXCHANGE = 2  # Linux renameat2() flag: swap two paths in one step
+_AT_FDCWD = -100
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two folders atomically; False where the system or file system cannot."""
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        return False
+    paths = (os.fsencode(first), os.fsencode(second))
+    if renameat2(_AT_FDCWD, paths[0], _AT_FDCWD, paths[1], _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(first))
+
+
 def _swap_into_place(staging: Path, output: Path) -> None:
-    # Two renames: the old output disappears only once the new one is complete.
+    """Put the finished site at `output` so that `output` is never missing.
+
+    On Linux the two folders change places in one step and the previous site,
+    now at the staging name, is deleted. Elsewhere the previous site is first
+    renamed aside; a build killed just then leaves it to `clean_leftovers`,
+    which puts it back before the next build starts.
+    """
     staging.chmod(0o755)  # mkdtemp makes 0700; the site must be world-readable
-    retired = None
-    if output.exists():
-        retired = Path(tempfile.mkdtemp(prefix=f".{output.name}.old.", dir=output.parent))
-        output.rename(retired / output.name)
+    if not output.exists() and not output.is_symlink():
+        staging.rename(output)
+        return
+    if _exchange(staging, output):
+        _remove_in_background(staging)
+        return
+    retired = staging.with_name(staging.name.replace(f".{STAGING}-", f".{RETIRED}-", 1))
+    output.rename(retired)
     staging.rename(output)
-    if retired is not None:
-        _remove_in_background(retired)
+    _remove_in_background(retired)
+
+
+def _leftover(output: Path, folder: Path) -> tuple[str, int] | None:
+    """(kind, pid) if `folder` is a staging or retired folder of `output`'s builds."""
+    pattern = rf"\.{re.escape(output.name)}\.({STAGING}|{RETIRED})-(\d+)-[^/]+"
+    match = re.fullmatch(pattern, folder.name)
+    return (match[1], int(match[2])) if match and folder.is_dir() else None
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's process: alive
+        return True
+    return True
+
+
+def clean_leftovers(output: Path) -> list[Path]:
+    """Remove staging and retired folders of builds that died; restore a missing output.
+
+    Folders of a build still running (its process is alive) are left alone. If a
+    build died between its two renames, `output` is missing and its retired
+    folder holds the last good site: it goes back into place. Returns what was
+    removed or restored.
+    """
+    output = output.resolve()
+    if not output.parent.is_dir():
+        return []
+    found = []
+    for folder in sorted(output.parent.iterdir()):
+        leftover = _leftover(output, folder)
+        if leftover and not _alive(leftover[1]):
+            found.append((folder, leftover[0]))
+    handled = []
+    retired = [folder for folder, kind in found if kind == RETIRED]
+    if retired and not output.exists() and not output.is_symlink():
+        newest = max(retired, key=lambda p: p.stat().st_mtime)
+        newest.rename(output)
+        log.warning(
+            "%s was missing after an interrupted build; restored the last good site", output
+        )
+        handled.append(output)
+    for folder, _kind in found:
+        if folder.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            handled.append(folder)
+    return handled
 
 
 def _keep_manifest(output: Path, cache: Path) -> None:

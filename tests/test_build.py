@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
 from conftest import ROOT, article, run_sitebuild, write_files
+
+from nextsale import build as sitebuild
 
 GOOD = {
     "articles/keep.md": article(
@@ -162,3 +167,99 @@ def test_invoke_check_summarises_the_validators(project_copy):
     assert done.returncode == 1
     assert "FAIL publish build (strict)" in done.stdout
     assert "Traceback" not in done.stdout + done.stderr
+
+
+def _site(folder, text):
+    folder.mkdir(parents=True)
+    (folder / "index.html").write_text(text, encoding="utf-8")
+    return folder
+
+
+def _dead_pid() -> int:
+    done = subprocess.Popen(["true"])
+    done.wait()
+    return done.pid
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "two-renames"])
+def test_a_swap_killed_after_its_first_step_leaves_a_site(tmp_path, monkeypatch, exchange):
+    output = _site(tmp_path / "out", "old")
+    staging = _site(tmp_path / f".out.staging-{os.getpid()}-abc", "new")
+    if not exchange:
+        monkeypatch.setattr(sitebuild, "_exchange", lambda first, second: False)
+
+    def killed(folder):
+        raise KeyboardInterrupt("killed")
+
+    monkeypatch.setattr(sitebuild, "_remove_in_background", killed)
+    with pytest.raises(KeyboardInterrupt):
+        sitebuild._swap_into_place(staging, output)
+    assert (output / "index.html").read_text(encoding="utf-8") == "new"
+    leftovers = [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]
+    assert [(p / "index.html").read_text(encoding="utf-8") for p in leftovers] == ["old"]
+
+    monkeypatch.setattr(sitebuild, "_alive", lambda pid: False)  # the build has died
+    assert sitebuild.clean_leftovers(output) == leftovers
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_the_exchange_swaps_two_folders_in_one_step(tmp_path):
+    first, second = _site(tmp_path / "a", "a"), _site(tmp_path / "b", "b")
+    if not sitebuild._exchange(first, second):
+        pytest.skip("this file system cannot exchange two folders")
+    assert (first / "index.html").read_text(encoding="utf-8") == "b"
+    assert (second / "index.html").read_text(encoding="utf-8") == "a"
+
+
+def test_killed_between_two_renames_the_next_build_restores_the_site(tmp_path, monkeypatch):
+    output = _site(tmp_path / "out", "old")
+    staging = _site(tmp_path / f".out.staging-{os.getpid()}-abc", "new")
+    monkeypatch.setattr(sitebuild, "_exchange", lambda first, second: False)
+    real_rename = Path.rename
+
+    def rename(self, target):
+        if self == staging:
+            raise KeyboardInterrupt("killed between the two renames")
+        return real_rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", rename)
+    with pytest.raises(KeyboardInterrupt):
+        sitebuild._swap_into_place(staging, output)
+    monkeypatch.setattr(Path, "rename", real_rename)
+    monkeypatch.setattr(sitebuild, "_alive", lambda pid: False)
+    sitebuild.clean_leftovers(output)
+    assert (output / "index.html").read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_build_cleans_folders_of_dead_builds_and_spares_running_ones(tmp_path):
+    content, output = tmp_path / "content", tmp_path / "out"
+    write_files(content, GOOD)
+    dead, running = _dead_pid(), os.getppid()
+    _site(tmp_path / f".out.staging-{dead}-x1", "half-built")
+    _site(tmp_path / f".out.retired-{dead}-x2", "old")
+    _site(tmp_path / f".out.staging-{running}-x3", "being built")
+    _site(tmp_path / ".out.notes", "not ours")
+    done = run_sitebuild(content, output, publish=True)
+    assert done.returncode == 0, done.stderr
+    names = {p.name for p in tmp_path.iterdir()}
+    assert f".out.staging-{dead}-x1" not in names and f".out.retired-{dead}-x2" not in names
+    assert {f".out.staging-{running}-x3", ".out.notes"} <= names
+
+
+def test_a_failed_build_after_a_kill_still_leaves_the_last_good_site(tmp_path):
+    content, output = tmp_path / "content", tmp_path / "out"
+    write_files(content, {"articles/oops.md": article("Oops", "[x]({filename}/nowhere.md)")})
+    _site(tmp_path / f".out.retired-{_dead_pid()}-x1", "last good")
+    done = run_sitebuild(content, output, publish=True)
+    assert done.returncode == 1
+    assert "restored the last good site" in done.stderr
+    assert (output / "index.html").read_text(encoding="utf-8") == "last good"
+
+
+def test_git_ignores_staging_folders():
+    done = subprocess.run(
+        ["git", "-C", str(ROOT), "check-ignore", "-q", ".output.staging-123-abcd/"],
+        capture_output=True,
+    )
+    assert done.returncode == 0
