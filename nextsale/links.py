@@ -73,3 +73,9 @@ def find_target(
 def wanted_path(value: str, from_dir: str) -> str:
     """The content-relative path a broken link most likely meant."""
     return source_path(unquote(urlparse(unescape(value)).path), from_dir)
+
+
+def leaves_content(content_path: str) -> bool:
+    """Whether a content-relative path (as `source_path` gives) lies outside the content folder."""
+    normal = posixpath.normpath(content_path.replace("\\", "/"))
+    return normal.startswith("/") or normal == ".." or normal.startswith("../")

@@ -21,6 +21,8 @@ from nextsale.checks import Finding, closest, find_line
 from nextsale.reading import is_strict
 from nextsale.site import display_path, plugin_enabled, strict_level
 
+from .static_files import check_static_files, exclude_outside_folders
+
 log = logging.getLogger(__name__)
 
 ARTICLE_LISTS = (
@@ -135,6 +137,12 @@ def broken_link_message(content, what: str, value: str, context: dict) -> str:
     key = links.TABLES[what]
     wanted = links.wanted_path(value, content.relative_dir)
     message = f"link {{{what}}}{value} points to {wanted}, which "
+    if links.leaves_content(wanted):
+        return (
+            message + "is outside the content folder. Link only to files inside content/"
+            " (copy the file there if it belongs on the site). The link was left out of"
+            " this build"
+        )
     if Path(content.settings["PATH"], wanted).is_file():
         message += "exists but is not part of the site (see the message about that file)"
     else:
@@ -250,5 +258,9 @@ def register() -> None:
     # Before categories, tags and archives are built from the article lists.
     signals.article_generator_pretaxonomy.connect(drop_article_clashes)
     signals.page_generator_finalized.connect(drop_page_clashes)
+    # Static files that would leak or run: folders before Pelican walks them,
+    # files before any is copied.
+    signals.static_generator_init.connect(exclude_outside_folders)
+    signals.static_generator_finalized.connect(check_static_files)
     # After static files are known (links) and before the writer runs.
     signals.all_generators_finalized.connect(finish_checks)

@@ -1,0 +1,101 @@
+"""Static files: leave out what would leak or run (rules in nextsale.static).
+
+Runs on `static_generator_finalized`, after Pelican has found the static files
+and before anything is copied. A refused file is taken out of the list Pelican
+copies and out of the table links are resolved in, so a `{static}` link to it is
+reported as broken by the link checks too.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from nextsale import static
+from nextsale.reading import is_strict
+from nextsale.site import display_path, plugin_enabled, strict_level
+
+log = logging.getLogger(__name__)
+
+
+def static_rel_path(item, content_root: str) -> str:
+    """The content-relative path of a static file (with '..' when it lies outside)."""
+    source = Path(content_root, item.source_path).absolute()
+    return Path(os.path.relpath(source, Path(content_root).absolute())).as_posix()
+
+
+def shown(content_root: str, rel: str) -> str:
+    """A content-relative path as the author sees it."""
+    return display_path(os.path.normpath(Path(content_root, rel)))
+
+
+def check_static_files(generator) -> None:
+    """Drop refused static files before they are copied, naming each one."""
+    settings = generator.settings
+    if not plugin_enabled(settings, "content_checks"):
+        return
+    root = settings["PATH"]
+    linked = set(generator.context.get("static_links") or ())
+    kept, refused = [], []
+    for item in generator.staticfiles:
+        rel = static_rel_path(item, root)
+        why = static.refusal(root, rel)
+        if why is None:
+            kept.append(item)
+            continue
+        refused.append(item)
+        # A hidden file nobody links to is simply not part of the site.
+        quiet = static.is_hidden(rel) and rel not in linked and not static.escapes(rel)
+        name = shown(root, rel)
+        if quiet:
+            log.info("%s: %s; not copied", name, why)
+        else:
+            log.log(strict_level(is_strict(settings)), "%s: %s; not copied", name, why)
+        table = generator.context.get("static_content", {})
+        for key in [k for k, v in table.items() if v is item]:
+            del table[key]
+    if refused:
+        generator.staticfiles[:] = kept
+        if generator.context.get("staticfiles") is not generator.staticfiles:
+            generator.context["staticfiles"] = list(kept)
+
+
+def outside_folders(content_root: str, paths: list[str]) -> list[str]:
+    """Folders under the static paths that are symbolic links out of the content
+    folder (or into .git), or hidden: Pelican must not even walk them."""
+    found = []
+    root = Path(content_root).absolute()
+    for path in paths:
+        top = root / path if path else root
+        if not top.is_dir() or top.is_symlink():
+            continue
+        for dirpath, dirs, _files in os.walk(top, followlinks=False):
+            for name in list(dirs):
+                rel = (Path(dirpath) / name).relative_to(root).as_posix()
+                if static.is_hidden(rel) or static.outside_link(root, rel):
+                    found.append(rel)
+                    dirs.remove(name)
+    return sorted(set(found))
+
+
+def exclude_outside_folders(generator) -> None:
+    """Before Pelican walks the static paths, keep it out of links that leave content/."""
+    settings = generator.settings
+    if not plugin_enabled(settings, "content_checks"):
+        return
+    root = settings["PATH"]
+    folders = outside_folders(root, list(settings.get("STATIC_PATHS") or ()))
+    if not folders:
+        return
+    settings["STATIC_EXCLUDES"] = list(settings.get("STATIC_EXCLUDES") or ()) + folders
+    for rel in folders:
+        if static.is_hidden(rel):
+            log.info("%s: hidden folder; nothing in it is copied", shown(root, rel))
+        else:
+            log.log(
+                strict_level(is_strict(settings)),
+                "%s: symbolic link to a folder outside the content folder (or into .git);"
+                " nothing in it is copied. Replace the link with a copy of the files",
+                shown(root, rel),
+            )
