@@ -1,21 +1,28 @@
 """Report how the articles' tags sit against the taxonomy, and optionally fix them.
 
-    python plugins/taxonomy/lint.py [--fix] [--taxonomy FILE] [--articles DIR] [content]
+    python -m nextsale.taxonomy.lint [--fix] [--limit N] [--taxonomy FILE] [--articles DIR]
+        [content]
 
 Prints unknown tags by file, aliases in use, tags used once, tags without
-articles, near-duplicate spellings and missing guidance targets. `--fix`
-rewrites aliases in each article's `Tags:` line to canonical slugs; nothing
-else in the file changes. Exits 1 when something needs the author's attention
-(unknown tags, a broken taxonomy file, a missing guidance target), else 0.
+articles, groups of near-duplicate spellings and missing guidance targets, at
+most `--limit` lines per section (default 50, 0 for all) followed by how many
+more there are. `--fix` rewrites aliases in each article's `Tags:` line to
+canonical slugs; nothing else in the file changes (a byte-order mark stays).
+Articles are read as the build reads them: UTF-8, a leading byte-order mark
+ignored. Exits 1 when something needs the author's attention (unknown tags, an
+unreadable article, a broken taxonomy file, a missing guidance target), else 0.
 """
 
 from __future__ import annotations
 
 import argparse
+import codecs
 import difflib
+import math
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from nextsale import frontmatter
@@ -23,6 +30,8 @@ from nextsale.taxonomy.core import Taxonomy, TaxonomyError, load_taxonomy, loose
 
 MARKDOWN = (".md", ".markdown", ".mdown", ".mkd")
 NEAR = 0.85  # difflib ratio from which two spellings look like one tag
+LIMIT = 50  # lines printed per section unless --limit says otherwise
+SHOWN = 8  # spellings printed per group of look-alikes
 
 
 @dataclass
@@ -48,7 +57,9 @@ def find_tags_line(lines: list[str]) -> TagsLine | None:
 def article_files(content: Path, folders: list[str]) -> list[Path]:
     files = []
     for folder in folders:
-        files += [p for p in (content / folder).rglob("*") if p.suffix.lower() in MARKDOWN]
+        files += [
+            p for p in (content / folder).rglob("*") if p.suffix.lower() in MARKDOWN and p.is_file()
+        ]
     return sorted(set(files))
 
 
@@ -69,31 +80,143 @@ def canonical_line(found: TagsLine, taxonomy: Taxonomy, newline: str) -> tuple[s
 
 
 def near_duplicates(taxonomy: Taxonomy, used: set[str]) -> list[str]:
-    """Pairs of spellings that look alike but resolve to different tags."""
-    spellings: dict[str, tuple[str | None, str]] = {}  # loose key -> (slug, spelling)
+    """Groups of spellings that look alike but resolve to different tags, one line each."""
+    spellings: dict[str, tuple[str, str | None]] = {}  # strict key -> (spelling, slug)
     for buckets in taxonomy.index.values():
         for strict, (slug, spelling) in sorted(buckets.items()):
-            spellings.setdefault(strict, (slug, spelling))
+            spellings.setdefault(strict, (spelling, slug))
     for tag in sorted(used):
         if taxonomy.lookup(tag).slug is None:
-            spellings.setdefault(tag.casefold(), (None, tag))
-    items = sorted(spellings.values(), key=lambda item: (loose_key(item[1]), item[1]))
-    lines = []
+            spellings.setdefault(tag.casefold(), (tag, None))
+    return [_group_line(group) for group in look_alikes(list(spellings.values())).groups]
+
+
+@dataclass
+class LookAlikes:
+    """Spellings linked by look-alike pairs, and how many pairs were compared."""
+
+    groups: list[list[tuple[str, str | None]]]
+    compared: int  # pairs of keys compared with SequenceMatcher
+
+
+def look_alikes(spellings: list[tuple[str, str | None]]) -> LookAlikes:
+    """Group (spelling, slug) pairs whose loose keys have a difflib ratio of at least NEAR.
+
+    Two spellings are linked when they look alike and resolve to different tags
+    (None, an unknown tag, differs from everything); a group is a connected set of
+    links. Only pairs that can reach NEAR are compared: those of compatible length
+    that share one of the rarest bigrams of each key (see `_overlap_needed`), and
+    never two already in one group. The groups are exactly those all pairs would give.
+    """
+    items = sorted(spellings, key=lambda item: (loose_key(item[0]), item[0]))
+    members: dict[str, list[int]] = defaultdict(list)
+    for i, (spelling, _) in enumerate(items):
+        members[loose_key(spelling)].append(i)
+    parent = list(range(len(items)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def pairs(left: list[int], right: list[int]):
+        for i in left:
+            for j in right:
+                if i < j and (items[i][1] != items[j][1] or items[i][1] is None):
+                    yield i, j
+
+    for group in members.values():  # one loose key: ratio 1
+        for i, j in pairs(group, group):
+            parent[find(j)] = find(i)
+    keys = sorted(members)
+    grams = [_bigrams(key) for key in keys]
+    sets = [frozenset(key_grams) for key_grams in grams]
+    counts = Counter(gram for key_grams in grams for gram in key_grams)
+    prefixes = [
+        _rarest(key_grams, counts, len(key)) for key, key_grams in zip(keys, grams, strict=True)
+    ]
+    postings: dict[tuple[str, int], list[int]] = defaultdict(list)
+    by_length: dict[int, list[int]] = defaultdict(list)
+    for u, prefix in enumerate(prefixes):
+        by_length[len(keys[u])].append(u)
+        for gram in prefix or ():
+            postings[gram].append(u)
     matcher = difflib.SequenceMatcher(autojunk=False)
-    for i, (slug_a, a) in enumerate(items):
-        matcher.set_seq2(loose_key(a))
-        for slug_b, b in items[i + 1 :]:
-            if slug_a == slug_b and slug_a is not None:
+    compared = 0
+    for u, key in enumerate(keys):
+        if prefixes[u] is not None:
+            found = {v for gram in prefixes[u] for v in postings[gram] if v > u}
+        else:  # too short to share a bigram: compare with every key of a fitting length
+            found = {v for n in range(len(key) * 2 + 1) for v in by_length.get(n, ()) if v > u}
+        matcher.set_seq2(key)
+        for v in sorted(found):
+            other = keys[v]
+            if 2 * min(len(key), len(other)) < NEAR * (len(key) + len(other)):
                 continue
-            matcher.set_seq1(loose_key(b))
-            if matcher.real_quick_ratio() >= NEAR and matcher.ratio() >= NEAR:
-                left = f"{a!r} ({slug_a or 'unknown'})"
-                right = f"{b!r} ({slug_b or 'unknown'})"
-                lines.append(f"{left} ~ {right}")
-    return lines
+            todo = [(i, j) for i, j in pairs(members[key], members[other]) if find(i) != find(j)]
+            if not todo:
+                continue
+            shared = len(sets[u] & sets[v])
+            if shared < (1.5 * NEAR - 1) * (len(key) + len(other)) - 1 - 1e-9:
+                continue  # too few bigrams in common to reach NEAR (see _overlap_needed)
+            matcher.set_seq1(other)
+            compared += 1
+            if matcher.quick_ratio() >= NEAR and matcher.ratio() >= NEAR:
+                for i, j in todo:
+                    parent[find(j)] = find(i)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(items)):
+        groups[find(i)].append(i)
+    found_groups = sorted(sorted(group) for group in groups.values() if len(group) > 1)
+    return LookAlikes([[items[i] for i in group] for group in found_groups], compared)
 
 
-def run(content: Path, taxonomy_file: Path, folders: list[str], fix: bool, out) -> int:
+def _bigrams(key: str) -> list[tuple[str, int]]:
+    """The key's bigrams, each numbered by its occurrence so repeats count as often."""
+    seen: Counter[str] = Counter()
+    out = []
+    for i in range(len(key) - 1):
+        seen[key[i : i + 2]] += 1
+        out.append((key[i : i + 2], seen[key[i : i + 2]]))
+    return out
+
+
+def _rarest(grams: list, counts: Counter, length: int) -> list | None:
+    """The bigrams a look-alike must share one of; None when it need share none."""
+    need = _overlap_needed(length)
+    if need <= 0:
+        return None
+    return sorted(grams, key=lambda gram: (counts[gram], gram))[: len(grams) - need + 1]
+
+
+def _overlap_needed(length: int) -> int:
+    """The fewest bigrams a key of `length` shares with any key it reaches NEAR with.
+
+    ratio() = 2M / (la + lb) for M characters matched in k blocks. Blocks are apart
+    by at least one unmatched character, so k - 1 <= la + lb - 2M, and the blocks
+    hold M - k >= (1.5 NEAR - 1)(la + lb) - 1 shared bigrams; a look-alike is never
+    shorter than length * NEAR / (2 - NEAR).
+    """
+    shortest = math.ceil(length * NEAR / (2 - NEAR) - 1e-9)
+    return math.ceil((1.5 * NEAR - 1) * (length + shortest) - 1 - 1e-9)
+
+
+def _group_line(group: list[tuple[str, str | None]]) -> str:
+    shown = [f"{spelling!r} ({slug or 'unknown'})" for spelling, slug in group[:SHOWN]]
+    more = f" ~ … (+{len(group) - SHOWN} more)" if len(group) > SHOWN else ""
+    return " ~ ".join(shown) + more
+
+
+def read_article(path: Path) -> tuple[str, bool]:
+    """Return the text of an article as the build reads it, and whether it had a BOM."""
+    raw = path.read_bytes()
+    return raw.decode("utf-8-sig"), raw.startswith(codecs.BOM_UTF8)
+
+
+def run(
+    content: Path, taxonomy_file: Path, folders: list[str], fix: bool, out, limit: int = LIMIT
+) -> int:
     try:
         taxonomy = load_taxonomy(taxonomy_file)
     except FileNotFoundError:
@@ -113,10 +236,20 @@ def run(content: Path, taxonomy_file: Path, folders: list[str], fix: bool, out) 
     uses: dict[str, list[str]] = defaultdict(list)
     used_spellings: set[str] = set()
     fixed: list[str] = []
+    unreadable: list[str] = []
     files = article_files(content, folders)
     for path in files:
         rel = path.relative_to(content).as_posix()
-        text = path.read_text(encoding="utf-8")
+        try:
+            text, bom = read_article(path)
+        except UnicodeDecodeError as err:
+            unreadable.append(
+                f"{rel}: not valid UTF-8 (byte {err.start}); save the file as UTF-8 text"
+            )
+            continue
+        except OSError as err:
+            unreadable.append(f"{rel}: cannot read the file ({err.strerror}); check it")
+            continue
         lines = text.splitlines(keepends=True)
         found = find_tags_line(lines)
         if found is None:
@@ -143,7 +276,7 @@ def run(content: Path, taxonomy_file: Path, folders: list[str], fix: bool, out) 
             line, notes = canonical_line(found, taxonomy, newline)
             if notes:
                 lines[found.start : found.end] = [line]
-                path.write_text("".join(lines), encoding="utf-8")
+                path.write_bytes("".join(lines).encode("utf-8-sig" if bom else "utf-8"))
                 fixed.append(f"{rel}: {'; '.join(notes)}")
 
     missing = [
@@ -157,27 +290,27 @@ def run(content: Path, taxonomy_file: Path, folders: list[str], fix: bool, out) 
         f"{len(taxonomy.topics)} topics; {len(files)} article files read.",
         file=out,
     )
-    _section(
-        out,
+    show = partial(_section, out, limit=limit)
+    if unreadable:
+        show("Articles that cannot be read", unreadable)
+    show(
         "Unknown tags by file",
         [f"{f}: {', '.join(t)}" for f, t in sorted(unknown.items())],
     )
-    _section(
-        out,
+    show(
         "Aliases in use" + (" (rewritten)" if fix else " (rewrite them with --fix)"),
         [f"{a!r} -> {slug}: {', '.join(sorted(fs))}" for (a, slug), fs in sorted(aliases.items())],
     )
-    _section(
-        out,
+    show(
         "Tags used once",
         [f"{t}: {fs[0]}" for t, fs in sorted(uses.items()) if len(fs) == 1],
     )
-    _section(out, "Tags without articles", [s for s in taxonomy.tags if not uses.get(s)])
-    _section(out, "Near-duplicate tags", near_duplicates(taxonomy, used_spellings))
-    _section(out, "Guidance targets that do not exist", missing)
+    show("Tags without articles", [s for s in taxonomy.tags if not uses.get(s)])
+    show("Near-duplicate tags", near_duplicates(taxonomy, used_spellings))
+    show("Guidance targets that do not exist", missing)
     if fix:
-        _section(out, "Fixed", fixed)
-    return 1 if unknown or missing else 0
+        show("Fixed", fixed)
+    return 1 if unknown or missing or unreadable else 0
 
 
 def _guidance_targets(taxonomy: Taxonomy) -> list[tuple[str, str]]:
@@ -192,10 +325,13 @@ def _guidance_targets(taxonomy: Taxonomy) -> list[tuple[str, str]]:
     return targets
 
 
-def _section(out, title: str, lines: list[str]) -> None:
+def _section(out, title: str, lines: list[str], limit: int = LIMIT) -> None:
     print(f"\n{title}: {len(lines) or 'none'}", file=out)
-    for line in lines:
+    shown = lines[:limit] if limit > 0 else lines
+    for line in shown:
         print(f"  {line}", file=out)
+    if len(shown) < len(lines):
+        print(f"  … and {len(lines) - len(shown)} more (pass --limit 0 to list them all)", file=out)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -208,13 +344,20 @@ def main(argv: list[str] | None = None) -> int:
         help="article folder inside CONTENT (default: articles)",
     )
     parser.add_argument("--fix", action="store_true", help="rewrite aliases to canonical slugs")
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=LIMIT,
+        help=f"lines printed per section (default {LIMIT}; 0 prints them all)",
+    )
     args = parser.parse_args(argv)
     content = Path(args.content)
     if not content.is_dir():
         print(f"{content}: not a folder; pass the content folder", file=sys.stderr)
         return 2
     taxonomy_file = Path(args.taxonomy) if args.taxonomy else content / "taxonomy.toml"
-    return run(content, taxonomy_file, args.articles or ["articles"], args.fix, sys.stdout)
+    folders = args.articles or ["articles"]
+    return run(content, taxonomy_file, folders, args.fix, sys.stdout, args.limit)
 
 
 if __name__ == "__main__":
