@@ -10,6 +10,15 @@ Profiles differ by where the HTML goes:
 - `email`  email bodies: a small set mail clients render, links absolute;
 - `import` imported posts before they become Markdown: structure only.
 
+Whatever the profile (and however a site widens the page profile), some things
+never pass: the elements in `NEVER_ALLOWED`, any URL scheme that runs
+(`javascript:`, `vbscript:`), and `data:` URLs other than raster images in
+`<img>`. Every URL attribute is checked, including the `srcset` and `cite`
+that nh3 leaves alone; frames, objects and form controls go with their text.
+
+This module also holds the third-party image policy (`THIRD_PARTY_IMAGES`):
+which `<img>` in a feed or an email points at another host, and removing them.
+
 This is the only module that calls nh3.
 """
 
@@ -18,6 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import nh3
 
@@ -35,7 +45,32 @@ _PAGE_EXTRA = {
 }
 
 # Elements whose content is never text: dropped whole, not unwrapped.
-_NEVER_TEXT = frozenset({"script", "style", "template", "iframe", "object", "embed", "noscript"})
+_NEVER_TEXT = frozenset(
+    {"script", "style", "template", "iframe", "frame", "frameset", "object", "embed", "applet",
+     "noscript", "noembed", "noframes", "button", "select", "textarea", "datalist"}
+)  # fmt: skip
+
+# Never kept, whatever a site adds to the page profile: they run, load, submit or redirect.
+NEVER_ALLOWED = _NEVER_TEXT | {
+    "form", "input", "option", "optgroup", "meta", "base", "link", "svg", "math", "portal",
+    "param", "source", "track", "audio", "video", "dialog", "slot",
+}  # fmt: skip
+# `source` is the exception the feed profile makes inside <picture>, srcset checked below.
+_PICTURE_SOURCE = frozenset({"source"})
+
+# Schemes that run code: never kept, whatever a site lists in SAFE_HTML_URL_SCHEMES.
+RUNNING_SCHEMES = frozenset({"javascript", "vbscript", "livescript", "mocha", "jscript"})
+# The only data: URLs kept (and only when a profile allows `data`): raster images in <img>.
+_DATA_IMAGE = re.compile(r"data:image/(png|gif|jpeg|jpg|webp|avif)[;,]", re.IGNORECASE)
+_IMAGE_ATTRIBUTES = frozenset({"src", "srcset"})
+# Attributes holding URLs; nh3 checks the scheme of some, this module of all.
+URL_ATTRIBUTES = frozenset(
+    {"href", "src", "srcset", "cite", "action", "formaction", "poster", "background", "data",
+     "longdesc", "usemap", "ping", "xlink:href", "codebase", "archive", "classid", "manifest",
+     "profile", "icon", "dynsrc", "lowsrc", "itemtype", "itemid"}
+)  # fmt: skip
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
+_INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")
 
 
 def _tags(names: str) -> frozenset[str]:
@@ -52,6 +87,15 @@ class Profile:
     url_schemes: frozenset[str]
     drop_with_content: frozenset[str] = field(default_factory=frozenset)
 
+    def __post_init__(self) -> None:
+        allowed = NEVER_ALLOWED - _PICTURE_SOURCE
+        if self.tags & allowed:
+            names = ", ".join(sorted(self.tags & allowed))
+            raise ValueError(f"a sanitiser profile may never allow {names}")
+        if self.url_schemes & RUNNING_SCHEMES:
+            names = ", ".join(sorted(self.url_schemes & RUNNING_SCHEMES))
+            raise ValueError(f"a sanitiser profile may never allow the scheme {names}")
+
 
 def _page_attributes(tags: Iterable[str]) -> dict[str, frozenset[str]]:
     attributes = {tag: set(_PAGE_GLOBAL) for tag in tags}
@@ -61,11 +105,14 @@ def _page_attributes(tags: Iterable[str]) -> dict[str, frozenset[str]]:
 
 
 def _page_profile(extra_tags: Iterable[str] = (), url_schemes: Iterable[str] = ()) -> Profile:
-    tags = frozenset(nh3.ALLOWED_TAGS) | frozenset(extra_tags)
+    extra = {str(tag).lower() for tag in extra_tags} - NEVER_ALLOWED
+    tags = frozenset(nh3.ALLOWED_TAGS) | extra
+    schemes = {str(scheme).lower() for scheme in url_schemes or PAGE_URL_SCHEMES}
     return Profile(
         tags=tags,
         attributes=_page_attributes(tags),
-        url_schemes=frozenset(url_schemes or PAGE_URL_SCHEMES),
+        url_schemes=frozenset(schemes - RUNNING_SCHEMES),
+        drop_with_content=_NEVER_TEXT,
     )
 
 
@@ -84,6 +131,7 @@ PROFILES: dict[str, Profile] = {
             "time": frozenset({"datetime"}),
         },
         url_schemes=frozenset({"http", "https", "mailto"}),
+        drop_with_content=_NEVER_TEXT,
     ),
     "email": Profile(
         tags=_tags(
@@ -139,6 +187,50 @@ def looks_unsafe(html: str) -> bool:
     return bool(UNSAFE_HINT.search(html))
 
 
+def _safe_url(url: str, schemes: frozenset[str], image: bool) -> bool:
+    """Whether one URL may stay: its scheme is allowed, never one that runs."""
+    visible = _INVISIBLE.sub("", url)
+    match = _SCHEME.match(visible)
+    if not match:
+        return True  # relative: resolves on the page's own scheme
+    scheme = match.group(1).lower()
+    if scheme in RUNNING_SCHEMES or scheme not in schemes:
+        return False
+    return scheme != "data" or (image and bool(_DATA_IMAGE.match(visible)))
+
+
+def _checked_srcset(value: str, schemes: frozenset[str]) -> str | None:
+    kept = []
+    for candidate in value.split(","):
+        parts = candidate.split()
+        # A data: URL's own comma splits it: such a candidate never survives.
+        if parts and _safe_url(parts[0], schemes, image=False):
+            kept.append(" ".join(parts))
+    return ", ".join(kept) or None
+
+
+def _url_guard(profile: Profile, rewrite: AttributeFilter | None) -> AttributeFilter:
+    """An attribute filter that checks every URL attribute, then applies `rewrite`."""
+    schemes = profile.url_schemes
+
+    def guard(tag: str, attribute: str, value: str) -> str | None:
+        name = attribute.lower()
+        if name.startswith("on"):
+            return None
+        if name == "srcset":
+            checked = _checked_srcset(value, schemes)
+            if checked is None:
+                return None
+            value = checked
+        elif name in URL_ATTRIBUTES:
+            image = tag == "img" and name in _IMAGE_ATTRIBUTES
+            if not _safe_url(value, schemes, image):
+                return None
+        return rewrite(tag, attribute, value) if rewrite is not None else value
+
+    return guard
+
+
 def sanitise(
     html: str,
     profile: str | Profile = "page",
@@ -155,12 +247,10 @@ def sanitise(
     """
     chosen = PROFILES[profile] if isinstance(profile, str) else profile
     tags = set(chosen.tags) - set(drop)
+    dropped = (set(chosen.drop_with_content) - tags) | set(drop)
     options = {}
-    dropped = set(chosen.drop_with_content) | set(drop)
     if dropped:
         options["clean_content_tags"] = dropped
-    if rewrite is not None:
-        options["attribute_filter"] = rewrite
     if base_url is not None:
         options["url_relative"] = ("rewrite_with_base", base_url)
     return nh3.clean(
@@ -173,5 +263,6 @@ def sanitise(
         url_schemes=set(chosen.url_schemes),
         link_rel=None,
         strip_comments=True,
+        attribute_filter=_url_guard(chosen, rewrite),
         **options,
     )

@@ -23,6 +23,36 @@ from nextsale.text import BLOCK_TAGS
 
 CHROME_INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
 
+# The theme's policy when a site sets no CONTENT_SECURITY_POLICY (partials/head_meta.html).
+SITE_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+    "base-uri 'none'; form-action 'none'"
+)
+
+
+def email_csp(site_policy: str | None, site_url: str, image_sources: Iterable[str] = ()) -> str:
+    """The site's Content-Security-Policy as an email page needs it.
+
+    Every directive stays as the site has it, except two: an email's CSS is
+    inline (mail clients load no stylesheet), so `style-src 'unsafe-inline'`;
+    and its images are absolute addresses on the site, so `img-src` adds the
+    site's origin (and `image_sources`, when third-party images are kept).
+    """
+    parts = urlsplit(site_url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    directives: dict[str, list[str]] = {}
+    for part in (site_policy or SITE_CSP).split(";"):
+        words = part.split()
+        if words:
+            directives.setdefault(words[0].lower(), words[1:])
+    directives["style-src"] = ["'unsafe-inline'"]
+    images = [v for v in directives.get("img-src", []) if v != "'none'"]
+    for source in (origin, *image_sources):
+        if source not in images:
+            images.append(source)
+    directives["img-src"] = images
+    return "; ".join(" ".join([name, *values]) for name, values in directives.items())
+
 
 def safe_email_html(html: str, base_url: str, *, images: bool = True) -> str:
     """Keep what mail clients render (the email profile), every link absolute from `base_url`."""

@@ -25,7 +25,7 @@ from pelican.utils import get_relative_path, path_to_url, sanitised_join
 from nextsale import contracts
 from nextsale.feeds import FeedMeta, FeedSite
 from nextsale.guidance import expose_heading
-from nextsale.newsletter.email_render import build_eml, message_id, safe_email_html
+from nextsale.newsletter.email_render import build_eml, email_csp, message_id, safe_email_html
 from nextsale.newsletter.issues import (
     Catalogue,
     Issue,
@@ -218,6 +218,9 @@ class NewsletterGenerator(Generator):
             "guidance": guidance,
             "unsubscribe_url": unsubscribe_url or unsubscribe_mailto,
             "newsletter_title": cfg["TITLE"],
+            "CONTENT_SECURITY_POLICY": email_csp(
+                self.settings.get("CONTENT_SECURITY_POLICY"), site_url
+            ),
         }
         email = render_email(
             view,
