@@ -19,6 +19,10 @@ STATIC_PATHS = ["images"]
 TIMEZONE = "Europe/London"
 DEFAULT_LANG = "en"
 DEFAULT_DATE_FORMAT = "%-d %B %Y"
+# Dates are written in the site's language, never in the builder's locale: the C
+# locale, present on every machine, gives the English month names. A site in
+# another language puts its locale first (e.g. "de_DE.UTF-8"; it must be installed).
+LOCALE = ("C.UTF-8", "C.utf8", "C")
 # Future-dated posts are scheduled: drafts until their date comes.
 WITH_FUTURE_DATES = False
 DEFAULT_PAGINATION = 6
