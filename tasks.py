@@ -128,6 +128,7 @@ def publish(c, dest=None, github=False, repo=None, push=False):
     try:
         if github:
             revision = publishing.committed_revision(ROOT)
+            repo_dir = publishing.pages_repository(Path(repo) if repo else ROOT)
             branch = publishing.pages_branch(
                 sitebuild.load_settings(CONFIG["settings_publish"], {})
             )
@@ -141,7 +142,6 @@ def publish(c, dest=None, github=False, repo=None, push=False):
         raise Exit(f"Not published: {refused}", code=1) from None
     preview(c)
     if github:
-        repo_dir = Path(repo or ROOT).resolve()
         command = [sys.executable, "-m", "ghp_import", "-n", "-b", branch]
         command += ["-p"] if push else []
         command += [

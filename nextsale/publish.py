@@ -40,6 +40,21 @@ def _within(inner: Path, outer: Path) -> bool:
     return inner == outer or outer in inner.parents
 
 
+def _remote(dest: str) -> str:
+    """`dest` if it names a host and a folder there (never the home or root folder)."""
+    if _URL.match(dest):
+        return dest
+    host, _, folder = dest.partition(":")
+    if not host.rpartition("@")[2]:
+        raise PublishRefused(f"publish --dest {dest!r} names no host: write host:path.")
+    if folder.lstrip(":").strip("/~. ") == "":
+        raise PublishRefused(
+            f"publish --dest {dest!r} names no folder on the host, and rsync --delete "
+            "would empty its home or root folder; write host:path/to/site."
+        )
+    return dest
+
+
 def check_destination(dest: str, project: Path, cwd: Path | None = None) -> str:
     """Return `dest` if rsync may safely write there; raise PublishRefused otherwise."""
     if not dest.strip():
@@ -47,13 +62,10 @@ def check_destination(dest: str, project: Path, cwd: Path | None = None) -> str:
     if dest.startswith("-"):
         raise PublishRefused(
             f"publish --dest {dest!r} looks like an option: give a folder or host:path "
-            "(write ./{dest} for a folder of that name)."
+            f"(write ./{dest} for a folder of that name)."
         )
     if is_remote(dest):
-        host = dest.split(":", 1)[0].rpartition("@")[2]
-        if not _URL.match(dest) and not host:
-            raise PublishRefused(f"publish --dest {dest!r} names no host: write host:path.")
-        return dest
+        return _remote(dest)
     project = project.resolve()
     target = ((cwd or Path.cwd()) / Path(dest).expanduser()).resolve()
     if target == project:
@@ -92,7 +104,7 @@ def default_destination(settings: Mapping[str, Any]) -> tuple[str, int]:
             f"publishconf.py: SSH_PORT = {port!r} is not a port number; set 1-65535."
         )
     dest = f"{values['SSH_USER']}@{values['SSH_HOST']}:{values['SSH_TARGET_DIR']}"
-    return dest, int(port)
+    return _remote(dest), int(port)
 
 
 def rsync_command(source: Path, dest: str, port: int | None = None) -> list[str]:
@@ -143,3 +155,15 @@ def pages_branch(settings: Mapping[str, Any]) -> str:
             "set one such as 'gh-pages'."
         )
     return branch
+
+
+def pages_repository(repo: Path) -> Path:
+    """The git work tree that receives the GitHub Pages branch."""
+    repo = repo.expanduser().resolve()
+    inside = repo.is_dir() and _git(repo, "rev-parse", "--is-inside-work-tree").returncode == 0
+    if not inside:
+        raise PublishRefused(
+            f"publish --repo {repo} is not a git repository; give the repository that "
+            "receives the GitHub Pages branch."
+        )
+    return repo

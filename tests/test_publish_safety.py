@@ -76,6 +76,10 @@ def test_local_forms_with_a_colon_stay_local(tmp_path):
         ("-e sh", "looks like an option"),
         ("", "is empty"),
         ("@:path", "names no host"),
+        ("host:", "names no folder on the host"),
+        ("deploy@host:~", "names no folder on the host"),
+        ("host:/", "names no folder on the host"),
+        ("host::", "names no folder on the host"),
     ],
 )
 def test_destinations_that_would_take_the_project_are_refused(dest, words, tmp_path):
@@ -119,6 +123,7 @@ def test_rsync_ends_its_options_before_the_paths(tmp_path):
         ({"SSH_HOST": "-oProxyCommand=x", "SSH_USER": "u", "SSH_TARGET_DIR": "/s"}, "SSH_HOST"),
         ({"SSH_HOST": "h", "SSH_USER": "u", "SSH_TARGET_DIR": "/s", "SSH_PORT": "22; x"}, "PORT"),
         ({"SSH_HOST": "h", "SSH_USER": "u", "SSH_TARGET_DIR": None}, "SSH_TARGET_DIR"),
+        ({"SSH_HOST": "h", "SSH_USER": "u", "SSH_TARGET_DIR": "/"}, "no folder on the host"),
     ],
 )
 def test_unusable_ssh_settings_are_named(settings, name):
@@ -163,6 +168,20 @@ def test_github_refuses_a_project_without_commits(project_copy, tmp_path):
     log = done.stdout + done.stderr
     assert done.returncode == 1, log
     assert "committed sources only" in log and "Traceback" not in log
+
+
+def test_github_refuses_a_pages_repository_that_is_not_one(project_copy, tmp_path):
+    _commit_everything(project_copy)
+    done = _invoke(project_copy, "--github", "--repo", str(tmp_path / "nowhere"), home=tmp_path)
+    log = done.stdout + done.stderr
+    assert done.returncode == 1, log
+    assert "is not a git repository" in log and "Traceback" not in log
+
+
+def test_a_bad_pages_branch_setting_is_named(tmp_path):
+    with pytest.raises(publish.PublishRefused, match="GITHUB_PAGES_BRANCH"):
+        publish.pages_branch({"GITHUB_PAGES_BRANCH": "-x"})
+    assert publish.pages_branch({"GITHUB_PAGES_BRANCH": "gh-pages"}) == "gh-pages"
 
 
 def test_github_refuses_a_dirty_tree_and_names_the_files(project_copy, tmp_path):
