@@ -263,3 +263,13 @@ def test_git_ignores_staging_folders():
         capture_output=True,
     )
     assert done.returncode == 0
+
+
+def test_invoke_clean_removes_folders_of_dead_builds(project_copy):
+    leftover = _site(project_copy / f".output.staging-{_dead_pid()}-x1", "half-built")
+    done = subprocess.run(
+        [sys.executable, "-m", "invoke", "clean"], cwd=project_copy, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert not leftover.exists()
+    assert not (project_copy / "output").exists()
