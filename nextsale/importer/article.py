@@ -8,11 +8,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-
-from pelican.settings import DEFAULT_CONFIG
-from pelican.utils import slugify
 
 from nextsale.cruft.clean import split_alt_residue, strip_shortlinks
 from nextsale.cruft.rules import RuleSet, compile_rules, normalise
@@ -21,6 +19,7 @@ from nextsale.taxonomy.core import Taxonomy
 from .html import parse_html
 from .markdown import md_inline, render_body
 from .model import MIN_BODY_WORDS, FileReport, ImportFailure, Line
+from .slugs import make_slug
 from .sources import check_text, decode, is_html
 from .tags import resolve_tags
 from .text import (
@@ -125,8 +124,12 @@ def extract(
 def build_article(
     meta: dict, body: list[list[Line]], source: Path, fill_date: date | None,
     taxonomy: Taxonomy | None, report: FileReport,
+    free_slug: Callable[[str], str] | None = None,
 ) -> tuple[str, str]:  # fmt: skip
-    """Return (slug, Markdown text) for a recovered post."""
+    """Return (slug, Markdown text) for a recovered post.
+
+    `free_slug` turns the slug the title gives into one no other article uses.
+    """
     title = meta.get("title")
     if not title:
         title = source.stem.replace("-", " ").replace("_", " ")
@@ -134,7 +137,9 @@ def build_article(
         report.notes.append("no title line found; the file name was used")
     if title == title.lower():
         title = title_case(title)
-    slug = slugify(title, regex_subs=DEFAULT_CONFIG["SLUG_REGEX_SUBSTITUTIONS"])
+    slug = make_slug(title, source, report)
+    if free_slug is not None:
+        slug = free_slug(slug)
     lines = [f"Title: {title}"]
     report.metadata["title"] = title
     if meta.get("date"):

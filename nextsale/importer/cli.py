@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import asdict
 from datetime import date
@@ -26,6 +27,7 @@ from nextsale.site import PROJECT_ROOT, display_path
 
 from .article import build_article, convert
 from .model import FileReport, ImportFailure
+from .slugs import Slugs
 from .sources import POST_SUFFIXES, iter_sources
 from .tags import load_tags, site_taxonomy
 
@@ -78,7 +80,9 @@ def import_posts(
         compile_rules(settings)
     except ValueError as err:
         raise ImportFailure(str(err)) from None
+    check_dest(dest)
     known_tags = load_tags(taxonomy, settings)
+    slugs = Slugs(dest, settings)
     reports: list[FileReport] = []
     written: dict[str, str] = {}
     for source, in_folder in iter_sources([Path(s) for s in sources]):
@@ -89,37 +93,108 @@ def import_posts(
             report.notes.append("not a text or HTML file; name it directly to import it")
             continue
         try:
-            if not source.exists():
-                raise ImportFailure(f"{source}: no such file or folder")
-            meta, body = convert(source, settings, report)
-            slug, text = build_article(meta, body, source, date, known_tags, report)
-            target = dest / f"{slug}.md"
-            report.output = str(target)
-            if slug in written:
-                raise ImportFailure(
-                    f"{source}: gives the same slug '{slug}' as {written[slug]}; "
-                    "change one title and import again"
-                )
-            written[slug] = str(source)
-            if target.exists():
-                if target.read_text(encoding="utf-8") == text:
-                    report.status = "unchanged"
-                    continue
-                if not force:
-                    report.status = "skipped"
-                    report.error = (
-                        f"{source}: {target} already exists and differs; "
-                        "pass --force to overwrite it"
-                    )
-                    continue
-                report.notes.append("overwrote the existing file (--force)")
-            dest.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
-            report.status = "imported"
+            _import_one(source, dest, date, force, known_tags, settings, report, slugs, written)
         except (ImportFailure, ValueError) as err:
             report.status = "failed"
             report.error = str(err)
+        except RecursionError:
+            report.status = "failed"
+            report.error = (
+                f"{source}: nested too deeply to convert (hundreds of elements inside one "
+                "another); flatten the markup or save the post as text, and import it again"
+            )
+        except Exception as err:  # one broken file never stops the batch
+            report.status = "failed"
+            report.error = (
+                f"{source}: cannot be converted ({type(err).__name__}: {err}); "
+                "save the post as text and import it again"
+            )
     return reports
+
+
+def _import_one(
+    source: Path, dest: Path, date: date | None, force: bool, known_tags, settings: dict,
+    report: FileReport, slugs: Slugs, written: dict[str, str],
+) -> None:  # fmt: skip
+    """Convert and write one source, filling in `report`; raise ImportFailure."""
+    if not source.exists():
+        raise ImportFailure(f"{source}: no such file or folder")
+    meta, body = convert(source, settings, report)
+    slug, text = build_article(
+        meta, body, source, date, known_tags, report,
+        free_slug=lambda slug: slugs.free(slug, source, report),
+    )  # fmt: skip
+    target = dest / f"{slug}.md"
+    report.output = str(target)
+    if slug in written:
+        raise ImportFailure(
+            f"{source}: gives the same slug '{slug}' as {written[slug]}; "
+            "change one title and import again"
+        )
+    written[slug] = str(source)
+    slugs.claim(slug)
+    try:
+        if target.exists():
+            if target.read_text(encoding="utf-8") == text:
+                report.status = "unchanged"
+                return
+            if not force:
+                report.status = "skipped"
+                report.error = (
+                    f"{source}: {target} already exists and differs; pass --force to overwrite it"
+                )
+                return
+            report.notes.append("overwrote the existing file (--force)")
+        dest.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        reason = getattr(err, "strerror", None) or str(err)
+        raise ImportFailure(
+            f"{source}: cannot write {target} ({reason}); check the --dest folder"
+        ) from None
+    report.status = "imported"
+
+
+def check_dest(dest: Path) -> None:
+    """Refuse a destination that is not, and cannot become, a writable folder."""
+    _check_place(dest, "--dest", "the folder the articles go to", folder=True)
+
+
+def check_report(path: Path, sources: list[Path]) -> None:
+    """Refuse a report path that is a folder, cannot be written or is a source."""
+    _check_place(path, "--report", "a file name such as import-report.json", folder=False)
+    resolved = path.resolve()
+    for source in sources:
+        if source.resolve() == resolved:
+            raise ImportFailure(
+                f"{path}: --report names a source file and would overwrite it; pass "
+                "another file name such as import-report.json"
+            )
+
+
+def _check_place(path: Path, option: str, wanted: str, *, folder: bool) -> None:
+    if path.exists() or path.is_symlink():
+        if folder and not path.is_dir():
+            raise ImportFailure(f"{path}: {option} is a file, not a folder; pass {wanted}")
+        if not folder and path.is_dir():
+            raise ImportFailure(f"{path}: {option} is a folder, not a file; pass {wanted}")
+        if not folder and not path.is_file():
+            raise ImportFailure(f"{path}: {option} is not a regular file; pass {wanted}")
+        if not os.access(path, os.W_OK | (os.X_OK if folder else 0)):
+            raise ImportFailure(f"{path}: {option} cannot be written (permission denied)")
+        return
+    parent = path.parent
+    while not (parent.exists() or parent.is_symlink()) and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ImportFailure(
+            f"{path}: {option} cannot be created because {parent} is a file; pass {wanted}"
+        )
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ImportFailure(
+            f"{path}: {option} cannot be created in {parent} (permission denied); "
+            f"pass {wanted} somewhere you can write"
+        )
 
 
 def format_report(reports: list[FileReport]) -> str:
@@ -172,6 +247,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
+        check_report(args.report, args.sources)
+        if args.dest is not None:
+            check_dest(args.dest)
         settings = read_site_settings(args.settings)
         if args.taxonomy is not None:
             taxonomy, used = args.taxonomy, display_path(args.taxonomy)
@@ -191,10 +269,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 1
     print(format_report(reports))
-    args.report.parent.mkdir(parents=True, exist_ok=True)
-    args.report.write_text(
-        json.dumps([asdict(r) for r in reports], indent=2, ensure_ascii=False) + "\n",
-        encoding="utf-8",
-    )
+    try:
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        args.report.write_text(
+            json.dumps([asdict(r) for r in reports], indent=2, ensure_ascii=False) + "\n",
+            encoding="utf-8",
+        )
+    except OSError as err:
+        print(
+            f"error: {args.report}: cannot write the report ({err.strerror or err}); "
+            "pass --report with a file you can write",
+            file=sys.stderr,
+        )
+        return 1
     print(f"report written to {args.report}")
     return 0 if all(r.status in OK_STATUSES for r in reports) else 1
