@@ -17,10 +17,12 @@ from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 
 from nextsale import compat, links
+from nextsale.addresses import Outputs
 from nextsale.checks import Finding, closest, find_line
 from nextsale.reading import is_strict
 from nextsale.site import display_path, plugin_enabled, strict_level
 
+from . import addresses
 from .static_files import check_static_files, exclude_outside_folders
 
 log = logging.getLogger(__name__)
@@ -105,10 +107,40 @@ def drop(generator, names: Iterable[str], dropped: set[int]) -> None:
                 item.translations = [t for t in item.translations if id(t) not in dropped]
 
 
+def claimed_by_site(settings: dict, contents: Iterable, claims: list[tuple[str, str]]) -> set[int]:
+    """Report each content at an output file the site itself writes; return their ids."""
+    owners = dict(reversed(claims))  # the first claim of a path names it
+    dropped = set()
+    for item in contents:
+        save_as = (item.save_as or "").lstrip("/")
+        if save_as in owners:
+            log.log(
+                level(settings),
+                "%s: would be written to %s, which is %s. Give this file a different"
+                " 'Slug:' (or 'Save_as:'); it was left out of the build",
+                display_path(item.source_path),
+                save_as,
+                owners[save_as],
+            )
+            dropped.add(id(item))
+    return dropped
+
+
+def fix_and_drop(generator, names: tuple[str, ...]) -> None:
+    """Usable addresses first, then no file at an output the site itself writes."""
+    settings = generator.settings
+    dropped = addresses.fix_addresses(list(iter_contents(generator, names)), settings)
+    drop(generator, names, dropped)
+    claims = addresses.fixed_claims(settings)
+    drop(generator, names, claimed_by_site(settings, iter_contents(generator, names), claims))
+
+
 def drop_article_clashes(generator) -> None:
     """Before tags, categories and archives are built, keep one article per address."""
     if not enabled(generator.settings):
         return
+    fix_and_drop(generator, ARTICLE_LISTS)
+    addresses.check_tags(iter_contents(generator, ARTICLE_LISTS), generator.settings)
     clashes = find_clashes(iter_contents(generator, ARTICLE_LISTS))
     report_clashes(generator.settings, clashes)
     drop(generator, ARTICLE_LISTS, {id(dropped) for _, dropped, _ in clashes})
@@ -118,6 +150,7 @@ def drop_page_clashes(generator) -> None:
     """Keep one page per address, before anything is written."""
     if not enabled(generator.settings):
         return
+    fix_and_drop(generator, PAGE_LISTS)
     clashes = find_clashes(iter_contents(generator, PAGE_LISTS))
     report_clashes(generator.settings, clashes)
     drop(generator, PAGE_LISTS, {id(dropped) for _, dropped, _ in clashes})
@@ -220,6 +253,41 @@ def check_links(content, pattern, context: dict) -> None:
     report(content.settings, content.source_path, findings)
 
 
+def drop_generated_clashes(generators, owners, everything: list) -> list:
+    """Content and static files at a file the site writes (tag pages, topics, newsletter
+    issues, feeds ...) or at another static file's place are left out, naming both."""
+    settings, context = owners[0][0].settings, owners[0][0].context
+    claims = addresses.generated_claims(settings, context)
+    dropped = claimed_by_site(settings, everything, claims)
+    if dropped:
+        for gen, names in owners:
+            drop(gen, names, dropped)
+        everything = [c for c in everything if id(c) not in dropped]
+    taken = Outputs()
+    taken.claim_all(claims + addresses.theme_claims(settings))
+    taken.claim_all((c.save_as, display_path(c.source_path)) for c in everything if c.save_as)
+    for gen in generators:
+        statics = getattr(gen, "staticfiles", None)
+        if statics is None:
+            continue
+        kept = []
+        for item in statics:
+            earlier = taken.claim(item.save_as, display_path(item.source_path))
+            if earlier is None:
+                kept.append(item)
+                continue
+            log.log(
+                level(settings),
+                "%s: would be copied to %s, which is %s. Rename or move the file;"
+                " it was not copied",
+                display_path(item.source_path),
+                item.save_as,
+                earlier,
+            )
+        statics[:] = kept
+    return everything
+
+
 def finish_checks(generators) -> None:
     """Across generators: output-path clashes between pages and articles, then links."""
     owners = []
@@ -240,6 +308,7 @@ def finish_checks(generators) -> None:
         for gen, names in owners:
             drop(gen, names, dropped)
         everything = [c for c in everything if id(c) not in dropped]
+    everything = drop_generated_clashes(generators, owners, everything)
 
     if not everything:
         return

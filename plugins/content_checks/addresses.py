@@ -1,0 +1,240 @@
+"""Addresses that work, one source per output file (rules in nextsale.addresses).
+
+`fix_addresses` runs on each article and page before anything is built from
+them: a slug that cannot be an address is derived again where the intent is
+clear (and the author is told), a bad `URL:` or `Save_as:` is ignored for the
+default address, and a file with no usable address is left out. Tags whose
+names differ but whose addresses are the same are reported. `generated_claims`
+lists the files the site itself writes (home, archives, feeds, sitemap,
+newsletter, topics, tag pages ...), so content and static files that would
+overwrite them are found before anything is written.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import re
+import sys
+from pathlib import Path
+
+from nextsale import addresses
+from nextsale.newsletter import feed_path
+from nextsale.reading import is_strict
+from nextsale.site import display_path, plugin_enabled, strict_level
+
+log = logging.getLogger(__name__)
+
+
+def _log(settings: dict, path: str, message: str) -> None:
+    log.log(strict_level(is_strict(settings)), "%s: %s", display_path(path), message)
+
+
+def _fallback_slug(item, settings: dict) -> tuple[str, str]:
+    """(slug, where it came from) from the title, else the file name."""
+    slug = addresses.safe_slug(getattr(item, "title", ""), settings)
+    if slug:
+        return slug, "the title"
+    stem = Path(item.source_path or "").stem
+    return addresses.safe_slug(stem, settings), "the file name"
+
+
+def fix_slug(item, settings: dict) -> bool:
+    """Make the item's slug usable; False when no usable slug can be found."""
+    slug = getattr(item, "slug", None)
+    why = addresses.slug_problem(slug)
+    if why is None:
+        return True
+    given = "slug" in item.metadata
+    new = addresses.safe_slug(slug, settings) if given else ""
+    source = "the Slug: line"
+    if not new:
+        new, source = _fallback_slug(item, settings)
+    if not new:
+        _log(
+            settings,
+            item.source_path,
+            f"no usable address: the slug {slug!r} cannot work ({why}); and neither the title"
+            " nor the file name gives one. Add a line like 'Slug: my-post'; this file was left"
+            " out of the build",
+        )
+        return False
+    shown = slug if len(str(slug)) <= 60 else f"{str(slug)[:57]}..."
+    what = "Slug:" if given else "slug made from the title"
+    _log(
+        settings,
+        item.source_path,
+        f"the {what} {shown!r} cannot be an address: {why}. Using {new!r} from {source}."
+        f" Write 'Slug: {new}' (or another short slug) to choose it yourself",
+    )
+    item.slug = new
+    return True
+
+
+def fix_override(item, settings: dict, key: str) -> None:
+    """Drop a `URL:`/`Save_as:` that cannot work, so the default address is used."""
+    attribute = f"override_{key}"
+    if not hasattr(item, attribute):
+        return
+    value = getattr(item, attribute)
+    check = addresses.url_problem if key == "url" else addresses.path_problem
+    why = check(value)
+    if why is None:
+        return
+    delattr(item, attribute)
+    line, example = ("URL:", "guides/second-sale/")
+    if key == "save_as":
+        line, example = ("Save_as:", "guides/second-sale/index.html")
+    _log(
+        settings,
+        item.source_path,
+        f"{line} {str(value)[:60]!r} cannot work: {why}. It was ignored and the default"
+        f" address {getattr(item, key)!r} used. Remove the {line} line or write a path"
+        f" like '{example}'",
+    )
+
+
+def fix_addresses(items, settings: dict) -> set[int]:
+    """Fix or report each item's address; return the ids of items to leave out."""
+    dropped = set()
+    for item in items:
+        if not fix_slug(item, settings):
+            dropped.add(id(item))
+            continue
+        fix_override(item, settings, "url")
+        fix_override(item, settings, "save_as")
+        save_as = item.save_as
+        if save_as == "" and not hasattr(item, "override_save_as"):
+            continue  # not written in this build by design (e.g. drafts when publishing)
+        why = addresses.path_problem(save_as) or addresses.url_problem(item.url or "x/")
+        if why is not None:
+            _log(
+                settings,
+                item.source_path,
+                f"its address {str(save_as)[:80]!r} cannot work: {why}. Give it a short"
+                " 'Slug:'; this file was left out of the build",
+            )
+            dropped.add(id(item))
+    return dropped
+
+
+def _tag_key(name: str) -> str:
+    return re.sub(r"[\s_-]+", " ", name.casefold()).strip()
+
+
+def check_tags(articles, settings: dict) -> None:
+    """Leave out tags with no usable address; report names that share one address."""
+    seen: dict[str, dict[str, tuple[str, str]]] = {}
+    for item in articles:
+        kept = []
+        for tag in getattr(item, "tags", None) or ():
+            why = addresses.slug_problem(tag.slug)
+            if why is not None:
+                _log(
+                    settings,
+                    item.source_path,
+                    f"the tag {str(tag)[:60]!r} cannot be an address: {why}. Shorten it or use"
+                    " a tag from content/taxonomy.toml; it was left out of this article",
+                )
+                continue
+            kept.append(tag)
+            names = seen.setdefault(tag.slug, {})
+            names.setdefault(_tag_key(str(tag)), (str(tag), item.source_path))
+        if hasattr(item, "tags"):
+            item.tags = kept
+    for slug, names in sorted(seen.items()):
+        if len(names) < 2:
+            continue
+        (first, first_path), *others = sorted(names.values(), key=lambda pair: pair[1])
+        for name, path in others:
+            _log(
+                settings,
+                path,
+                f"the tag {name!r} has the same address (tags slug {slug!r}) as the tag"
+                f" {first!r} in {display_path(first_path)}, so both would share one tag page."
+                " Use one spelling, or make one an alias in content/taxonomy.toml",
+            )
+
+
+def plugin_defaults(module: str) -> dict:
+    """A plugin's DEFAULTS, from its loaded module ({} when it is not loaded)."""
+    package = module.partition(".")[0]
+    if package not in sys.modules:
+        return {}
+    try:
+        return dict(getattr(importlib.import_module(module), "DEFAULTS", {}))
+    except ImportError:
+        return {}
+
+
+def fixed_claims(settings: dict) -> list[tuple[str, str]]:
+    """The files the site writes whatever the content: from settings alone."""
+    claims = addresses.site_outputs(settings)
+    if plugin_enabled(settings, "feeds"):
+        defaults = plugin_defaults("feeds.config")
+        keys = ("FEEDS_ALL_ATOM", "FEEDS_ALL_RSS", "FEEDS_ALL_JSON")
+        claims += addresses.plugin_outputs(settings, defaults, keys, "the site feed")
+        claims.append(("feeds/feed.xsl", "the feeds' stylesheet"))
+    if plugin_enabled(settings, "sitemap_xml"):
+        defaults = plugin_defaults("sitemap_xml.sitemap_xml") or {"SITEMAP_SAVE_AS": "sitemap.xml"}
+        claims += addresses.plugin_outputs(settings, defaults, ["SITEMAP_SAVE_AS"], "the sitemap")
+    if plugin_enabled(settings, "newsletter"):
+        defaults = plugin_defaults("newsletter.config")
+        keys = ["NEWSLETTER_INDEX_SAVE_AS"]
+        claims += addresses.plugin_outputs(settings, defaults, keys, "the newsletter archive")
+        if feed_path(settings):
+            claims.append((feed_path(settings), "the newsletter feed (NEWSLETTER_FEED_SAVE_AS)"))
+    if plugin_enabled(settings, "taxonomy"):
+        defaults = plugin_defaults("taxonomy.taxonomy")
+        keys = ["TOPICS_SAVE_AS"]
+        claims += addresses.plugin_outputs(settings, defaults, keys, "the topics page")
+    return claims
+
+
+def generated_claims(settings: dict, context: dict) -> list[tuple[str, str]]:
+    """Every file the site itself writes in this build, with what writes it."""
+    claims = fixed_claims(settings) + addresses.listing_outputs(settings, context)
+    claims += [
+        (topic.save_as, f"the generated topic page for '{topic.name}'")
+        for topic in context.get("topics") or ()
+        if getattr(topic, "save_as", "")
+    ]
+    if plugin_enabled(settings, "feeds"):
+        defaults = plugin_defaults("feeds.config")
+        for kind, name in (("TAG", "tags"), ("CATEGORY", "categories")):
+            slugs = [{"slug": w.slug} for w, _ in context.get(name) or ()]
+            for fmt in ("ATOM", "RSS"):
+                key = f"FEEDS_{kind}_{fmt}"
+                pattern = settings.get(key, defaults.get(key))
+                claims += addresses.formatted_outputs(pattern, f"the {{slug}} feed ({key})", slugs)
+    if plugin_enabled(settings, "newsletter"):
+        defaults = plugin_defaults("newsletter.config")
+        issues = [
+            {"number": issue.number_text, "slug": issue.slug}
+            for issue in context.get("newsletter_issues") or ()
+        ]
+        for key in (
+            "NEWSLETTER_ISSUE_SAVE_AS",
+            "NEWSLETTER_EMAIL_HTML_SAVE_AS",
+            "NEWSLETTER_EMAIL_TEXT_SAVE_AS",
+            "NEWSLETTER_EML_SAVE_AS",
+        ):
+            pattern = settings.get(key, defaults.get(key))
+            what = f"newsletter issue {{number}} ({key})"
+            claims += addresses.formatted_outputs(pattern, what, issues)
+    return claims
+
+
+def theme_claims(settings: dict) -> list[tuple[str, str]]:
+    """The theme's static files, as they land in the output folder."""
+    theme = Path(settings.get("THEME") or "")
+    target = settings.get("THEME_STATIC_DIR", "theme")
+    claims = []
+    for folder in settings.get("THEME_STATIC_PATHS") or ():
+        root = theme / folder
+        if root.is_dir():
+            for path in sorted(root.rglob("*")):
+                if path.is_file():
+                    rel = path.relative_to(root).as_posix()
+                    claims.append((f"{target}/{rel}", "the theme's own files"))
+    return claims
