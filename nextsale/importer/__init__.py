@@ -11,6 +11,7 @@ See README.md in this folder.
     html      saved pages: metadata, the post's container, elements into lines
     markdown  escaping and rendering the body
     tags      matching tags with the taxonomy as the build does
+    slugs     a usable slug for any title, never one an existing article uses
     article   one article: convert, extract, build_article
     cli       import_posts, the report, main
 """
