@@ -266,3 +266,118 @@ def sanitise(
         attribute_filter=_url_guard(chosen, rewrite),
         **options,
     )
+
+
+# --- third-party images in feeds and emails ---------------------------------------------
+
+# THIRD_PARTY_IMAGES: what to do with an <img> whose host is not the site's (a tracking
+# pixel, or a picture hot-linked from elsewhere) in feeds and emails.
+THIRD_PARTY_IMAGES = ("report", "remove", "keep")
+THIRD_PARTY_IMAGES_DEFAULT = "report"
+
+# In the sanitiser's output every attribute value is double-quoted.
+_IMAGE_TAG = re.compile(r'<(img|source)\b(?:\s+[^\s=>]+(?:="[^"]*")?)*\s*/?>', re.IGNORECASE)
+_IMAGE_URLS = re.compile(r'\s(src|srcset)="([^"]*)"', re.IGNORECASE)
+
+
+class ThirdPartyImagesSettingError(ValueError):
+    """THIRD_PARTY_IMAGES is not one of the policies."""
+
+
+def third_party_images_setting(settings: dict) -> str:
+    """The site's THIRD_PARTY_IMAGES policy, checked: `report`, `remove` or `keep`."""
+    value = settings.get("THIRD_PARTY_IMAGES", THIRD_PARTY_IMAGES_DEFAULT)
+    if value not in THIRD_PARTY_IMAGES:
+        raise ThirdPartyImagesSettingError(
+            f"THIRD_PARTY_IMAGES must be 'report', 'remove' or 'keep', not {value!r}"
+            " (in pelicanconf.py or publishconf.py)"
+        )
+    return value
+
+
+def site_hosts(*urls: str | None) -> frozenset[str]:
+    """The host names of the site's absolute addresses (canonical URL, SITEURL)."""
+    return frozenset(
+        (urlsplit(url).hostname or "").lower() for url in urls if url and "//" in url
+    ) - {""}
+
+
+def is_third_party(url: str, own_hosts: frozenset[str]) -> bool:
+    """Whether an image URL loads from another host (relative and data: URLs do not)."""
+    parts = urlsplit(_INVISIBLE.sub("", url))
+    if parts.scheme and parts.scheme.lower() not in ("http", "https"):
+        return False
+    host = (parts.hostname or "").lower()
+    return bool(host) and host not in own_hosts
+
+
+def _candidates(attribute: str, value: str) -> list[str]:
+    if attribute.lower() == "srcset":
+        return [part.split()[0] for part in value.split(",") if part.split()]
+    return [value]
+
+
+def third_party_images(html: str, own_hosts: frozenset[str]) -> list[str]:
+    """The URLs of images in sanitised HTML that load from another host, once each, in order."""
+    import html as entities
+
+    found: list[str] = []
+    for tag in _IMAGE_TAG.finditer(html):
+        for attribute, value in _IMAGE_URLS.findall(tag.group(0)):
+            for url in _candidates(attribute, entities.unescape(value)):
+                if is_third_party(url, own_hosts) and url not in found:
+                    found.append(url)
+    return found
+
+
+def remove_third_party_images(html: str, own_hosts: frozenset[str]) -> tuple[str, list[str]]:
+    """Drop every image that loads from another host; return the HTML and their URLs.
+
+    Works on the sanitiser's output. An `<img>` whose `src` is elsewhere goes
+    whole; `srcset` candidates from elsewhere leave the list (and a `<source>`
+    left with none goes). HTML without any comes back unchanged.
+    """
+    import html as entities
+
+    found = third_party_images(html, own_hosts)
+    if not found:
+        return html, []
+
+    def keep_or_drop(match: re.Match) -> str:
+        tag = match.group(0)
+        values = {a.lower(): entities.unescape(v) for a, v in _IMAGE_URLS.findall(tag)}
+        if is_third_party(values.get("src", ""), own_hosts):
+            return ""
+        if "srcset" not in values:
+            return tag
+        kept = [
+            " ".join(part.split())
+            for part in values["srcset"].split(",")
+            if part.split() and not is_third_party(part.split()[0], own_hosts)
+        ]
+        if not kept and (match.group(1).lower() == "source" or "src" not in values):
+            return ""
+        srcset = f' srcset="{entities.escape(", ".join(kept))}"' if kept else ""
+        return re.sub(r'\ssrcset="[^"]*"', lambda _: srcset, tag, flags=re.IGNORECASE)
+
+    return _IMAGE_TAG.sub(keep_or_drop, html), found
+
+
+@dataclass
+class ImagePolicy:
+    """One THIRD_PARTY_IMAGES policy applied to many fragments; remembers what it found."""
+
+    mode: str
+    own_hosts: frozenset[str]
+    found: list[str] = field(default_factory=list)
+
+    def apply(self, html: str) -> str:
+        """Return html as the policy wants it, noting its third-party images."""
+        if self.mode == "keep":
+            return html
+        if self.mode == "remove":
+            html, urls = remove_third_party_images(html, self.own_hosts)
+        else:
+            urls = third_party_images(html, self.own_hosts)
+        self.found.extend(url for url in urls if url not in self.found)
+        return html

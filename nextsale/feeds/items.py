@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
 from nextsale.guidance import HEADING, GuidanceLink
-from nextsale.sanitise import sanitise
+from nextsale.sanitise import ImagePolicy, sanitise
 from nextsale.text import clean_text, html_to_text
 from nextsale.urls import absolute, absolutise, with_utm
 
@@ -28,10 +28,16 @@ class FeedSite:
     author: str  # the feed's author, and each item's when it names none
     language: str = "en"
     utm: dict[str, str] | None = None  # added to guidance links; `source` is the format
+    third_party_images: str = "report"  # THIRD_PARTY_IMAGES: "report", "remove" or "keep"
+    own_hosts: frozenset[str] = frozenset()  # the site's hosts besides the canonical one
 
     @property
     def authority(self) -> str:
         return urlsplit(self.canonical).hostname or ""
+
+    def image_policy(self) -> ImagePolicy:
+        """The third-party image policy for one item: images from other hosts."""
+        return ImagePolicy(self.third_party_images, self.own_hosts | {self.authority.lower()})
 
     def absolute(self, rel: str) -> str:
         """Return the canonical URL of a site-relative path."""
@@ -121,6 +127,8 @@ class Item:
     category: Term | None = None
     tags: tuple[Term, ...] = ()
     guidance: GuidanceLink | None = None
+    # Images from other hosts found in the content and summary (kept or removed, by policy).
+    third_party_images: tuple[str, ...] = ()
     _content: dict[str, str] = field(default_factory=dict, repr=False)
 
     def content_for(self, source: str, site: FeedSite) -> str:
@@ -156,13 +164,15 @@ def make_item(
     """
     published = aware(date)
     updated = max(published, aware(modified)) if modified else published
-    summary_html = feed_html(summary, summary_base, site.canonical)
+    images = site.image_policy()
+    content_html = images.apply(feed_html(content, url, site.canonical))
+    summary_html = images.apply(feed_html(summary, summary_base, site.canonical))
     names = tuple(clean_text(str(name)) for name in authors)
     return Item(
         id=stable_id(source_path, published, site.authority, explicit_id),
         url=url,
         title=clean_text(str(title)).strip() or url,
-        content_html=feed_html(content, url, site.canonical),
+        content_html=content_html,
         summary_html=summary_html,
         summary_text=html_to_text(summary_html),
         published=published,
@@ -173,4 +183,5 @@ def make_item(
         else None,
         tags=tuple(Term(clean_text(str(name)), site.absolute(rel)) for name, rel in tags),
         guidance=guidance,
+        third_party_images=tuple(images.found),
     )

@@ -2,9 +2,11 @@
 
     python -m nextsale.newsletter.check [OUTPUT] [--settings pelicanconf.py]
         [--site-url URL] [--issue NNN] [--subject-max 60] [--max-bytes 102000]
+        [--third-party-images report|remove|keep]
 
 Reads OUTPUT/newsletter/*/ (email.html, email.txt, issue.eml) and reports:
-subject length, images without alt text, links into the site that do not
+subject length, images without alt text, third-party images (tracking pixels;
+unless THIRD_PARTY_IMAGES is "keep"), links into the site that do not
 resolve to a built file, vague link text, a missing plain-text part, unsafe
 markup and oversized HTML. Exit status 0 when clean, 1 with findings, 2 on
 bad usage.
@@ -21,6 +23,15 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from bs4 import BeautifulSoup
+
+from nextsale.sanitise import (
+    THIRD_PARTY_IMAGES,
+    THIRD_PARTY_IMAGES_DEFAULT,
+    ThirdPartyImagesSettingError,
+    is_third_party,
+    site_hosts,
+    third_party_images_setting,
+)
 
 VAGUE_LINK_TEXT = frozenset(
     {"click here", "click", "here", "this", "this link", "link", "read more", "more",
@@ -55,11 +66,38 @@ def resolves(url: str, site_url: str, output: Path) -> bool:
     )
 
 
-def check_html(html: str, rel: str, site_url: str, output: Path) -> list[Finding]:
-    """Check one email body: alt text, links, link text, unsafe markup."""
+def third_party_findings(soup: BeautifulSoup, rel: str, site_url: str) -> list[Finding]:
+    """One finding per image that loads from another host (a tracking pixel, or hot-linked)."""
+    own = site_hosts(site_url)
+    urls: list[str] = []
+    for element in soup.find_all(["img", "source"]):
+        candidates = [element.get("src") or ""]
+        candidates += [part.split()[0] for part in (element.get("srcset") or "").split(",")
+                       if part.split()]  # fmt: skip
+        urls += [u for u in candidates if is_third_party(u, own) and u not in urls]
+    return [
+        Finding(
+            rel,
+            f"third-party image {url}: it tells {urlsplit(url).hostname} who opens the email "
+            'and when; remove it, or set THIRD_PARTY_IMAGES = "remove" (or "keep")',
+        )
+        for url in urls
+    ]
+
+
+def check_html(
+    html: str,
+    rel: str,
+    site_url: str,
+    output: Path,
+    third_party: str = THIRD_PARTY_IMAGES_DEFAULT,
+) -> list[Finding]:
+    """Check one email body: alt text, third-party images, links, link text, unsafe markup."""
     findings = []
     soup = BeautifulSoup(html, "html.parser")
     host = urlsplit(site_url).netloc
+    if third_party != "keep":
+        findings += third_party_findings(soup, rel, site_url)
     for img in soup.find_all("img"):
         src = img.get("src", "")
         if img.get("alt") is None:
@@ -101,7 +139,12 @@ def check_html(html: str, rel: str, site_url: str, output: Path) -> list[Finding
 
 
 def check_issue(
-    folder: Path, output: Path, site_url: str, subject_max: int, max_bytes: int
+    folder: Path,
+    output: Path,
+    site_url: str,
+    subject_max: int,
+    max_bytes: int,
+    third_party: str = THIRD_PARTY_IMAGES_DEFAULT,
 ) -> list[Finding]:
     """Check one issue folder (email.html, email.txt, issue.eml)."""
     rel = folder.relative_to(output).as_posix()
@@ -121,7 +164,7 @@ def check_issue(
                 f"{len(html)} bytes, {len(html) - max_bytes} over the {max_bytes}-byte limit",
             )
         )
-    findings += check_html(html.decode("utf-8"), f"{rel}/email.html", site_url, output)
+    findings += check_html(html.decode("utf-8"), f"{rel}/email.html", site_url, output, third_party)
     if not text_path.is_file() or not text_path.read_text(encoding="utf-8").strip():
         findings.append(Finding(rel, "missing plain-text part (email.txt)"))
     if not eml_path.is_file():
@@ -149,11 +192,10 @@ def check_issue(
     return findings
 
 
-def site_url_from_settings(path: str) -> str | None:
+def read_site_settings(path: str) -> dict:
     from pelican.settings import read_settings
 
-    settings = read_settings(path, override={"THEME": "simple"})
-    return settings.get("SITE_CANONICAL_URL") or None
+    return read_settings(path, override={"THEME": "simple"})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -167,22 +209,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--issue", help="check only the issue with this number, e.g. 003")
     parser.add_argument("--subject-max", type=int, default=60, help="longest subject (characters)")
     parser.add_argument("--max-bytes", type=int, default=102_000, help="largest email.html (bytes)")
+    parser.add_argument(
+        "--third-party-images",
+        choices=THIRD_PARTY_IMAGES,
+        help="the THIRD_PARTY_IMAGES policy (default: the settings', else report)",
+    )
     args = parser.parse_args(argv)
 
     output = Path(args.output)
     site_url = args.site_url
-    if not site_url:
+    third_party = args.third_party_images
+    if not site_url or not third_party:
         if not Path(args.settings).is_file():
-            print(
-                f"error: pass --site-url or a settings file (no {args.settings})",
-                file=sys.stderr,
-            )
-            return 2
-        try:
-            site_url = site_url_from_settings(args.settings)
-        except (OSError, SyntaxError, ValueError) as exc:
-            print(f"error: cannot read {args.settings}: {exc}", file=sys.stderr)
-            return 2
+            if not site_url:
+                print(
+                    f"error: pass --site-url or a settings file (no {args.settings})",
+                    file=sys.stderr,
+                )
+                return 2
+            settings: dict = {}
+        else:
+            try:
+                settings = read_site_settings(args.settings)
+            except (OSError, SyntaxError, ValueError) as exc:
+                print(f"error: cannot read {args.settings}: {exc}", file=sys.stderr)
+                return 2
+        site_url = site_url or settings.get("SITE_CANONICAL_URL") or None
+        if not third_party:
+            try:
+                third_party = third_party_images_setting(settings)
+            except ThirdPartyImagesSettingError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
     if not site_url:
         print(
             "error: no SITE_CANONICAL_URL in the settings; pass --site-url",
@@ -201,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     findings = []
     for folder in folders:
         findings += check_issue(
-            folder, output, site_url.rstrip("/"), args.subject_max, args.max_bytes
+            folder, output, site_url.rstrip("/"), args.subject_max, args.max_bytes, third_party
         )
     for finding in sorted(findings):
         print(finding)

@@ -19,6 +19,7 @@ from nextsale.feeds import FeedMeta, FeedSite, Item, rss_bytes, stable_id
 from nextsale.guidance import HEADING, GuidanceLink, as_link, guidance_links
 from nextsale.newsletter.email_render import TextRenderer, inline_css, safe_email_html
 from nextsale.newsletter.issues import Issue
+from nextsale.sanitise import ImagePolicy
 from nextsale.text import clean_text
 from nextsale.urls import absolute, add_utm
 
@@ -101,8 +102,13 @@ class Email:
     fits: bool = True
 
 
-def email_items(articles: Sequence[Any], mode: str, site_url: str) -> list[dict[str, Any]]:
-    """The articles as the email shows them: full, or summaries with or without images."""
+def email_items(
+    articles: Sequence[Any], mode: str, site_url: str, images: ImagePolicy | None = None
+) -> list[dict[str, Any]]:
+    """The articles as the email shows them: full, or summaries with or without images.
+
+    `images` (THIRD_PARTY_IMAGES) notes, or removes, images from other hosts.
+    """
     items = []
     for article in articles:
         url = absolute(site_url, article.url)
@@ -112,6 +118,8 @@ def email_items(articles: Sequence[Any], mode: str, site_url: str) -> list[dict[
             body = safe_email_html(
                 article.get_summary(site_url), url, images=mode != "summary-no-images"
             )
+        if images is not None:
+            body = images.apply(body)
         author = getattr(article, "author", None)
         items.append(
             {
@@ -137,10 +145,12 @@ def render_email(
     site_url: str,
     utm: Mapping[str, str] | None,
     limit: int,
+    images: ImagePolicy | None = None,
 ) -> Email:
     """Render email.html, shrinking it mode by mode until it fits in `limit` bytes.
 
-    `utm` is the issue's (see `issue_utm`). The result's `fits` is False when
+    `utm` is the issue's (see `issue_utm`); `images` the third-party image
+    policy, already applied to `intro_email`. The result's `fits` is False when
     even the smallest mode does not fit.
     """
     attempts: list[str] = []
@@ -151,7 +161,7 @@ def render_email(
             if mode != "summary-no-images"
             else safe_email_html(intro_email, view.abs_url, images=False)
         )
-        items = email_items(view.issue.articles, mode, site_url)
+        items = email_items(view.issue.articles, mode, site_url, images)
         body = body_template.render(common, intro=intro, items=items)
         document = email_template.render(common, body=body, preheader=view.preheader)
         page = inline_css(add_utm(document, site_url, utm))

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from nextsale.feeds import FeedMeta, FeedSite, stylesheet_href
 from nextsale.newsletter import feed_path, newsletter_title
+from nextsale.sanitise import ThirdPartyImagesSettingError, site_hosts, third_party_images_setting
 from nextsale.site import plugin_enabled, setting
 from nextsale.text import clean_text
 from nextsale.urls import UtmSettingError, utm_setting
@@ -127,6 +128,11 @@ def load_config(settings: dict[str, Any]) -> FeedsConfig:
             f"feeds: setting FEEDS_XSL in your settings file must be True or False (got {xsl!r})."
         )
 
+    try:
+        images = third_party_images_setting(settings)
+    except ThirdPartyImagesSettingError as exc:
+        raise FeedsError(f"feeds: {exc}.") from None
+
     sitename = clean_text(str(settings.get("SITENAME") or parts.hostname))
     newsletter = plugin_enabled(settings, "newsletter")
     return FeedsConfig(
@@ -135,6 +141,8 @@ def load_config(settings: dict[str, Any]) -> FeedsConfig:
             author=clean_text(str(settings.get("AUTHOR") or sitename)),
             language=str(settings.get("DEFAULT_LANG") or "en"),
             utm=utm,
+            third_party_images=images,
+            own_hosts=site_hosts(str(canonical), settings.get("SITEURL")),
         ),
         sitename=sitename,
         description=clean_text(

@@ -155,9 +155,29 @@ def render_feeds(
             key = id(article)
             if key not in items:
                 items[key] = item_for(article, cfg)
+                report_images(items[key], article.relative_source_path, cfg)
             feed_items.append(items[key])
         out[meta.save_as] = RENDER[fmt](meta, feed_items, cfg.site)
     return out
+
+
+def report_images(item: Item, source: str, cfg: FeedsConfig) -> None:
+    """Say in the build log which images of an item load from another host."""
+    for url in item.third_party_images:
+        if cfg.site.third_party_images == "remove":
+            log.info(
+                "feeds: %s: removed the third-party image %s from its feed items "
+                '(THIRD_PARTY_IMAGES = "remove")',
+                source,
+                url,
+            )
+        else:
+            log.info(
+                "feeds: %s: third-party image %s in its feed items tells that host who reads "
+                'it; set THIRD_PARTY_IMAGES = "remove" to drop it, or "keep"',
+                source,
+                url,
+            )
 
 
 class FeedsGenerator(Generator):

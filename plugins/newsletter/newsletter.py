@@ -45,7 +45,7 @@ from nextsale.newsletter.render import (
     utm_link,
 )
 from nextsale.reading import site_page_profile
-from nextsale.sanitise import sanitise
+from nextsale.sanitise import ImagePolicy, sanitise, site_hosts, third_party_images_setting
 from nextsale.site import plugin_enabled
 from nextsale.text import clean_text, html_to_text, shorten
 from nextsale.urls import absolute, add_utm
@@ -69,6 +69,7 @@ class NewsletterGenerator(Generator):
 
     def generate_context(self) -> None:
         self.cfg = load_config(self.settings)
+        self.cfg["THIRD_PARTY_IMAGES"] = third_party_images_setting(self.settings)
         now = datetime.now(UTC)  # only decides what is live, like Pelican's own future check
         issues = self.read_issues(now)
         catalogue = Catalogue.build(
@@ -155,8 +156,13 @@ class NewsletterGenerator(Generator):
         save_as = self.fmt("NEWSLETTER_ISSUE_SAVE_AS", issue)
         abs_url = absolute(site_url, url)
         intro_source = md.reset().convert(issue.body)
-        intro_email = safe_email_html(
-            resolve_links(intro_source, issue, site_url, self.context, self.settings), abs_url
+        images = ImagePolicy(
+            cfg["THIRD_PARTY_IMAGES"], site_hosts(site_url, self.settings.get("SITEURL"))
+        )
+        intro_email = images.apply(
+            safe_email_html(
+                resolve_links(intro_source, issue, site_url, self.context, self.settings), abs_url
+            )
         )
         view = IssueView(
             issue=issue,
@@ -186,7 +192,8 @@ class NewsletterGenerator(Generator):
         )
         web_intro = resolve_links(intro_source, issue, web_siteurl, self.context, self.settings)
         view.intro = sanitise(web_intro, site_page_profile(self.settings))
-        self.write_email(view, intro_email)
+        self.write_email(view, intro_email, images)
+        self.report_images(issue, images)
         writer.write_file(
             save_as,
             self.get_template("newsletter_issue"),
@@ -198,7 +205,26 @@ class NewsletterGenerator(Generator):
         )
         return view
 
-    def write_email(self, view: IssueView, intro_email: str) -> None:
+    def report_images(self, issue: Issue, images: ImagePolicy) -> None:
+        """Say in the build log which images of an issue's email load from another host."""
+        for url in images.found:
+            if images.mode == "remove":
+                log.info(
+                    "Newsletter: %s: removed the third-party image %s from the email and the "
+                    'feed (THIRD_PARTY_IMAGES = "remove")',
+                    issue.source_path,
+                    url,
+                )
+            else:
+                log.info(
+                    "Newsletter: %s: third-party image %s tells that host who opens the email; "
+                    "the pre-send check reports it until it is gone "
+                    '(or set THIRD_PARTY_IMAGES = "remove" or "keep")',
+                    issue.source_path,
+                    url,
+                )
+
+    def write_email(self, view: IssueView, intro_email: str, images: ImagePolicy) -> None:
         """Render email.html (shrinking it to fit), email.txt and issue.eml, and write them."""
         cfg = self.cfg
         issue = view.issue
@@ -218,8 +244,11 @@ class NewsletterGenerator(Generator):
             "guidance": guidance,
             "unsubscribe_url": unsubscribe_url or unsubscribe_mailto,
             "newsletter_title": cfg["TITLE"],
+            # Kept third-party images load where the email is read, as its author chose.
             "CONTENT_SECURITY_POLICY": email_csp(
-                self.settings.get("CONTENT_SECURITY_POLICY"), site_url
+                self.settings.get("CONTENT_SECURITY_POLICY"),
+                site_url,
+                ("https:",) if images.mode == "keep" else (),
             ),
         }
         email = render_email(
@@ -231,6 +260,7 @@ class NewsletterGenerator(Generator):
             site_url=site_url,
             utm=utm,
             limit=limit,
+            images=images,
         )
         view.mode = email.mode
         if not email.fits:
