@@ -20,8 +20,10 @@ from typing import Any
 from pelican.utils import slugify
 
 # Most file systems allow 255 bytes per name; a slug also ends up inside
-# longer names (tags/{slug}.atom.xml), so derived slugs stay well below.
+# longer names (tags/{slug}.atom.xml), so slugs stay below MAX_SLUG_BYTES and
+# a slug shortened from a long title is cut at a word break to MAX_SLUG_CHARS.
 MAX_NAME_BYTES = 255
+MAX_SLUG_BYTES = 200
 MAX_SLUG_CHARS = 80
 MAX_PATH_BYTES = 1024
 
@@ -44,8 +46,11 @@ def slug_problem(slug: Any) -> str | None:
         return "it contains '/', which would put the file in another folder"
     if _CONTROL.search(slug) or not _SLUG_OK.match(slug):
         return "it contains characters that do not work in an address (spaces, ?, #, % ...)"
-    if len(slug) > MAX_SLUG_CHARS:
-        return f"it is {len(slug)} characters long (at most {MAX_SLUG_CHARS})"
+    if len(slug.encode("utf-8")) > MAX_SLUG_BYTES:
+        return (
+            f"it is too long for a file name ({len(slug)} characters; at most"
+            f" {MAX_SLUG_BYTES} bytes)"
+        )
     return None
 
 

@@ -18,6 +18,8 @@ import re
 import sys
 from pathlib import Path
 
+from pelican.contents import Article, Page
+
 from nextsale import addresses
 from nextsale.newsletter import feed_path
 from nextsale.reading import is_strict
@@ -39,8 +41,9 @@ def _fallback_slug(item, settings: dict) -> tuple[str, str]:
     return addresses.safe_slug(stem, settings), "the file name"
 
 
-def fix_slug(item, settings: dict) -> bool:
-    """Make the item's slug usable; False when no usable slug can be found."""
+def fix_slug(item, settings: dict, *, refuse: bool = True) -> bool:
+    """Make the item's slug usable; False when no usable slug can be found
+    (reported when `refuse`: the caller leaves the file out)."""
     slug = getattr(item, "slug", None)
     why = addresses.slug_problem(slug)
     if why is None:
@@ -51,6 +54,8 @@ def fix_slug(item, settings: dict) -> bool:
     if not new:
         new, source = _fallback_slug(item, settings)
     if not new:
+        if not refuse:
+            return False
         _log(
             settings,
             item.source_path,
@@ -92,6 +97,19 @@ def fix_override(item, settings: dict, key: str) -> None:
         f" address {getattr(item, key)!r} used. Remove the {line} line or write a path"
         f" like '{example}'",
     )
+
+
+def fix_new_content(content) -> None:
+    """As each article or page is made: a usable slug, URL and Save_as before Pelican
+    files it (so it never meets an empty slug or an output path it must skip)."""
+    if not isinstance(content, (Article, Page)):
+        return
+    settings = content.settings
+    if not plugin_enabled(settings, "content_checks"):
+        return
+    fix_slug(content, settings, refuse=False)
+    fix_override(content, settings, "url")
+    fix_override(content, settings, "save_as")
 
 
 def fix_addresses(items, settings: dict) -> set[int]:

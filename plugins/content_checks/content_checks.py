@@ -324,6 +324,8 @@ def register() -> None:
     # hide a repeated one on the next live-reload build.
     if hasattr(log, "disable_filter"):
         log.disable_filter()
+    # Usable addresses as each article or page is made, before Pelican files it.
+    signals.content_object_init.connect(addresses.fix_new_content)
     # Before categories, tags and archives are built from the article lists.
     signals.article_generator_pretaxonomy.connect(drop_article_clashes)
     signals.page_generator_finalized.connect(drop_page_clashes)
