@@ -243,6 +243,22 @@ def test_text_fields_arrive_escaped_as_text(hostile_site):
     assert TEXT_DANGER in [item["title"] for item in feed["items"]]
 
 
+def test_emails_escape_text_even_where_a_site_turns_autoescape_off(build_site):
+    site = build_site(
+        {
+            "articles/a.md": article(TEXT_DANGER, slug="a", date="2025-01-06 08:00"),
+            "newsletter/001-x.md": _issue("Hello.", Preheader=TEXT_DANGER),
+        },
+        PLUGINS=["newsletter"],
+        JINJA_ENVIRONMENT={"trim_blocks": True, "lstrip_blocks": True, "autoescape": False},
+    )
+    document = site.text("newsletter/001-x/email.html")
+    assert dangers(document) == []
+    soup = BeautifulSoup(document, "html.parser")
+    assert soup.find("div", class_="preheader").text.startswith(TEXT_DANGER)
+    assert soup.select_one(".article h2 a").text == TEXT_DANGER
+
+
 def _csp(document: str) -> str | None:
     meta = BeautifulSoup(document, "html.parser").find(
         "meta", attrs={"http-equiv": "Content-Security-Policy"}
