@@ -71,6 +71,24 @@ def test_an_emoji_only_title_gets_a_usable_file_name_that_builds(tmp_path, build
     assert (site.output / "2024" / other.stem / "index.html").is_file()
 
 
+def test_an_invisible_title_is_replaced_by_the_file_name(tmp_path):
+    src, dest, report = tmp_path / "src", tmp_path / "articles", tmp_path / "r.json"
+    src.mkdir()
+    (src / "quiet-regulars.html").write_text(page("\u200b\u200b"), encoding="utf-8")
+    (src / "\u200b.html").write_text(page("\u202e\u200b"), encoding="utf-8")
+    done = run_import(src, "--dest", dest, "--report", report)
+    assert done.returncode == 0, done.stdout + done.stderr
+    data = report_of(report)
+    quiet = front(Path(data["quiet-regulars.html"]["output"]))
+    assert quiet["Title"] == "Quiet Regulars" and quiet["Slug"] == "quiet-regulars"
+    assert (
+        "the title '\\u200b\\u200b' has nothing visible; the file name was used"
+        in (data["quiet-regulars.html"]["notes"])
+    )
+    nameless = front(Path(data["\u200b.html"]["output"]))
+    assert nameless["Title"] == "Untitled post" and nameless["Slug"] == "untitled-post"
+
+
 def test_a_title_too_long_for_a_file_name_gets_a_short_slug(tmp_path):
     source = tmp_path / "long.html"
     source.write_text(page(" ".join(["referrals"] * 500)), encoding="utf-8")

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -121,6 +122,12 @@ def extract(
     return [para for para in body if para]
 
 
+def visible(text: str) -> bool:
+    """Whether `text` shows anything: not only spaces and format characters (zero-width,
+    direction marks)."""
+    return any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in text)
+
+
 def build_article(
     meta: dict, body: list[list[Line]], source: Path, fill_date: date | None,
     taxonomy: Taxonomy | None, report: FileReport,
@@ -131,10 +138,15 @@ def build_article(
     `free_slug` turns the slug the title gives into one no other article uses.
     """
     title = meta.get("title")
+    why = "no title line found"
+    if title and not visible(title):
+        why, title = f"the title {title!r} has nothing visible", None
     if not title:
         title = source.stem.replace("-", " ").replace("_", " ")
+        if not visible(title):
+            why, title = f"{why} and the file name shows nothing", "Untitled post"
         report.missing.append("title")
-        report.notes.append("no title line found; the file name was used")
+        report.notes.append(f"{why}; the file name was used")
     if title == title.lower():
         title = title_case(title)
     slug = make_slug(title, source, report)
