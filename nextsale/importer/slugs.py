@@ -1,10 +1,10 @@
 """Addresses for imported posts: a usable slug for any title, never one already taken.
 
-`make_slug` derives the slug from the title as the build would, falling back to
-the source's file name and then to a name made from the title's hash, and keeps
-it short enough for a file name. `Slugs` reads the slugs the articles already in
-the destination use (their `Slug:`, else what the build derives) and hands out
-the first free one.
+`make_slug` derives the slug from the title as the build would
+(`nextsale.addresses.safe_slug`: usable, at most MAX_SLUG_CHARS), falling back to
+the source's file name and then to a name made from the title's hash. `Slugs`
+reads the slugs the articles already in the destination use (their `Slug:`, else
+what the build derives) and hands out the first free one.
 """
 
 from __future__ import annotations
@@ -16,30 +16,32 @@ from pelican.settings import DEFAULT_CONFIG
 from pelican.utils import slugify
 
 from nextsale import frontmatter
+from nextsale.addresses import MAX_SLUG_CHARS, safe_slug
 
 from .model import FileReport
 
-MAX_SLUG = 80  # characters; well under any file system's limit for `<slug>.md`
 ARTICLE_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
+PELICAN_SLUGS = {"SLUG_REGEX_SUBSTITUTIONS": DEFAULT_CONFIG["SLUG_REGEX_SUBSTITUTIONS"]}
 
 
 def _slugify(text: str, settings: dict | None = None) -> str:
-    settings = settings or {}
+    """The slug Pelican itself makes, unshortened."""
+    settings = {**PELICAN_SLUGS, **(settings or {})}
     return slugify(
         text,
-        regex_subs=settings.get(
-            "SLUG_REGEX_SUBSTITUTIONS", DEFAULT_CONFIG["SLUG_REGEX_SUBSTITUTIONS"]
-        ),
+        regex_subs=settings["SLUG_REGEX_SUBSTITUTIONS"],
         preserve_case=settings.get("SLUGIFY_PRESERVE_CASE", False),
         use_unicode=settings.get("SLUGIFY_USE_UNICODE", False),
     )
 
 
 def make_slug(title: str, source: Path, report: FileReport) -> str:
-    """A non-empty slug of at most MAX_SLUG characters for `title`; say what was done."""
-    slug = _slugify(title)
+    """A usable slug of at most MAX_SLUG_CHARS characters for `title`; say what was done."""
+    slug = safe_slug(title, PELICAN_SLUGS)
+    if slug and len(_slugify(title)) > MAX_SLUG_CHARS:
+        report.notes.append(f"the slug was shortened to {len(slug)} characters: '{slug}'")
     if not slug:
-        slug = _slugify(source.stem.replace("_", " "))
+        slug = safe_slug(source.stem.replace("_", " "), PELICAN_SLUGS)
         if slug:
             report.notes.append(
                 f"the title {title!r} gives no address (no letters or digits); "
@@ -51,11 +53,6 @@ def make_slug(title: str, source: Path, report: FileReport) -> str:
                 f"neither the title {title!r} nor the file name gives an address; "
                 f"the slug is '{slug}': set a better Slug in the article"
             )
-    if len(slug) > MAX_SLUG:
-        cut = slug[:MAX_SLUG]
-        cut = cut.rsplit("-", 1)[0] if "-" in cut[MAX_SLUG // 2 :] else cut
-        report.notes.append(f"the slug was shortened to {len(cut)} characters: '{cut}'")
-        slug = cut
     return slug
 
 
@@ -69,8 +66,7 @@ class Slugs:
         if dest.is_dir():
             for path in sorted(dest.rglob("*")):
                 if path.suffix.lower() in ARTICLE_SUFFIXES and path.is_file():
-                    slug = _article_slug(path, settings)
-                    if slug:
+                    for slug in _article_slugs(path, settings):
                         self.owners.setdefault(slug.casefold(), path)
 
     def free(self, slug: str, source: Path, report: FileReport) -> str:
@@ -119,15 +115,16 @@ def _read_front(path: Path) -> dict[str, str]:
     return {name: field.value for name, field in frontmatter.parse(lines).last().items()}
 
 
-def _article_slug(path: Path, settings: dict | None) -> str | None:
-    """The slug the build gives the article at `path`."""
+def _article_slugs(path: Path, settings: dict | None) -> set[str]:
+    """The slug the build gives the article at `path` (a derived one as Pelican makes
+    it and as shortened for a file name)."""
     meta = _read_front(path)
     if meta.get("slug"):
-        return meta["slug"]
+        return {meta["slug"]}
     source = (settings or {}).get("SLUGIFY_SOURCE", "title")
-    if source == "basename" or not meta.get("title"):
-        return _slugify(path.stem, settings) or None
-    return _slugify(meta["title"], settings) or None
+    text = path.stem if source == "basename" or not meta.get("title") else meta["title"]
+    site = {**PELICAN_SLUGS, **(settings or {})}
+    return {slug for slug in (_slugify(text, site), safe_slug(text, site)) if slug}
 
 
 def _imported_from(path: Path) -> str | None:
