@@ -18,7 +18,7 @@ from pelican.utils import slugify
 from nextsale import frontmatter
 from nextsale.addresses import MAX_SLUG_CHARS, safe_slug
 
-from .model import FileReport
+from .model import FileReport, ImportFailure
 
 ARTICLE_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
 PELICAN_SLUGS = {"SLUG_REGEX_SUBSTITUTIONS": DEFAULT_CONFIG["SLUG_REGEX_SUBSTITUTIONS"]}
@@ -63,11 +63,17 @@ class Slugs:
         self.dest = dest
         self.owners: dict[str, Path] = {}  # casefolded slug -> the article using it
         self.claimed: set[str] = set()  # slugs given in this batch: a clash there is an error
-        if dest.is_dir():
-            for path in sorted(dest.rglob("*")):
-                if path.suffix.lower() in ARTICLE_SUFFIXES and path.is_file():
-                    for slug in _article_slugs(path, settings):
-                        self.owners.setdefault(slug.casefold(), path)
+        try:
+            found = sorted(dest.rglob("*")) if dest.is_dir() else []
+        except OSError as err:
+            raise ImportFailure(
+                f"{dest}: cannot read the articles already there ({err.strerror or err}); "
+                "check the --dest folder"
+            ) from None
+        for path in found:
+            if path.suffix.lower() in ARTICLE_SUFFIXES and path.is_file():
+                for slug in _article_slugs(path, settings):
+                    self.owners.setdefault(slug.casefold(), path)
 
     def free(self, slug: str, source: Path, report: FileReport) -> str:
         """`slug`, or `slug-2`, `slug-3`... when another article already uses it.
