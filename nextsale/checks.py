@@ -10,6 +10,7 @@ import calendar
 import datetime
 import difflib
 import re
+import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -38,6 +39,15 @@ STATUSES = ("draft", "hidden", "published", "skip")
 DATE_KEYS = ("date", "modified")
 DATE_FORMAT_HINT = "YYYY-MM-DD or YYYY-MM-DD HH:MM (for example 2024-03-01 09:30)"
 DATE_SHAPE_RE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}\b")
+# Years a post can carry: feeds, sitemaps and date pickers all agree on these.
+YEARS = range(1900, 3000)
+# A language tag as HTML's lang attribute takes it (BCP 47: en, en-GB, pt_BR, zh-Hant).
+LANG_RE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
+# How deep lists and quotes may nest; far deeper input exhausts the converter's stack.
+MAX_NESTING = 50
+QUOTE_RE = re.compile(r"^(?:[ ]{0,3}>)+")
+LIST_ITEM_RE = re.compile(r"^(?P<indent>[ \t]*)(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
+FENCE_RE = re.compile(r"^[ ]{0,3}(```|~~~)")
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,10 @@ class SourceReport:
     findings: list[Finding] = field(default_factory=list)
     fatal: bool = False
     force_draft: bool = False
+    # Metadata keys whose value was refused: read as if the key were absent.
+    dropped: set[str] = field(default_factory=set)
+    # Keys given more than once: how many value lines the first one has (it wins).
+    first_lines: dict[str, int] = field(default_factory=dict)
 
 
 # The metadata block, read as markdown.extensions.meta reads it.
@@ -179,11 +193,10 @@ def check_date(number: int, key: str, value: str) -> tuple[Finding | None, bool]
     field_name = key.title()
     if DATE_SHAPE_RE.match(value):
         reason = _impossible_reason(value)
-        if reason is None:
-            return None, False
         try:
-            get_date(value)
-        except ValueError:
+            if reason is not None:
+                get_date(value)
+        except (ValueError, OverflowError):
             return Finding(
                 number,
                 f"{field_name} '{value}' is not a real date ({reason}). Write it as"
@@ -191,11 +204,18 @@ def check_date(number: int, key: str, value: str) -> tuple[Finding | None, bool]
             ), True
     try:
         parsed = get_date(value)
-    except ValueError:
+    except (ValueError, OverflowError):
         return Finding(
             number,
             f"{field_name} '{value}' is not a date Pelican can read. Write it as"
             f" {DATE_FORMAT_HINT}",
+        ), True
+    if parsed.year not in YEARS:
+        return Finding(
+            number,
+            f"{field_name} '{value}' is in the year {parsed.year}, outside"
+            f" {YEARS[0]}–{YEARS[-1]}; feeds and sitemaps cannot carry it. Check the"
+            f" year and write the date as {DATE_FORMAT_HINT}",
         ), True
     try:
         datetime.datetime.fromisoformat(value)
@@ -209,8 +229,136 @@ def check_date(number: int, key: str, value: str) -> tuple[Finding | None, bool]
     return None, False
 
 
-def check_source(raw: bytes, allowed_keys: frozenset[str]) -> SourceReport:
-    """Run every check that needs only the file's bytes."""
+def read_date(value: str) -> datetime.datetime | None:
+    """The date a valid Date/Modified value stands for, as Pelican reads it."""
+    try:
+        return get_date(value.replace("_", " ").strip())
+    except (ValueError, OverflowError):
+        return None
+
+
+def check_modified(found: dict[str, tuple[int, str]]) -> Finding | None:
+    """A Modified date before the Date: feeds would say it was updated before it appeared."""
+    if "date" not in found or "modified" not in found:
+        return None
+    date, modified = read_date(found["date"][1]), read_date(found["modified"][1])
+    if date is None or modified is None:
+        return None
+    if (date.tzinfo is None) != (modified.tzinfo is None):
+        date, modified = date.replace(tzinfo=None), modified.replace(tzinfo=None)
+    if modified >= date:
+        return None
+    return Finding(
+        found["modified"][0],
+        f"Modified ({found['modified'][1]}) is before Date ({found['date'][1]}). Correct"
+        " it, or remove the Modified line; it was ignored in this build",
+    )
+
+
+def check_duplicates(meta: MetaBlock) -> tuple[list[Finding], dict[str, int]]:
+    """Keys given twice: the first one counts, as Pelican reads its own keys.
+
+    Return the findings and, per repeated key, how many value lines the first has.
+    """
+    first: dict[str, object] = {}
+    findings = []
+    counts: dict[str, int] = {}
+    for entry in meta.fields:
+        if entry.name not in first:
+            first[entry.name] = entry
+            continue
+        earlier = first[entry.name]
+        counts[entry.name] = len(earlier.values)
+        findings.append(
+            Finding(
+                entry.line,
+                f"'{entry.key}' is given twice (also on line {earlier.line}); the first"
+                f" one, {earlier.value!r}, is used. Delete one of the two lines",
+            )
+        )
+    return findings, counts
+
+
+def check_lang(number: int, value: str, default: str | None) -> Finding | None:
+    """A Lang that is not a language tag would end up in every page's lang attribute."""
+    if LANG_RE.match(value):
+        return None
+    used = f"the site's language ({default})" if default else "the site's language"
+    return Finding(
+        number,
+        f"Lang {value!r} is not a language code. Write a code such as en, en-GB or"
+        f" de, or remove the line; {used} was used",
+    )
+
+
+def check_timezone(number: int, value: str, default: str | None) -> Finding | None:
+    """A Timezone must be an IANA name, or Pelican cannot place the dates."""
+    try:
+        if value and "\\" not in value and not value.startswith("/"):
+            zoneinfo.ZoneInfo(value)
+            return None
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        pass
+    guess = closest(value, zoneinfo.available_timezones())
+    hint = f" (did you mean '{guess}'?)" if guess else ""
+    used = f"the site's time zone ({default})" if default else "the site's time zone"
+    return Finding(
+        number,
+        f"unknown Timezone {value!r}{hint}. Use a name such as Europe/London or"
+        f" America/New_York, or remove the line; {used} was used",
+    )
+
+
+def check_template(number: int, value: str, templates: frozenset[str]) -> Finding | None:
+    """A Template the theme does not have stops the build when the page is written."""
+    name = value.strip()
+    if name.startswith("!") or name in templates or name.removesuffix(".html") in templates:
+        return None
+    guess = closest(name, templates)
+    hint = f" (did you mean '{guess}'?)" if guess else ""
+    names = ", ".join(sorted(t for t in templates if "/" not in t and "." not in t))
+    return Finding(
+        number,
+        f"unknown Template {value!r}{hint}: the theme has no such template. Use one of"
+        f" {names}, or remove the line; the default template was used",
+    )
+
+
+def check_nesting(lines: list[str], body_start: int) -> Finding | None:
+    """Lists or quotes nested so deep that converting them would exhaust the stack."""
+    fenced = False
+    for number, line in enumerate(lines[body_start:], start=body_start + 1):
+        if FENCE_RE.match(line):
+            fenced = not fenced
+        if fenced:
+            continue
+        quote = QUOTE_RE.match(line)
+        depth = quote.group().count(">") if quote else 0
+        item = LIST_ITEM_RE.match(line)
+        if item:
+            depth = max(depth, len(item.group("indent").expandtabs(4)) // 4 + 1)
+        if depth > MAX_NESTING:
+            return Finding(
+                number,
+                f"lists or quotes nested {depth} levels deep; at most {MAX_NESTING} can"
+                " be read. Flatten the nesting; the file was left out of this build",
+            )
+    return None
+
+
+def check_source(
+    raw: bytes,
+    allowed_keys: frozenset[str],
+    *,
+    templates: frozenset[str] | None = None,
+    default_lang: str | None = None,
+    default_timezone: str | None = None,
+) -> SourceReport:
+    """Run every check that needs only the file's bytes.
+
+    `templates` are the theme's template names (None: not checked); the
+    defaults name what a refused `Lang` or `Timezone` falls back to.
+    """
     report = SourceReport()
     text, problem = decode(raw)
     if text is None:
@@ -246,12 +394,39 @@ def check_source(raw: bytes, allowed_keys: frozenset[str]) -> SourceReport:
         report.fatal = True
         report.findings.append(_missing_title(lines, meta, found))
 
+    duplicates, report.first_lines = check_duplicates(meta)
+    report.findings += duplicates
+
+    dates_ok = True
     for key in DATE_KEYS:
         if key in found:
             finding, fatal = check_date(found[key][0], key, found[key][1])
             if finding:
                 report.findings.append(finding)
                 report.fatal = report.fatal or fatal
+                dates_ok = dates_ok and not fatal
+    order = check_modified(found) if dates_ok else None
+    if order:
+        report.findings.append(order)
+        report.dropped.add("modified")
+
+    refused = {
+        "lang": lambda n, v: check_lang(n, v, default_lang),
+        "timezone": lambda n, v: check_timezone(n, v, default_timezone),
+    }
+    if templates is not None:
+        refused["template"] = lambda n, v: check_template(n, v, templates)
+    for key, check in refused.items():
+        if key in found:
+            finding = check(*found[key])
+            if finding:
+                report.findings.append(finding)
+                report.dropped.add(key)
+
+    nesting = check_nesting(lines, meta.body_start)
+    if nesting:
+        report.findings.append(nesting)
+        report.fatal = True
 
     if meta.entries and not "".join(lines[meta.body_start :]).strip():
         report.findings.append(

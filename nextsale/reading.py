@@ -10,10 +10,15 @@ profile of `nextsale.sanitise`) → clean (the cruft rules of `nextsale.cruft`).
 
 from __future__ import annotations
 
+import gzip
+import zlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from nextsale.checks import PELICAN_KEYS, Finding
+import pelican
+
+from nextsale.checks import PELICAN_KEYS, Finding, SourceReport, check_source
 from nextsale.cruft.clean import clean_html
 from nextsale.cruft.rules import RuleSet, site_rules
 from nextsale.sanitise import Profile, looks_unsafe, page_profile, sanitise
@@ -29,6 +34,9 @@ DEFAULTS = {
     "SAFE_HTML_EXTRA_TAGS": [],
     "SAFE_HTML_URL_SCHEMES": ["http", "https", "mailto", "tel"],
 }  # fmt: skip
+
+# Pelican's content cache files are named after the generator that keeps them.
+CACHE_NAME_PART = "Generator"
 
 # The parts of a reader's output that are HTML.
 HTML_PARTS = ("body", "summary")
@@ -65,6 +73,29 @@ def site_page_profile(settings: dict) -> Profile:
     )
 
 
+def theme_templates(settings: dict) -> frozenset[str] | None:
+    """Names a `Template:` key may use: the theme's, its overrides' and Pelican's simple theme's.
+
+    None when the settings name no theme folder (nothing to check against).
+    """
+    theme = settings.get("THEME")
+    if not theme or not Path(theme, "templates").is_dir():
+        return None
+    simple = Path(pelican.__file__).parent / "themes" / "simple" / "templates"
+    folders = [*settings.get("THEME_TEMPLATES_OVERRIDES", ()), Path(theme, "templates"), simple]
+    extensions = tuple(settings.get("TEMPLATE_EXTENSIONS", [".html"]))
+    names = set()
+    for folder in map(Path, folders):
+        if not folder.is_dir():
+            continue
+        for path in folder.rglob("*"):
+            if path.is_file() and path.name.endswith(extensions):
+                rel = path.relative_to(folder).as_posix()
+                names.add(rel)
+                names.update(rel.removesuffix(ext) for ext in extensions if rel.endswith(ext))
+    return frozenset(names)
+
+
 @dataclass
 class ReadingPolicy:
     """What one site's settings ask of reading, checked when the build starts."""
@@ -73,6 +104,7 @@ class ReadingPolicy:
     allowed_keys: frozenset[str]
     profile: Profile
     strict: bool
+    templates: frozenset[str] | None = None
     _rules: dict[str | None, RuleSet] = field(default_factory=dict)
 
     @classmethod
@@ -81,9 +113,20 @@ class ReadingPolicy:
         formatted = settings.get("FORMATTED_FIELDS", ())
         defaults = settings.get("DEFAULT_METADATA", {})
         keys = frozenset(k.lower() for k in (*PELICAN_KEYS, *extra, *formatted, *defaults))
-        policy = cls(settings, keys, site_page_profile(settings), is_strict(settings))
+        profile = site_page_profile(settings)
+        policy = cls(settings, keys, profile, is_strict(settings), theme_templates(settings))
         policy.rules(settings.get("AUTHOR"))  # a malformed CRUFT_* setting fails here
         return policy
+
+    def check(self, raw: bytes) -> SourceReport:
+        """The checks of `nextsale.checks` on one source file's bytes, with this site's defaults."""
+        return check_source(
+            raw,
+            self.allowed_keys,
+            templates=self.templates,
+            default_lang=self.settings.get("DEFAULT_LANG"),
+            default_timezone=self.settings.get("TIMEZONE"),
+        )
 
     def rules(self, author: str | None) -> RuleSet:
         """The cruft rules for one author (their own bio is cruft at a post's end)."""
@@ -124,3 +167,42 @@ class ReadingPolicy:
             else:
                 metadata["summary"] = html
         return content, findings
+
+
+def _pickle_problem(data: bytes) -> str | None:
+    """Why `data` cannot be a whole pickle Pelican wrote (it starts with PROTO, ends with STOP)."""
+    if len(data) < 3 or data[0] != 0x80:
+        return "it is not a cache file Pelican wrote"
+    if not data.endswith(b"."):
+        return "it is cut short, as when a build is interrupted while writing it"
+    return None
+
+
+def damaged_cache_files(cache_path: str | Path, gzipped: bool) -> list[tuple[Path, str]]:
+    """Pelican's content cache files in `cache_path` that cannot be loaded, with the reason.
+
+    Pelican stops the build on some of these (a file cut short, or not a pickle at all)
+    instead of starting with an empty cache; the check reads only the first and last bytes
+    of an uncompressed file.
+    """
+    folder = Path(cache_path)
+    if not folder.is_dir():
+        return []
+    damaged = []
+    for path in sorted(folder.iterdir()):
+        if CACHE_NAME_PART not in path.name or not path.is_file():
+            continue
+        try:
+            if gzipped:
+                with gzip.open(path, "rb") as handle:
+                    problem = _pickle_problem(handle.read())
+            else:
+                with path.open("rb") as handle:
+                    head = handle.read(3)
+                    handle.seek(max(path.stat().st_size - 1, 0))
+                    problem = _pickle_problem(head + handle.read(1))
+        except (OSError, EOFError, zlib.error) as err:
+            problem = f"it cannot be read ({err})"
+        if problem:
+            damaged.append((path, problem))
+    return damaged

@@ -261,7 +261,8 @@ def test_link_to_a_skipped_file_says_so(build_site):
     [("Tagz", "Tags"), ("Catgory", "Category"), ("Sumary", "Summary")],
 )
 def test_misspelt_metadata_key(build_site, tmp_path, key, suggestion):
-    files = {"articles/typo.md": f"Title: Typo\nDate: 2024-03-02\n{key}: x\n\nText.\n"}
+    text = f"Title: Typo\nDate: 2024-03-02\n{key}: x\nCategory: Retention\n\nText.\n"
+    files = {"articles/typo.md": text}
     site = dev(build_site, files)
     message = one(site, "typo.md")
     assert f"typo.md:3: unknown metadata key '{key}'" in message and suggestion in message
@@ -282,7 +283,9 @@ def test_project_keys_are_accepted(build_site):
 
 def test_misspelt_status_never_publishes(build_site, tmp_path):
     files = {
-        "articles/secret.md": ("Title: Secret plan\nDate: 2024-03-02\nStatuss: draft\n\nText.\n")
+        "articles/secret.md": (
+            "Title: Secret plan\nDate: 2024-03-02\nStatuss: draft\nCategory: Retention\n\nText.\n"
+        )
     }
     site = dev(build_site, files)
     message = one(site, "secret.md")

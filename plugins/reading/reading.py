@@ -21,16 +21,24 @@ from pathlib import Path
 
 from markdown import Markdown
 from pelican import signals
+from pelican.contents import Article
 from pelican.readers import DUPLICATES_DEFINITIONS_ALLOWED, MarkdownReader
 
-from nextsale.checks import Finding, check_images, check_source
-from nextsale.reading import ReadingPolicy, is_strict
+from nextsale.checks import Finding, check_images
+from nextsale.reading import ReadingPolicy, damaged_cache_files, is_strict
 from nextsale.site import display_path, plugin_enabled, strict_level
 
 log = logging.getLogger(__name__)
 
 # The metadata key the findings travel in, from the reader to the content object.
 FINDINGS_KEY = "_reading_findings"
+# Set when the source itself names no category (Pelican then fills in a default).
+NO_CATEGORY_KEY = "_reading_no_category"
+
+TOO_DEEP = (
+    "cannot be converted: its text is nested too deeply (lists, quotes, emphasis or HTML"
+    " tags hundreds of levels deep). Flatten the nesting; the file was left out of this build"
+)
 
 
 def report(settings: dict, path: str, findings) -> None:
@@ -54,10 +62,17 @@ class PipelineReader:
         self.policy = ReadingPolicy.from_settings(settings)
 
     def read(self, source_path: str):
-        content, metadata, findings = self.read_source(source_path)
-        if metadata.get("status") != "skip":
-            content, removed = self.policy.finish(content, metadata)
-            findings = findings + removed
+        try:
+            content, metadata, findings = self.read_source(source_path)
+            if metadata.get("status") != "skip":
+                content, removed = self.policy.finish(content, metadata)
+                findings = findings + removed
+                if "category" not in metadata:
+                    metadata[NO_CATEGORY_KEY] = True
+        except RecursionError:
+            # Pathological nesting (thousands of emphasis marks, tags or list levels).
+            content, metadata = "", {"status": "skip"}
+            findings = [Finding(None, TOO_DEEP)]
         if findings:
             metadata[FINDINGS_KEY] = payload(source_path, findings)
         return content, metadata
@@ -77,14 +92,21 @@ class PipelineMarkdownReader(PipelineReader, MarkdownReader):
         except OSError as err:
             problem = f"cannot be read ({err.strerror}). Check that the file exists and is readable"
             return "", {"status": "skip"}, [Finding(None, problem)]
-        checked = check_source(raw, self.policy.allowed_keys)
+        checked = self.policy.check(raw)
         if checked.fatal:
             # Pelican turns "skip" into nothing without a word; `report_skipped` says why.
             return "", {"status": "skip"}, checked.findings
 
         document = self._converter("document")
         content = document.convert(checked.text)
-        metadata = self.parse_fields(getattr(document, "Meta", {}), source_path)
+        meta = {
+            key: values[: checked.first_lines[key.lower()]]
+            if key.lower() in checked.first_lines
+            else values
+            for key, values in getattr(document, "Meta", {}).items()
+        }
+        meta = {key: values for key, values in meta.items() if key.lower() not in checked.dropped}
+        metadata = self.parse_fields(meta, source_path)
         if checked.force_draft:
             metadata["status"] = "draft"
         return content, metadata, checked.findings + check_images(content, checked.text)
@@ -157,14 +179,65 @@ def report_skipped(sender, metadata: dict) -> None:
     report(sender.settings, path, [Finding(*f) for f in findings])
 
 
+def default_category(content) -> Finding | None:
+    """An article without `Category:` is filed under a default: say which."""
+    missing = content.metadata.pop(NO_CATEGORY_KEY, False)
+    if hasattr(content, NO_CATEGORY_KEY):
+        delattr(content, NO_CATEGORY_KEY)
+    category = getattr(content, "category", None)
+    if not missing or not isinstance(content, Article) or category is None:
+        return None
+    settings = content.settings
+    source = "DEFAULT_CATEGORY"
+    if settings.get("USE_FOLDER_AS_CATEGORY") and category.name != settings.get("DEFAULT_CATEGORY"):
+        source = "the name of its folder"
+    return Finding(
+        1,
+        f"no Category, so it was filed under '{category.name}' ({source}). Add a"
+        " 'Category: ...' line to the metadata block",
+    )
+
+
 def report_findings(content) -> None:
     """Log the findings the reader stored (fresh or from the cache) for this file."""
-    if FINDINGS_KEY not in content.metadata:
+    if not plugin_enabled(content.settings, "reading"):
         return
-    _, findings = content.metadata.pop(FINDINGS_KEY)
+    findings = []
+    if FINDINGS_KEY in content.metadata:
+        _, stored = content.metadata.pop(FINDINGS_KEY)
+        findings = [Finding(*f) for f in stored]
     if hasattr(content, FINDINGS_KEY):
         delattr(content, FINDINGS_KEY)
-    report(content.settings, content.source_path, [Finding(*f) for f in findings])
+    category = default_category(content)
+    if category:
+        findings.append(category)
+    if findings:
+        report(content.settings, content.source_path, findings)
+
+
+def drop_damaged_cache(pelican) -> None:
+    """Start afresh from a content cache file that cannot be loaded, rather than stop the build."""
+    settings = pelican.settings
+    if not plugin_enabled(settings, "reading") or not settings.get("LOAD_CONTENT_CACHE"):
+        return
+    for path, problem in damaged_cache_files(settings["CACHE_PATH"], settings.get("GZIP_CACHE")):
+        try:
+            path.unlink()
+        except OSError as err:
+            log.warning(
+                "%s: the content cache file is damaged (%s) and cannot be removed (%s)."
+                " Run 'invoke clean'",
+                display_path(str(path)),
+                problem,
+                err.strerror,
+            )
+            continue
+        log.info(
+            "%s: the content cache file is damaged (%s); removed, every file is read"
+            " again and the cache rebuilt",
+            display_path(str(path)),
+            problem,
+        )
 
 
 def register() -> None:
@@ -172,6 +245,8 @@ def register() -> None:
     # would hide a repeated one on the next live-reload build.
     if hasattr(log, "disable_filter"):
         log.disable_filter()
+    # Before any generator loads the content cache.
+    signals.initialized.connect(drop_damaged_cache)
     # Before Pelican instantiates the readers of each generator.
     signals.readers_init.connect(use_pipeline_readers)
     # Replay the reader's findings every build, including cached files: for
