@@ -17,6 +17,7 @@ from typing import Any
 from pelican.utils import get_date, set_date_tzinfo
 
 from nextsale import frontmatter, links
+from nextsale.text import CONTROL_CHARS
 
 FILENAME_RE = re.compile(r"^(?P<number>\d{3,})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 LINK_RE = re.compile(r"^[{|](?P<what>filename|static|attach)[|}](?P<path>.*)$")
@@ -77,6 +78,22 @@ def split_header(text: str) -> tuple[dict[str, tuple[int, str]], str, list[str]]
     return header, "\n".join(body).strip() + "\n", warnings
 
 
+def strip_controls(text: str) -> tuple[str, list[str]]:
+    """Drop invisible control characters (no feed or email can carry them); say where they were."""
+    if not CONTROL_CHARS.search(text):
+        return text, []
+    warnings = []
+    for number, line in enumerate(frontmatter.split_lines(text), start=1):
+        found = CONTROL_CHARS.search(line)
+        if found:
+            warnings.append(
+                f"line {number}: invisible control character U+{ord(found.group()):04X}"
+                f" (column {found.start() + 1}). Delete it (it usually comes from copying"
+                " and pasting); it was left out of this build"
+            )
+    return CONTROL_CHARS.sub("", text), warnings
+
+
 def parse_issue_text(text: str, source_path: str, timezone: str) -> Issue:
     """Parse one issue file; raise IssueError naming the line and the fix."""
     name = posixpath.basename(source_path)
@@ -86,7 +103,9 @@ def parse_issue_text(text: str, source_path: str, timezone: str) -> Issue:
             f"{source_path}: the file name must look like NNN-slug.md "
             "(issue number, a dash, a lowercase slug), e.g. 004-keep-in-touch.md"
         )
+    text, controls = strip_controls(text)
     header, body, warnings = split_header(text)
+    warnings[:0] = controls
     for key, (lineno, _value) in sorted(header.items()):
         if key not in KNOWN_KEYS:
             warnings.append(

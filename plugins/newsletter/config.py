@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from email.utils import parseaddr
 from typing import Any
 
 from nextsale.newsletter import FEED_SAVE_AS, feed_path, newsletter_title
+from nextsale.text import CONTROL_CHARS
 from nextsale.urls import UtmSettingError, utm_setting
 
 DEFAULTS: dict[str, Any] = {
@@ -31,6 +33,16 @@ PATH_SETTINGS = tuple(
     k for k in DEFAULTS if k.endswith(("_URL", "_SAVE_AS")) and "UNSUBSCRIBE" not in k
 )
 WHERE = "pelicanconf.py/publishconf.py"
+# Settings that end up in an email header: a line break there would start a header of its own.
+HEADER_SETTINGS = (
+    "NEWSLETTER_FROM",
+    "NEWSLETTER_UNSUBSCRIBE_URL",
+    "NEWSLETTER_UNSUBSCRIBE_MAILTO",
+    "NEWSLETTER_TITLE",
+    "NEWSLETTER_SUBJECT_FORMAT",
+)
+# What may not appear in an address or a List-Unsubscribe link.
+UNSAFE_IN_LINK_RE = re.compile(r"[\s<>\"',]")
 
 
 class NewsletterSettingsError(ValueError):
@@ -43,6 +55,7 @@ def load_config(settings: dict[str, Any]) -> dict[str, Any]:
     Adds SITE_URL, FROM_ADDRESS, UTM (the one UTM shape), FEED_SAVE_AS and TITLE.
     """
     cfg = {name: settings.get(name, default) for name, default in DEFAULTS.items()}
+    check_header_settings(cfg)
 
     site_url = settings.get("SITE_CANONICAL_URL") or settings.get("SITEURL") or ""
     if not site_url.startswith(("https://", "http://")):
@@ -57,6 +70,17 @@ def load_config(settings: dict[str, Any]) -> dict[str, Any]:
         raise NewsletterSettingsError(
             f"{WHERE}: NEWSLETTER_FROM {cfg['NEWSLETTER_FROM']!r} has no email address; "
             "write it as 'Name <address@example.com>'"
+        )
+    name_part = str(cfg["NEWSLETTER_FROM"]).rsplit("<", 1)[0]
+    if (
+        UNSAFE_IN_LINK_RE.search(address)
+        or ":" in address
+        or ":" in re.sub(r'"[^"]*"', "", name_part)
+    ):
+        raise NewsletterSettingsError(
+            f"{WHERE}: NEWSLETTER_FROM {cfg['NEWSLETTER_FROM']!r} has an address that mail"
+            " cannot carry (a ':' outside quotes starts a group, a scheme such as javascript:"
+            " is not an address); write it as 'Name <address@example.com>'"
         )
     cfg["FROM_ADDRESS"] = address
 
@@ -74,6 +98,14 @@ def load_config(settings: dict[str, Any]) -> dict[str, Any]:
         )
     if mailto and not str(mailto).startswith("mailto:"):
         cfg["NEWSLETTER_UNSUBSCRIBE_MAILTO"] = f"mailto:{mailto}"
+    if mailto is not None:
+        check_mailto(str(cfg["NEWSLETTER_UNSUBSCRIBE_MAILTO"]), mailto)
+    if url is not None and UNSAFE_IN_LINK_RE.search(str(url)):
+        raise NewsletterSettingsError(
+            f"{WHERE}: NEWSLETTER_UNSUBSCRIBE_URL {url!r} contains spaces, quotes, commas or"
+            " angle brackets, which cannot go into the List-Unsubscribe header; percent-encode"
+            " them (e.g. %20 for a space)"
+        )
 
     max_bytes = cfg["NEWSLETTER_MAX_BYTES"]
     if not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes <= 0:
@@ -114,3 +146,40 @@ def load_config(settings: dict[str, Any]) -> dict[str, Any]:
     cfg["FEED_SAVE_AS"] = feed_path(cfg)
     cfg["TITLE"] = newsletter_title(settings)
     return cfg
+
+
+def check_header_settings(cfg: dict[str, Any]) -> None:
+    """Refuse line breaks and control characters in settings that become email headers."""
+    for name in HEADER_SETTINGS:
+        value = cfg.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise NewsletterSettingsError(
+                f"{WHERE}: {name} must be a string, not {type(value).__name__} {value!r}"
+            )
+        found = re.search(r"[\r\n]", value) or CONTROL_CHARS.search(value)
+        if found:
+            raise NewsletterSettingsError(
+                f"{WHERE}: {name} {value!r} contains the control character"
+                f" U+{ord(found.group()):04X} (a line break or an invisible character);"
+                " it would add a header of its own to every email. Write it on one line"
+                " without it"
+            )
+
+
+def check_mailto(mailto: str, given: Any) -> None:
+    """NEWSLETTER_UNSUBSCRIBE_MAILTO must be one plain mailto: address, nothing that runs."""
+    address = mailto.removeprefix("mailto:").split("?", 1)[0]
+    local, _, domain = address.rpartition("@")
+    if (
+        not local
+        or not domain
+        or ":" in address
+        or "/" in address
+        or UNSAFE_IN_LINK_RE.search(mailto)
+    ):
+        raise NewsletterSettingsError(
+            f"{WHERE}: NEWSLETTER_UNSUBSCRIBE_MAILTO {given!r} is not a plain mailto: address;"
+            " write e.g. 'mailto:unsubscribe@thenextsale.example?subject=unsubscribe'"
+        )
