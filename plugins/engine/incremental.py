@@ -105,14 +105,20 @@ def plan(settings: dict, sources: dict, fingerprint_now: str) -> Plan:
     previous_output = settings.get("INCREMENTAL_PREVIOUS_OUTPUT")
     if not previous_output or not Path(previous_output).is_dir():
         return Plan(reason="no previous output")
+    kept = Path(settings["CACHE_PATH"]) / KEPT_MANIFEST_NAME
     try:
-        kept = Path(settings["CACHE_PATH"]) / KEPT_MANIFEST_NAME
-        previous = json.loads(kept.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        text = kept.read_bytes()
+    except OSError:
         return Plan(reason="no manifest from the previous build")
-    if previous.get("fingerprint") != fingerprint_now:
+    previous = read_manifest(text)
+    if previous is None:
+        return Plan(
+            reason=f"the previous build's manifest {kept} is unreadable or malformed,"
+            " so this build writes a new one"
+        )
+    if previous["fingerprint"] != fingerprint_now:
         return Plan(reason="settings, theme, plugins or taxonomy changed")
-    before = {path: tuple(value) for path, value in previous.get("sources", {}).items()}
+    before = previous["sources"]
     if set(before) != set(sources):
         return Plan(reason="files were added or removed")
     changed = set()
@@ -122,6 +128,26 @@ def plan(settings: dict, sources: dict, fingerprint_now: str) -> Plan:
         if before[path][1] != body:
             changed.add(path)
     return Plan(selective=True, changed=changed, reason=f"{len(changed)} changed")
+
+
+def read_manifest(text: bytes) -> dict | None:
+    """The manifest a previous build wrote, or None when it is not one (damaged, edited)."""
+    try:
+        previous = json.loads(text.decode("utf-8"))
+    except ValueError:  # UnicodeDecodeError and JSONDecodeError both are
+        return None
+    if not isinstance(previous, dict) or not isinstance(previous.get("sources"), dict):
+        return None
+    sources = {}
+    for path, value in previous["sources"].items():
+        if not (
+            isinstance(value, list | tuple)
+            and len(value) == 2
+            and all(isinstance(part, str) for part in value)
+        ):
+            return None
+        sources[path] = tuple(value)
+    return {"fingerprint": previous.get("fingerprint"), "sources": sources}
 
 
 def write_manifest(output: Path, fingerprint_now: str, sources: dict) -> None:
