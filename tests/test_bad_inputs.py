@@ -118,6 +118,14 @@ def test_control_characters_are_reported_per_line_by_the_parser():
     assert [w.split(":")[0] for w in issue.warnings] == ["line 1", "line 5"]
 
 
+@pytest.mark.parametrize("date", ["0001-07-01 07:00", "3001-07-01 07:00"])
+def test_a_newsletter_issue_dated_outside_1900_to_2999_is_refused(tmp_path, date):
+    bad = GOOD_ISSUE.replace("2025-07-01 07:00", date)
+    dev_and_strict(tmp_path, {ISSUE: bad}, f"{ISSUE}:2: the date '{date}' is in the year")
+    for feed in (tmp_path / "out").rglob("*.xml"):
+        ET.parse(feed)
+
+
 # --- metadata values --------------------------------------------------------
 
 

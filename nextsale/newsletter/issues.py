@@ -132,6 +132,11 @@ def parse_issue_text(text: str, source_path: str, timezone: str) -> Issue:
             f"{source_path}:{lineno}: cannot read the date '{raw_date}'; "
             "write it as YYYY-MM-DD HH:MM, e.g. 'Date: 2025-03-03 07:00'"
         ) from None
+    if not 1900 <= date.year <= 2999:
+        raise IssueError(
+            f"{source_path}:{lineno}: the date '{raw_date}' is in the year {date.year}, outside"
+            " 1900–2999, which feeds and mail cannot carry; check the year"
+        )
 
     if "articles" not in header or not header["articles"][1]:
         raise IssueError(
