@@ -187,6 +187,17 @@ def test_a_wrapped_value_is_not_mistaken_for_a_repeated_key():
     assert report.findings == [] and report.first_lines == {}
 
 
+def test_a_wrapped_tags_line_keeps_every_tag(tmp_path):
+    text = article("Wrapped", slug="wrapped", tags="follow-up,\n    trust")
+    sample_with(tmp_path, {"articles/wrapped.md": text})
+    done = drive(tmp_path, strict=True)
+    assert done.returncode == 0, done.stderr
+    html = (tmp_path / "strict-out/2024/wrapped/index.html").read_text(encoding="utf-8")
+    page = BeautifulSoup(html, "html.parser")
+    tags = {a.get_text(strip=True).lower() for a in page.select("a[href*='/tags/']")}
+    assert {"follow-up", "trust"} <= tags, tags
+
+
 @pytest.mark.parametrize("date", ["0001-03-01", "1899-12-31 23:00", "3001-01-01"])
 def test_years_outside_1900_to_2999_are_refused(tmp_path, date):
     files = {"articles/old.md": article("Ancient", slug="old", date=date)}

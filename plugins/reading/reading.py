@@ -136,13 +136,10 @@ class PipelineMarkdownReader(PipelineReader, MarkdownReader):
                 formatted = self._converter("fields").convert("\n".join(values))
                 output[name] = self.process_metadata(name, formatted)
             elif not DUPLICATES_DEFINITIONS_ALLOWED.get(name, True):
-                if len(values) > 1:
-                    log.warning(
-                        "Duplicate definition of `%s` for %s. Using first one.",
-                        name,
-                        source_path,
-                    )
-                output[name] = self.process_metadata(name, values[0])
+                # A repeated key is cut to its first (`check_duplicates` says so); what is
+                # left are continuation lines of one wrapped value, read as one line.
+                value = " ".join(part for part in values if part)
+                output[name] = self.process_metadata(name, value)
             elif len(values) > 1:
                 output[name] = self.process_metadata(name, values)
             else:
