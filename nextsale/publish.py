@@ -18,6 +18,9 @@ from typing import Any
 # What a build reads: a change here that is not committed would be published unrecorded.
 SOURCE_PATHS = ("content", "theme", "plugins", "nextsale", "pelicanconf.py", "publishconf.py")
 
+# Folders whose every file can reach the site; caches of Python are not sources.
+_PUBLISHED = ("content", "theme")
+_BUILD_LITTER = re.compile(r"(^|/)__pycache__/|\.pyc$")
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 
 
@@ -133,7 +136,15 @@ def committed_revision(project: Path, paths: tuple[str, ...] = SOURCE_PATHS) -> 
             "(or is not a git repository); commit the sources first."
         )
     status = _git(project, "status", "--porcelain", "--untracked-files=all", "--", *paths)
-    dirty = sorted({line[3:].strip('"') for line in status.stdout.splitlines() if line})
+    dirty = {line[3:].strip('"') for line in status.stdout.splitlines() if line}
+    # A file git ignores under content/ or theme/ would be built, yet recorded nowhere.
+    ignored = _git(project, "status", "--porcelain", "--ignored=matching", "--", *_PUBLISHED)
+    dirty |= {
+        line[3:].strip('"')
+        for line in ignored.stdout.splitlines()
+        if line.startswith("!! ") and not _BUILD_LITTER.search(line)
+    }
+    dirty = sorted(dirty)
     if status.returncode != 0 or dirty:
         shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
         raise PublishRefused(

@@ -190,9 +190,11 @@ def test_github_refuses_a_dirty_tree_and_names_the_files(project_copy, tmp_path)
     post.write_text(post.read_text(encoding="utf-8") + "\nAn edit.\n", encoding="utf-8")
     (project_copy / "content" / "articles" / "new-post.md").write_text("Title: x\n", "utf-8")
     (project_copy / "notes.txt").write_text("not a source", encoding="utf-8")
+    (project_copy / "content" / "images" / "import-report.json").write_text("{}", "utf-8")
     done = _invoke(project_copy, "--github", home=tmp_path)
     log = done.stdout + done.stderr
     assert done.returncode == 1, log
+    assert "content/images/import-report.json" in log  # ignored by git, yet it would publish
     assert "content/articles/follow-up-calendar.md" in log
     assert "content/articles/new-post.md" in log
     assert "notes.txt" not in log  # not a source of the site
