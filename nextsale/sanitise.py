@@ -24,12 +24,15 @@ This is the only module that calls nh3.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import nh3
+
+log = logging.getLogger(__name__)
 
 # Markdown's output (with extra and toc) and what authors legitimately add.
 _PAGE_GLOBAL = frozenset({"id", "class", "title", "lang", "dir"})
@@ -53,10 +56,8 @@ _NEVER_TEXT = frozenset(
 # Never kept, whatever a site adds to the page profile: they run, load, submit or redirect.
 NEVER_ALLOWED = _NEVER_TEXT | {
     "form", "input", "option", "optgroup", "meta", "base", "link", "svg", "math", "portal",
-    "param", "source", "track", "audio", "video", "dialog", "slot",
+    "param",
 }  # fmt: skip
-# `source` is the exception the feed profile makes inside <picture>, srcset checked below.
-_PICTURE_SOURCE = frozenset({"source"})
 
 # Schemes that run code: never kept, whatever a site lists in SAFE_HTML_URL_SCHEMES.
 RUNNING_SCHEMES = frozenset({"javascript", "vbscript", "livescript", "mocha", "jscript"})
@@ -88,9 +89,8 @@ class Profile:
     drop_with_content: frozenset[str] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
-        allowed = NEVER_ALLOWED - _PICTURE_SOURCE
-        if self.tags & allowed:
-            names = ", ".join(sorted(self.tags & allowed))
+        if self.tags & NEVER_ALLOWED:
+            names = ", ".join(sorted(self.tags & NEVER_ALLOWED))
             raise ValueError(f"a sanitiser profile may never allow {names}")
         if self.url_schemes & RUNNING_SCHEMES:
             names = ", ".join(sorted(self.url_schemes & RUNNING_SCHEMES))
@@ -105,9 +105,20 @@ def _page_attributes(tags: Iterable[str]) -> dict[str, frozenset[str]]:
 
 
 def _page_profile(extra_tags: Iterable[str] = (), url_schemes: Iterable[str] = ()) -> Profile:
-    extra = {str(tag).lower() for tag in extra_tags} - NEVER_ALLOWED
-    tags = frozenset(nh3.ALLOWED_TAGS) | extra
+    extra = {str(tag).lower() for tag in extra_tags}
     schemes = {str(scheme).lower() for scheme in url_schemes or PAGE_URL_SCHEMES}
+    for setting, refused in (
+        ("SAFE_HTML_EXTRA_TAGS", sorted(extra & NEVER_ALLOWED)),
+        ("SAFE_HTML_URL_SCHEMES", sorted(schemes & RUNNING_SCHEMES)),
+    ):
+        if refused:
+            log.warning(
+                "%s lists %s, which the site never allows (it can run code, load or submit);"
+                " remove it from pelicanconf.py or publishconf.py",
+                setting,
+                ", ".join(refused),
+            )
+    tags = frozenset(nh3.ALLOWED_TAGS) | (extra - NEVER_ALLOWED)
     return Profile(
         tags=tags,
         attributes=_page_attributes(tags),
@@ -167,8 +178,9 @@ PROFILES: dict[str, Profile] = {
 
 # Only to decide whether to tell the author: sanitising always runs.
 UNSAFE_HINT = re.compile(
-    r"<\s*(script|style|iframe|object|embed|form|input|button|link|meta|base)\b"
-    r"|\son[a-z]+\s*=|javascript:|vbscript:|data:text/html",
+    r"<\s*(script|style|i?frame|frameset|object|embed|applet|form|input|button|select"
+    r"|textarea|link|meta|base)\b|\son[a-z]+\s*=|javascript:|vbscript:|data:text/html"
+    r"|data:image/svg",
     re.IGNORECASE,
 )
 

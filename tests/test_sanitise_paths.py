@@ -343,6 +343,20 @@ def test_a_widened_page_profile_still_never_runs(source):
     assert _runs(sanitise(source, widened)) == []
 
 
+def test_a_site_cannot_allow_what_runs_and_is_told_so(build_site):
+    site = build_site(
+        {"articles/a.md": article("A", '<script>alert(1)</script><p onclick="x()">Words.</p>')},
+        SAFE_HTML_EXTRA_TAGS=["details", "script", "iframe"],
+        SAFE_HTML_URL_SCHEMES=["https", "javascript"],
+    )
+    messages = site.messages()
+    assert any("SAFE_HTML_EXTRA_TAGS lists iframe, script, which the site never allows" in m
+               for m in messages), messages  # fmt: skip
+    assert any("SAFE_HTML_URL_SCHEMES lists javascript" in m for m in messages), messages
+    page = site.text("2024/a/index.html")
+    assert "alert(1)" not in page and "onclick" not in page and "Words." in page
+
+
 def test_only_raster_data_images_survive_a_site_that_allows_data_urls():
     widened = page_profile(url_schemes=["https", "data"])
     kept = sanitise('<img src="data:image/png;base64,iVBORw0KGgo=" alt="dot">', widened)
