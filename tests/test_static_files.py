@@ -51,6 +51,7 @@ def leaky_site(tmp_path) -> Site:
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "private.txt").write_text("PRIVATE", encoding="utf-8")
+    (outside / "private.md").write_text(article("PRIVATE notes", slug="private"), "utf-8")
     (tmp_path / "secret.txt").write_text("SECRET", encoding="utf-8")
     # The output folder is deeper, so a file written next to it would be visible.
     content, output = tmp_path / "content", tmp_path / "built" / "output"
@@ -59,6 +60,10 @@ def leaky_site(tmp_path) -> Site:
     (content / "images" / "elsewhere").symlink_to(outside)
     (content / "images" / "loop").symlink_to(tmp_path)  # a folder above content/
     os.mkfifo(content / "images" / "pipe.png")
+    (content / "articles" / "leak.md").symlink_to(outside / "private.md")
+    (content / "articles" / "elsewhere").symlink_to(outside)
+    (content / "pages").mkdir()
+    (content / "pages" / "loop").symlink_to(tmp_path)
     settings = make_settings(content, output, False, PLUGINS)
     return Site(content, output, settings, run_pelican(settings))
 
@@ -74,6 +79,11 @@ def test_nothing_that_leaks_or_runs_is_copied(tmp_path):
     assert "folder outside the content folder" in one(site, "images/elsewhere")
     assert "folder outside the content folder" in one(site, "images/loop")
     assert "not a regular file" in one(site, "pipe.png")
+    assert "symbolic link articles/leak.md" in one(site, "articles/leak.md")
+    assert "nothing in it is read" in one(site, "articles/elsewhere")
+    assert "nothing in it is read" in one(site, "pages/loop")
+    everything = "".join(p.read_text("utf-8", "replace") for p in site.files())
+    assert "PRIVATE" not in everything
     for name in ("evil.svg:", "handler.svg", "foreign.svg"):
         assert "SVG with script" in one(site, name)
     assert "document" in one(site, "page.html")

@@ -23,7 +23,13 @@ from nextsale.reading import is_strict
 from nextsale.site import display_path, plugin_enabled, strict_level
 
 from . import addresses
-from .static_files import check_static_files, exclude_outside_folders
+from .static_files import (
+    check_static_files,
+    exclude_outside_article_folders,
+    exclude_outside_folders,
+    exclude_outside_page_folders,
+    outside_sources,
+)
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +135,7 @@ def claimed_by_site(settings: dict, contents: Iterable, claims: list[tuple[str, 
 def fix_and_drop(generator, names: tuple[str, ...]) -> None:
     """Usable addresses first, then no file at an output the site itself writes."""
     settings = generator.settings
+    drop(generator, names, outside_sources(iter_contents(generator, names), settings))
     dropped = addresses.fix_addresses(list(iter_contents(generator, names)), settings)
     drop(generator, names, dropped)
     claims = addresses.fixed_claims(settings)
@@ -332,6 +339,8 @@ def register() -> None:
     # Static files that would leak or run: folders before Pelican walks them,
     # files before any is copied.
     signals.static_generator_init.connect(exclude_outside_folders)
+    signals.article_generator_init.connect(exclude_outside_article_folders)
+    signals.page_generator_init.connect(exclude_outside_page_folders)
     signals.static_generator_finalized.connect(check_static_files)
     # After static files are known (links) and before the writer runs.
     signals.all_generators_finalized.connect(finish_checks)

@@ -79,23 +79,55 @@ def outside_folders(content_root: str, paths: list[str]) -> list[str]:
     return sorted(set(found))
 
 
-def exclude_outside_folders(generator) -> None:
-    """Before Pelican walks the static paths, keep it out of links that leave content/."""
+def exclude_outside_folders(generator, kind: str = "STATIC") -> None:
+    """Before Pelican walks a generator's paths (STATIC_PATHS, ARTICLE_PATHS or
+    PAGE_PATHS), keep it out of links that leave content/ and out of hidden folders."""
     settings = generator.settings
     if not plugin_enabled(settings, "content_checks"):
         return
     root = settings["PATH"]
-    folders = outside_folders(root, list(settings.get("STATIC_PATHS") or ()))
+    folders = outside_folders(root, list(settings.get(f"{kind}_PATHS") or ()))
+    excludes = list(settings.get(f"{kind}_EXCLUDES") or ())
+    folders = [rel for rel in folders if rel not in excludes]
     if not folders:
         return
-    settings["STATIC_EXCLUDES"] = list(settings.get("STATIC_EXCLUDES") or ()) + folders
+    settings[f"{kind}_EXCLUDES"] = excludes + folders
     for rel in folders:
         if static.is_hidden(rel):
-            log.info("%s: hidden folder; nothing in it is copied", shown(root, rel))
+            log.info("%s: hidden folder; nothing in it is read or copied", shown(root, rel))
         else:
             log.log(
                 strict_level(is_strict(settings)),
                 "%s: symbolic link to a folder outside the content folder (or into .git);"
-                " nothing in it is copied. Replace the link with a copy of the files",
+                " nothing in it is read or copied. Replace the link with a copy of the files",
                 shown(root, rel),
             )
+
+
+def exclude_outside_article_folders(generator) -> None:
+    exclude_outside_folders(generator, "ARTICLE")
+
+
+def exclude_outside_page_folders(generator) -> None:
+    exclude_outside_folders(generator, "PAGE")
+
+
+def outside_sources(contents, settings: dict) -> set[int]:
+    """Articles or pages read through a symbolic link out of content/: reported, their ids."""
+    root = settings["PATH"]
+    dropped = set()
+    for item in contents:
+        rel = static_rel_path(item, root)
+        link = None if static.escapes(rel) else static.outside_link(root, rel)
+        if link is None:
+            continue
+        log.log(
+            strict_level(is_strict(settings)),
+            "%s: is reached through the symbolic link %s, which leads outside the content"
+            " folder (or into .git). Replace the link with a copy of the file; this file was"
+            " left out of the build",
+            shown(root, rel),
+            link,
+        )
+        dropped.add(id(item))
+    return dropped
