@@ -44,6 +44,7 @@ def test_unusable_slugs_and_urls_get_a_safe_address_or_are_refused(build_site):
             "articles/dot.md": article("Dot slug", slug="."),
             "articles/long.md": article("word " * 1000),
             "articles/query.md": article("Query slug", slug="a?b#c"),
+            "articles/climb.md": article("Climb", slug="../../etc"),
             "articles/script.md": article("Script URL", slug="script", url="javascript:alert(1)"),
             "articles/encoded.md": article("Encoded URL", slug="encoded", url="%2e%2e/x/"),
             "articles/spaces.md": article("Spaced URL", slug="spaced", url="a b/"),
@@ -55,6 +56,7 @@ def test_unusable_slugs_and_urls_get_a_safe_address_or_are_refused(build_site):
     assert "Using 'zero-width' from the file name" in one(site, "zero-width.md")
     assert "Using 'dot-slug' from the title" in one(site, "articles/dot.md")
     assert "Slug: 'a?b#c'" in one(site, "articles/query.md")
+    assert "Using 'etc' from the Slug: line" in one(site, "articles/climb.md")
     assert "4999 characters" in one(site, "articles/long.md")
     assert "URL: 'javascript:alert(1)' cannot work" in one(site, "articles/script.md")
     assert "encoded" in one(site, "articles/encoded.md")
@@ -65,6 +67,7 @@ def test_unusable_slugs_and_urls_get_a_safe_address_or_are_refused(build_site):
         "2024/zero-width/index.html",
         "2024/dot-slug/index.html",
         "2024/abc/index.html",
+        "2024/etc/index.html",
         "2024/script/index.html",
         "2024/encoded/index.html",
         "empty-save/index.html",
