@@ -189,3 +189,27 @@ def test_an_article_that_is_not_utf8_is_named_and_the_rest_still_checked(tmp_pat
     assert unreadable.startswith("  articles/cafe.md: not valid UTF-8 (byte ")
     assert unreadable.endswith("); save the file as UTF-8 text")
     assert "articles/good.md: 'refferals'" in report.stdout
+
+
+def test_closest_tags_are_looked_up_only_for_the_lines_printed(tmp_path, monkeypatch):
+    import io
+
+    from nextsale.taxonomy import lint as lint_module
+    from nextsale.taxonomy.core import Taxonomy
+
+    content = tmp_path / "content"
+    posts = {
+        f"p{n:03d}.md": article(f"P {n}", slug=f"p{n}", tags=f"odd tag {n}") for n in range(300)
+    }
+    write_content(content, SMALL, posts)
+    asked: list[str] = []
+    real = Taxonomy.suggest
+    monkeypatch.setattr(Taxonomy, "suggest", lambda self, tag: asked.append(tag) or real(self, tag))
+    out = io.StringIO()
+    code = lint_module.run(content, content / "taxonomy.toml", ["articles"], False, out, limit=5)
+    assert code == 1
+    assert len(asked) == 5
+    text = out.getvalue()
+    assert "Unknown tags by file: 300\n" in text
+    assert "  articles/p000.md: 'odd 0' (closest: " in text
+    assert "  … and 295 more (pass --limit 0 to list them all)" in text

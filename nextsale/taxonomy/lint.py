@@ -154,12 +154,18 @@ def look_alikes(spellings: list[tuple[str, str | None]]) -> LookAlikes:
             other = keys[v]
             if 2 * min(len(key), len(other)) < NEAR * (len(key) + len(other)):
                 continue
-            todo = [(i, j) for i, j in pairs(members[key], members[other]) if find(i) != find(j)]
-            if not todo:
-                continue
             shared = len(sets[u] & sets[v])
             if shared < (1.5 * NEAR - 1) * (len(key) + len(other)) - 1 - 1e-9:
                 continue  # too few bigrams in common to reach NEAR (see _overlap_needed)
+            left, right = members[key], members[other]
+            if len(left) == 1 == len(right):  # the common case, without the generator
+                i, j = left[0], right[0]
+                same_tag = items[i][1] == items[j][1] and items[i][1] is not None
+                todo = [] if same_tag or find(i) == find(j) else [(i, j)]
+            else:
+                todo = [(i, j) for i, j in pairs(left, right) if find(i) != find(j)]
+            if not todo:
+                continue
             matcher.set_seq1(other)
             compared += 1
             if matcher.quick_ratio() >= NEAR and matcher.ratio() >= NEAR:
@@ -258,12 +264,7 @@ def run(
             used_spellings.add(tag)
             match = taxonomy.lookup(tag)
             if match.slug is None:
-                hint = (
-                    f"differs from {match.lookalike!r} only in symbols"
-                    if match.lookalike
-                    else "closest: " + (", ".join(taxonomy.suggest(tag)) or "none")
-                )
-                unknown.setdefault(rel, []).append(f"{tag!r} ({hint})")
+                unknown.setdefault(rel, []).append(tag)
                 uses[tag].append(rel)
                 continue
             if match.alias:
@@ -293,10 +294,7 @@ def run(
     show = partial(_section, out, limit=limit)
     if unreadable:
         show("Articles that cannot be read", unreadable)
-    show(
-        "Unknown tags by file",
-        [f"{f}: {', '.join(t)}" for f, t in sorted(unknown.items())],
-    )
+    show("Unknown tags by file", _unknown_lines(unknown, taxonomy, limit))
     show(
         "Aliases in use" + (" (rewritten)" if fix else " (rewrite them with --fix)"),
         [f"{a!r} -> {slug}: {', '.join(sorted(fs))}" for (a, slug), fs in sorted(aliases.items())],
@@ -311,6 +309,30 @@ def run(
     if fix:
         show("Fixed", fixed)
     return 1 if unknown or missing or unreadable else 0
+
+
+def _unknown_lines(unknown: dict[str, list[str]], taxonomy: Taxonomy, limit: int) -> list[str]:
+    """One line per file; the closest known tags (a scan of the whole taxonomy per tag)
+    are looked up only for the lines printed, once per spelling."""
+    hints: dict[str, str] = {}
+
+    def hint(tag: str) -> str:
+        if tag not in hints:
+            lookalike = taxonomy.lookup(tag).lookalike
+            hints[tag] = (
+                f"differs from {lookalike!r} only in symbols"
+                if lookalike
+                else "closest: " + (", ".join(taxonomy.suggest(tag)) or "none")
+            )
+        return hints[tag]
+
+    lines = []
+    for number, (rel, tags) in enumerate(sorted(unknown.items())):
+        shown = limit <= 0 or number < limit
+        lines.append(
+            f"{rel}: " + ", ".join(f"{t!r} ({hint(t)})" if shown else repr(t) for t in tags)
+        )
+    return lines
 
 
 def _guidance_targets(taxonomy: Taxonomy) -> list[tuple[str, str]]:
