@@ -79,9 +79,18 @@ def test_unusable_slugs_and_urls_get_a_safe_address_or_are_refused(build_site):
     assert not any(h.startswith("javascript:") or "%2e" in h for h in hrefs), hrefs
 
 
-def test_a_long_tag_is_refused_by_name_not_a_crash(build_site):
-    site = build_site(KEEP | {"articles/tagged.md": article("Tagged", tags="x" * 300)})
+def test_a_long_tag_category_or_author_is_refused_by_name_not_a_crash(build_site):
+    site = build_site(
+        KEEP
+        | {
+            "articles/tagged.md": article("Tagged", tags="x" * 300),
+            "articles/filed.md": article("Filed", slug="filed", category="y" * 300),
+            "articles/signed.md": article("Signed", slug="signed", author="z" * 300),
+        }
+    )
     assert "too long for a file name (300 characters" in one(site, "articles/tagged.md")
+    assert "It was filed under" in one(site, "articles/filed.md")
+    assert "the site's AUTHOR was used" in one(site, "articles/signed.md")
     assert site.path("2024/tagged/index.html").is_file()
     assert not any(len(p.name) > 255 for p in site.files())
 

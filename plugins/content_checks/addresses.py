@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from pelican.contents import Article, Page
+from pelican.urlwrappers import Author, Category
 
 from nextsale import addresses
 from nextsale.newsletter import feed_path
@@ -140,10 +141,44 @@ def _tag_key(name: str) -> str:
     return re.sub(r"[\s_-]+", " ", name.casefold()).strip()
 
 
+def check_category_and_authors(item, settings: dict) -> None:
+    """A category or author name with no usable address gets the site's default."""
+    category = getattr(item, "category", None)
+    why = addresses.slug_problem(getattr(category, "slug", ""))
+    if category is not None and why is not None:
+        default = Category(settings.get("DEFAULT_CATEGORY") or "misc", settings)
+        _log(
+            settings,
+            item.source_path,
+            f"the category {str(category)[:60]!r} cannot be an address: {why}. It was filed"
+            f" under {str(default)!r}; write a shorter 'Category:'",
+        )
+        item.category = default
+    authors = list(getattr(item, "authors", None) or ())
+    bad = [author for author in authors if addresses.slug_problem(author.slug)]
+    if not bad:
+        return
+    for author in bad:
+        _log(
+            settings,
+            item.source_path,
+            f"the author {str(author)[:60]!r} cannot be an address:"
+            f" {addresses.slug_problem(author.slug)}. Write a shorter 'Author:';"
+            " the site's AUTHOR was used instead",
+        )
+    kept = [author for author in authors if author not in bad]
+    if not kept and settings.get("AUTHOR"):
+        kept = [Author(settings["AUTHOR"], settings)]
+    item.authors = kept
+    if kept:
+        item.author = kept[0]
+
+
 def check_tags(articles, settings: dict) -> None:
     """Leave out tags with no usable address; report names that share one address."""
     seen: dict[str, dict[str, tuple[str, str]]] = {}
     for item in articles:
+        check_category_and_authors(item, settings)
         kept = []
         for tag in getattr(item, "tags", None) or ():
             why = addresses.slug_problem(tag.slug)
