@@ -198,9 +198,7 @@ def test_closest_tags_are_looked_up_only_for_the_lines_printed(tmp_path, monkeyp
     from nextsale.taxonomy.core import Taxonomy
 
     content = tmp_path / "content"
-    posts = {
-        f"p{n:03d}.md": article(f"P {n}", slug=f"p{n}", tags=f"odd tag {n}") for n in range(300)
-    }
+    posts = {f"p{n:03d}.md": article(f"P {n}", slug=f"p{n}", tags=f"odd {n}") for n in range(300)}
     write_content(content, SMALL, posts)
     asked: list[str] = []
     real = Taxonomy.suggest
