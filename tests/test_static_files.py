@@ -63,6 +63,8 @@ def leaky_site(tmp_path) -> Site:
     (content / "articles" / "leak.md").symlink_to(outside / "private.md")
     (content / "articles" / "elsewhere").symlink_to(outside)
     (content / "pages").mkdir()
+    (content / "pages" / ".#draft.md").symlink_to("nobody@host.1234")  # an editor's lock
+    write_files(content, {"articles/.wip.md": article("Work in progress", slug="wip")})
     (content / "pages" / "loop").symlink_to(tmp_path)
     settings = make_settings(content, output, False, PLUGINS)
     return Site(content, output, settings, run_pelican(settings))
@@ -84,6 +86,8 @@ def test_nothing_that_leaks_or_runs_is_copied(tmp_path):
     assert "nothing in it is read" in one(site, "pages/loop")
     everything = "".join(p.read_text("utf-8", "replace") for p in site.files())
     assert "PRIVATE" not in everything
+    assert not (site.output / "2024" / "wip").exists()
+    assert not [r for r in site.records if r.levelno >= logging.ERROR], site.messages()
     for name in ("evil.svg:", "handler.svg", "foreign.svg"):
         assert "SVG with script" in one(site, name)
     assert "document" in one(site, "page.html")

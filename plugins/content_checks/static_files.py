@@ -85,6 +85,10 @@ def exclude_outside_folders(generator, kind: str = "STATIC") -> None:
     settings = generator.settings
     if not plugin_enabled(settings, "content_checks"):
         return
+    # Pelican's default "**/.*" never matches a bare name such as ".htaccess".
+    ignores = list(settings.get("IGNORE_FILES") or ())
+    if ".*" not in ignores:
+        settings["IGNORE_FILES"] = [*ignores, ".*"]
     root = settings["PATH"]
     folders = outside_folders(root, list(settings.get(f"{kind}_PATHS") or ()))
     excludes = list(settings.get(f"{kind}_EXCLUDES") or ())
