@@ -222,8 +222,25 @@ def test_hostile_content_reaches_no_output_file(hostile_site):
 
 def test_unsafe_markup_is_reported_for_each_source(hostile_site):
     messages = hostile_site.messages()
-    for source in ("hostile.md", "hostile-page.md"):
+    for source in ("hostile.md", "hostile-page.md", "001-hostile.md"):
         assert any(source in m and "unsafe HTML" in m for m in messages), source
+
+
+def test_an_unsafe_intro_fails_a_publish_build_naming_the_issue(tmp_path):
+    from conftest import run_sitebuild, write_files
+
+    content = tmp_path / "content"
+    write_files(
+        content,
+        {
+            "articles/a.md": article("A", slug="a", date="2025-01-06 08:00"),
+            "newsletter/001-hostile.md": _issue(DANGER.format(where="in the intro")),
+        },
+    )
+    done = run_sitebuild(content, tmp_path / "out", publish=True)
+    assert done.returncode == 1
+    assert "newsletter/001-hostile.md: removed unsafe HTML" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_text_fields_arrive_escaped_as_text(hostile_site):

@@ -45,7 +45,13 @@ from nextsale.newsletter.render import (
     utm_link,
 )
 from nextsale.reading import site_page_profile
-from nextsale.sanitise import ImagePolicy, sanitise, site_hosts, third_party_images_setting
+from nextsale.sanitise import (
+    ImagePolicy,
+    looks_unsafe,
+    sanitise,
+    site_hosts,
+    third_party_images_setting,
+)
 from nextsale.site import plugin_enabled
 from nextsale.text import clean_text, html_to_text, shorten
 from nextsale.urls import absolute, add_utm
@@ -156,6 +162,13 @@ class NewsletterGenerator(Generator):
         save_as = self.fmt("NEWSLETTER_ISSUE_SAVE_AS", issue)
         abs_url = absolute(site_url, url)
         intro_source = md.reset().convert(issue.body)
+        if looks_unsafe(intro_source):
+            log.warning(
+                "Newsletter: %s: removed unsafe HTML (scripts, styles, frames, forms, event "
+                "handlers or javascript: links) from the intro. The site never runs code from "
+                "content; remove it from the file",
+                issue.source_path,
+            )
         images = ImagePolicy(
             cfg["THIRD_PARTY_IMAGES"], site_hosts(site_url, self.settings.get("SITEURL"))
         )
