@@ -198,7 +198,10 @@ def check_tags(articles, settings: dict) -> None:
     for slug, names in sorted(seen.items()):
         if len(names) < 2:
             continue
-        (first, first_path), *others = sorted(names.values(), key=lambda pair: pair[1])
+        # The plain spelling (the slug in words) stands; the others are reported.
+        plain = slug.replace("-", " ")
+        ordered = sorted(names.items(), key=lambda kv: (kv[0] != plain, kv[1][1]))
+        (first, first_path), *others = [pair for _key, pair in ordered]
         for name, path in others:
             _log(
                 settings,
