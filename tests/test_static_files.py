@@ -110,6 +110,13 @@ def test_strict_build_fails_naming_the_link(tmp_path):
     assert not output.exists()
 
 
+def test_a_static_file_is_never_copied_outside_the_output_folder(build_site):
+    extra = {"images/robots.txt": {"save_as": "../robots.txt"}}
+    site = build_site({"images/robots.txt": "User-agent: *"}, EXTRA_PATH_METADATA=extra, **PLUGINS)
+    assert "outside the output folder" in one(site, "images/robots.txt")
+    assert not (site.output.parent / "robots.txt").exists()
+
+
 def test_the_sample_image_is_allowed():
     root = Path(__file__).resolve().parent.parent / "content"
     assert static.refusal(root, "images/repeat-purchase-curve.svg") is None

@@ -41,6 +41,11 @@ def check_static_files(generator) -> None:
     for item in generator.staticfiles:
         rel = static_rel_path(item, root)
         why = static.refusal(root, rel)
+        if why is None and static.escapes(item.save_as or ""):
+            why = (
+                f"would be copied to {item.save_as}, outside the output folder. Fix its"
+                " 'save_as' in EXTRA_PATH_METADATA (a path inside the output folder)"
+            )
         if why is None:
             kept.append(item)
             continue
