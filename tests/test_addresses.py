@@ -169,6 +169,20 @@ def test_strict_build_refuses_a_page_at_robots_txt(tmp_path):
     assert not output.exists()
 
 
+def test_strict_build_names_the_file_with_a_long_title_or_tag(tmp_path):
+    files = {
+        "articles/long-title.md": article("word " * 1000),
+        "articles/long-tag.md": article("Long tag", slug="long-tag", tags="x" * 300),
+    }
+    content, output = sample_with(tmp_path, files)
+    result = run_sitebuild(content, output, publish=True)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and "OSError" not in result.stderr
+    assert "articles/long-title.md: the slug made from the title" in result.stderr
+    assert "articles/long-tag.md: the tag 'xxx" in result.stderr
+    assert not output.exists()
+
+
 def test_sample_site_has_no_address_problems(sample_site):
     assert not [m for m in sample_site.messages() if "address" in m or "written to" in m]
 
@@ -192,12 +206,18 @@ TITLES = st.text(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(title=TITLES, slug=st.one_of(st.none(), TITLES), url=st.one_of(st.none(), TITLES))
-def test_random_titles_and_slugs_never_crash_or_escape(tmp_path_factory, title, slug, url):
+@given(
+    title=TITLES,
+    slug=st.one_of(st.none(), TITLES),
+    url=st.one_of(st.none(), TITLES),
+    tags=st.one_of(st.none(), TITLES),
+)
+def test_random_titles_and_slugs_never_crash_or_escape(tmp_path_factory, title, slug, url, tags):
     root = tmp_path_factory.mktemp("random")
     content, output = root / "content", root / "deep" / "output"
     lines = [f"Title: {title.strip() or 'x'}", "Date: 2024-03-01", "Category: Retention"]
     lines += [f"Slug: {slug}"] * (slug is not None) + [f"URL: {url}"] * (url is not None)
+    lines += [f"Tags: {tags}"] * (tags is not None)
     text = "\n".join(line.replace("\n", " ").replace("\r", " ") for line in lines)
     write_files(content, KEEP | {"articles/random.md": text + "\n\nBody.\n"})
     settings = make_settings(content, output, False, PLUGINS)

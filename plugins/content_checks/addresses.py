@@ -193,8 +193,15 @@ def check_tags(articles, settings: dict) -> None:
             kept.append(tag)
             names = seen.setdefault(tag.slug, {})
             names.setdefault(_tag_key(str(tag)), (str(tag), item.source_path))
-        if hasattr(item, "tags"):
+        if hasattr(item, "tags") and len(kept) < len(item.tags):
+            refused = {tag.slug for tag in item.tags} - {tag.slug for tag in kept}
             item.tags = kept
+            # Tags are read again from the metadata (the taxonomy plugin normalises them).
+            written = item.metadata.get("tags")
+            if isinstance(written, list):
+                item.metadata["tags"] = [
+                    tag for tag in written if getattr(tag, "slug", None) not in refused
+                ]
     for slug, names in sorted(seen.items()):
         if len(names) < 2:
             continue
