@@ -227,3 +227,24 @@ def test_random_titles_and_slugs_never_crash_or_escape(tmp_path_factory, title, 
     assert sorted(p.name for p in output.parent.iterdir()) == ["output"]
     for path in output.rglob("*"):
         assert path.resolve().is_relative_to(output.resolve())
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(title=TITLES, tags=TITLES, category=TITLES, publish=st.booleans())
+def test_random_metadata_on_the_whole_site_never_crashes(
+    tmp_path_factory, title, tags, category, publish
+):
+    """Every plugin and the sample taxonomy, in development and publish settings."""
+    root = tmp_path_factory.mktemp("whole")
+    content, output = sample_with(root, {})
+    lines = [f"Title: {title.strip() or 'x'}", "Date: 2024-03-01"]
+    lines += [f"Category: {category.strip() or 'x'}", f"Tags: {tags}"]
+    text = "\n".join(line.replace("\n", " ").replace("\r", " ") for line in lines)
+    write_files(content, {"articles/random.md": text + "\n\nBody.\n"})
+    records = run_pelican(make_settings(content, output, publish, {}))
+    assert not [r.getMessage() for r in records if r.exc_info], "a traceback was logged"
+    assert sorted(p.name for p in output.parent.iterdir()) == ["content", "output"]
