@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pelican.paginator import Paginator
 from pelican.utils import slugify
 
 # Most file systems allow 255 bytes per name; a slug also ends up inside
@@ -179,16 +180,39 @@ def plugin_outputs(
     return claims
 
 
+def paginated_outputs(
+    settings: Mapping[str, Any], template: str, save_as: str, count: int, what: str
+) -> list[tuple[str, str]]:
+    """The second and later pages of a paginated listing, as Pelican's paginator names them."""
+    templates = settings.get("PAGINATED_TEMPLATES") or {}
+    if template not in templates or not save_as or count < 2:
+        return []
+    per_page = templates[template] or settings.get("DEFAULT_PAGINATION")
+    if not per_page:
+        return []
+    paginator = Paginator(save_as, save_as, list(range(count)), settings, per_page)
+    return [
+        (paginator.page(number).save_as, f"{what}, page {number}")
+        for number in paginator.page_range[1:]
+    ]
+
+
 def listing_outputs(
     settings: Mapping[str, Any], context: Mapping[str, Any]
 ) -> list[tuple[str, str]]:
     """Tag, category, author and archive pages of this build's articles."""
     claims = []
     for name, what in (("tags", "tag"), ("categories", "category"), ("authors", "author")):
-        for wrapper, _articles in context.get(name) or ():
+        for wrapper, articles in context.get(name) or ():
             save_as = getattr(wrapper, "save_as", "")
             if save_as:
-                claims.append((save_as, f"the generated {what} page for '{wrapper.name}'"))
+                owner = f"the generated {what} page for '{wrapper.name}'"
+                claims.append((save_as, owner))
+                claims += paginated_outputs(settings, what, save_as, len(articles), owner)
+    if "index" in (settings.get("DIRECT_TEMPLATES") or ()):
+        save_as = settings.get("INDEX_SAVE_AS", "index.html")
+        count = len(context.get("articles") or ())
+        claims += paginated_outputs(settings, "index", save_as, count, "the generated home page")
     dates = {article.date for article in context.get("articles") or () if hasattr(article, "date")}
     for period in ("YEAR", "MONTH", "DAY"):
         key = f"{period}_ARCHIVE_SAVE_AS"

@@ -123,6 +123,7 @@ IMPOSTORS = {
         "Issue", "Save_as: newsletter/001-three-ways-to-earn-the-second-order/index.html"
     ),
     "pages/not-found.md": page("Not found", "Save_as: 404.html"),
+    "pages/second.md": page("Second", "Save_as: page/2/index.html"),
     "images/clash.png": b"\x89PNG",
     "pages/image.md": page("Image", "Save_as: images/clash.png"),
 }
@@ -152,6 +153,7 @@ def test_nothing_replaces_a_page_the_site_writes(tmp_path):
         ("tag.md", "tag page for"),
         ("issue.md", "newsletter issue 001"),
         ("not-found.md", "'404' page"),
+        ("second.md", "home page, page 2"),
     ):
         assert what in one(site, f"pages/{name}: would be written to"), name
     assert "images/clash.png" in one(site, "would be copied to images/clash.png")
@@ -248,3 +250,10 @@ def test_random_metadata_on_the_whole_site_never_crashes(
     records = run_pelican(make_settings(content, output, publish, {}))
     assert not [r.getMessage() for r in records if r.exc_info], "a traceback was logged"
     assert sorted(p.name for p in output.parent.iterdir()) == ["content", "output"]
+
+
+def test_two_generated_files_at_one_address_are_named(build_site):
+    site = build_site(KEEP, SITEMAP_SAVE_AS="robots.txt")
+    message = one(site, "would both be written")
+    assert message.startswith("robots.txt: ")
+    assert "TEMPLATE_PAGES" in message and "SITEMAP_SAVE_AS" in message

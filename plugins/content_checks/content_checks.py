@@ -271,7 +271,15 @@ def drop_generated_clashes(generators, owners, everything: list) -> list:
             drop(gen, names, dropped)
         everything = [c for c in everything if id(c) not in dropped]
     taken = Outputs()
-    taken.claim_all(claims + addresses.theme_claims(settings))
+    for path, earlier, later in taken.claim_all(claims + addresses.theme_claims(settings)):
+        log.log(
+            level(settings),
+            "%s: %s and %s would both be written to this output file. Rename one of them"
+            " (or change its *_SAVE_AS setting)",
+            path,
+            earlier,
+            later,
+        )
     taken.claim_all((c.save_as, display_path(c.source_path)) for c in everything if c.save_as)
     for gen in generators:
         statics = getattr(gen, "staticfiles", None)
