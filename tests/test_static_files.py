@@ -15,7 +15,8 @@ ARTICLE = {
     "articles/a.md": article(
         "Keep the receipt",
         '![Curve]({static}/images/ok.svg) and <img alt="x" src="{static}/images/evil.svg">'
-        " and [conf]({filename}/../pelicanconf.py) and [up]({static}/../secret.txt)",
+        " and [conf]({filename}/../pelicanconf.py) and [up]({static}/../secret.txt)"
+        " and [env]({static}/images/.env)",
         slug="a",
     ),
     "images/ok.svg": '<svg xmlns="http://www.w3.org/2000/svg"><rect width="1" height="1"/></svg>',
@@ -92,7 +93,8 @@ def test_nothing_that_leaks_or_runs_is_copied(tmp_path):
         assert "SVG with script" in one(site, name)
     assert "document" in one(site, "page.html")
     assert "document" in one(site, "data.xml")
-    assert not any(".htaccess" in m or ".env" in m or "images/.git" in m for m in warnings(site))
+    assert not any(".htaccess" in m or "images/.git" in m for m in warnings(site))
+    assert "is a hidden file" in one(site, "images/.env: ")
     assert "outside the content folder" in one(site, "{filename}/../pelicanconf.py")
     assert "outside the content folder" in one(site, "{static}/../secret.txt")
     hrefs = [a.get("href", "") for a in site.soup("2024/a/index.html").find_all("a")]
