@@ -176,6 +176,22 @@ def test_a_file_that_crashes_the_converter_fails_alone_and_the_report_is_written
     assert "a-deep.html: failed" in done.stdout
 
 
+def test_a_page_nested_100000_levels_deep_is_refused_quickly(tmp_path):
+    deep = tmp_path / "deep.html"
+    deep.write_text(page("Deep", "<span>" * 100_000 + BODY + "</span>" * 100_000), "utf-8")
+    (tmp_path / "good.html").write_text(page("A Good Post"), encoding="utf-8")
+    report = tmp_path / "r.json"
+    done = run_import(deep, tmp_path / "good.html", "--dest", tmp_path / "out",
+                      "--report", report)  # fmt: skip
+    assert done.returncode == 1
+    data = report_of(report)
+    assert data["good.html"]["status"] == "imported"
+    assert data["deep.html"]["error"] == (
+        f"{deep}: nested too deeply to convert (100004 elements inside one another, at most "
+        "400); flatten the markup or save the post as text, and import it again"
+    )
+
+
 def test_any_converter_crash_is_reported_for_that_file_only(tmp_path, monkeypatch, capsys):
     def crash(source, settings, report):
         if source.name == "a.html":

@@ -31,6 +31,10 @@ AUTHOR_SELECTORS = (
     ".fn",
 )
 BODY_SELECTORS = ("article", ".entry-content", ".post-body", "main")
+# Elements nested deeper than this are refused: converting them would exhaust
+# Python's recursion limit, and finding the post in them takes time that grows
+# with the square of the depth.
+MAX_DEPTH = 400
 BLOCK_NAMES = {
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "blockquote", "pre", "div",
     "section", "article", "main", "header", "footer", "figure", "figcaption", "table",
@@ -294,9 +298,25 @@ def html_paragraphs(root: Tag, rules: RuleSet, report: FileReport) -> list[list[
     return paragraphs
 
 
+def nesting_depth(soup) -> int:
+    """How deep elements sit inside one another, found without recursion."""
+    deepest, stack = 0, [(soup, 0)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack += [(child, depth + 1) for child in node.children if isinstance(child, Tag)]
+    return deepest
+
+
 def parse_html(text: str, rules: RuleSet, report: FileReport, name: str):
     """Return (metadata, paragraphs) from a saved HTML page."""
     soup = BeautifulSoup(text, "html.parser")
+    if (depth := nesting_depth(soup)) > MAX_DEPTH:
+        raise ImportFailure(
+            f"{name}: nested too deeply to convert ({depth} elements inside one another, "
+            f"at most {MAX_DEPTH}); flatten the markup or save the post as text, and "
+            "import it again"
+        )
     # Comment threads, share bars and the like go first, wherever they sit,
     # so neither the metadata nor the body can be taken from them.
     for el in soup.find_all(True):
