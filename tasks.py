@@ -205,11 +205,18 @@ def check(c):
         raise Exit(code=1)
 
 
-@task(help={"fix": "rewrite alias tags in each article's Tags line to canonical slugs"})
-def taxonomy_lint(c, fix=False):
+@task(
+    help={
+        "fix": "rewrite alias tags in each article's Tags line to canonical slugs",
+        "limit": "lines printed per section (0: all)",
+    }
+)
+def taxonomy_lint(c, fix=False, limit=50):
     """Report unknown, alias, single-use, unused and near-duplicate tags."""
     content = shlex.quote(str(ROOT / "content"))
-    _tool(c, "nextsale.taxonomy.lint", ("--fix " if fix else "") + content)
+    _tool(
+        c, "nextsale.taxonomy.lint", ("--fix " if fix else "") + f"--limit {int(limit)} {content}"
+    )
 
 
 @task(

@@ -447,3 +447,15 @@ def test_lint_is_clean_on_the_sample_content():
     assert report.returncode == 0, report.stdout
     assert "Unknown tags by file: none" in report.stdout
     assert "'LTV' -> customer-lifetime-value" in report.stdout
+
+
+def test_a_taxonomy_file_with_a_byte_order_mark_is_read(tmp_path):
+    from nextsale.taxonomy.core import load_taxonomy
+
+    source = (ROOT / "content" / "taxonomy.toml").read_text(encoding="utf-8")
+    marked = tmp_path / "taxonomy.toml"
+    marked.write_text("\ufeff" + source, encoding="utf-8")
+    assert (
+        load_taxonomy(marked).tags.keys()
+        == load_taxonomy(ROOT / "content" / "taxonomy.toml").tags.keys()
+    )

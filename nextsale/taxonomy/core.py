@@ -337,7 +337,7 @@ def _build_index(
 def load_taxonomy(path: Path, *, default_guidance: str | None = None) -> Taxonomy:
     """Read and validate the taxonomy file at `path`."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a leading BOM, as the build reads articles
     except UnicodeDecodeError:
         raise TaxonomyError([f"{path}: not valid UTF-8; save the file as UTF-8 text"]) from None
     return parse_taxonomy(text, str(path), default_guidance=default_guidance)
