@@ -346,6 +346,32 @@ def check_nesting(lines: list[str], body_start: int) -> Finding | None:
     return None
 
 
+def check_values(
+    found: dict[str, tuple[int | None, str]],
+    templates: frozenset[str] | None,
+    default_lang: str | None,
+    default_timezone: str | None,
+) -> tuple[list[Finding], set[str]]:
+    """Check Lang, Timezone and Template values; return findings and the keys to drop.
+
+    `found` maps lower-cased keys to (line or None, value), for any source format.
+    """
+    refused = {
+        "lang": lambda n, v: check_lang(n, v, default_lang),
+        "timezone": lambda n, v: check_timezone(n, v, default_timezone),
+    }
+    if templates is not None:
+        refused["template"] = lambda n, v: check_template(n, v, templates)
+    findings, dropped = [], set()
+    for key, check in refused.items():
+        if key in found:
+            finding = check(*found[key])
+            if finding:
+                findings.append(finding)
+                dropped.add(key)
+    return findings, dropped
+
+
 def check_source(
     raw: bytes,
     allowed_keys: frozenset[str],
@@ -410,18 +436,9 @@ def check_source(
         report.findings.append(order)
         report.dropped.add("modified")
 
-    refused = {
-        "lang": lambda n, v: check_lang(n, v, default_lang),
-        "timezone": lambda n, v: check_timezone(n, v, default_timezone),
-    }
-    if templates is not None:
-        refused["template"] = lambda n, v: check_template(n, v, templates)
-    for key, check in refused.items():
-        if key in found:
-            finding = check(*found[key])
-            if finding:
-                report.findings.append(finding)
-                report.dropped.add(key)
+    findings, dropped = check_values(found, templates, default_lang, default_timezone)
+    report.findings += findings
+    report.dropped |= dropped
 
     nesting = check_nesting(lines, meta.body_start)
     if nesting:

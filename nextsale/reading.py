@@ -18,7 +18,7 @@ from typing import Any
 
 import pelican
 
-from nextsale.checks import PELICAN_KEYS, Finding, SourceReport, check_source
+from nextsale.checks import PELICAN_KEYS, Finding, SourceReport, check_source, check_values
 from nextsale.cruft.clean import clean_html
 from nextsale.cruft.rules import RuleSet, site_rules
 from nextsale.sanitise import Profile, looks_unsafe, page_profile, sanitise
@@ -127,6 +127,23 @@ class ReadingPolicy:
             default_lang=self.settings.get("DEFAULT_LANG"),
             default_timezone=self.settings.get("TIMEZONE"),
         )
+
+    def check_values(self, metadata: dict) -> list[Finding]:
+        """Lang, Timezone and Template of a format the source checks do not read; drops bad ones."""
+        found = {
+            key: (None, value)
+            for key in ("lang", "timezone", "template")
+            if isinstance(value := metadata.get(key), str)
+        }
+        findings, dropped = check_values(
+            found,
+            self.templates,
+            self.settings.get("DEFAULT_LANG"),
+            self.settings.get("TIMEZONE"),
+        )
+        for key in dropped:
+            metadata.pop(key, None)
+        return findings
 
     def rules(self, author: str | None) -> RuleSet:
         """The cruft rules for one author (their own bio is cruft at a post's end)."""

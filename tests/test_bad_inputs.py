@@ -161,6 +161,22 @@ def test_a_misspelt_timezone_gets_a_suggestion():
     assert report.dropped == {"timezone"} and not report.fatal
 
 
+def test_an_html_source_gets_the_same_value_checks(tmp_path):
+    page = (
+        "<html><head><title>Marked up</title>"
+        '<meta name="date" content="2024-03-01 09:00"><meta name="category" content="Retention">'
+        '<meta name="slug" content="marked"><meta name="timezone" content="Mars/Olympus">'
+        '<meta name="template" content="nosuch"></head><body><p>Text.</p></body></html>'
+    )
+    dev_and_strict(
+        tmp_path,
+        {"articles/marked.html": page},
+        "articles/marked.html: unknown Timezone 'Mars/Olympus'",
+        "articles/marked.html: unknown Template 'nosuch'",
+    )
+    assert (tmp_path / "out/2024/marked/index.html").exists()
+
+
 @pytest.mark.parametrize("lang", ["xx_nope!", "<script>", "english language"])
 def test_invalid_lang_uses_the_site_language(tmp_path, lang):
     files = {"articles/lang.md": article("Spoken", slug="lang", lang=lang)}

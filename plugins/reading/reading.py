@@ -78,9 +78,9 @@ class PipelineReader:
         return content, metadata
 
     def read_source(self, source_path: str):
-        """Check and convert: the reader's own read, for formats we do not check."""
+        """Check and convert: the reader's own read, for formats we do not check line by line."""
         content, metadata = super().read(source_path)
-        return content, metadata, []
+        return content, metadata, self.policy.check_values(metadata)
 
 
 class PipelineMarkdownReader(PipelineReader, MarkdownReader):
