@@ -281,7 +281,7 @@ def test_a_failed_shared_build_leaves_the_next_build_whole(build_site, spy):
     (folder / "templates").mkdir(exist_ok=True)
     (folder / "templates" / "nowhere.html").write_text("{{ article.nowhere.at_all }}")
     overrides = {**FORKING, "THEME_TEMPLATES_OVERRIDES": [str(folder / "templates")]}
-    with pytest.raises(Exception, match="nowhere|rendering process failed"):
+    with pytest.raises(Exception, match=r"nowhere|rendering process failed"):
         outside(build_site, broken, folder, "contract_spy", project_plugins(), **overrides)
     # Neither a child nor a muted signal is left: the next build, with or
     # without the engine, tells the plugin about every page.
