@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import calendar
 import datetime
-import difflib
 import re
-import zoneinfo
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup
 from pelican.utils import get_date
 
+from nextsale.findings import Finding, closest
 from nextsale.frontmatter import KEY_RE, FrontMatter
 from nextsale.frontmatter import parse as parse_front_matter
 from nextsale.text import CONTROL_CHARS
+from nextsale.value_checks import check_values
 
 # C0 controls other than tab, newline and carriage return, DEL, C1 controls and
 # the two non-characters: invisible in an editor, forbidden or unsafe in XML,
@@ -42,24 +41,11 @@ DATE_SHAPE_RE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}\b")
 # Years a post can carry: feeds, sitemaps and date pickers all agree on these.
 YEARS = range(1900, 3000)
 # A language tag as HTML's lang attribute takes it (BCP 47: en, en-GB, pt_BR, zh-Hant).
-LANG_RE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
 # How deep lists and quotes may nest; far deeper input exhausts the converter's stack.
 MAX_NESTING = 50
 QUOTE_RE = re.compile(r"^(?:[ ]{0,3}>)+")
 LIST_ITEM_RE = re.compile(r"^(?P<indent>[ \t]*)(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 FENCE_RE = re.compile(r"^[ ]{0,3}(```|~~~)")
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem in a source file: where it is and what to do about it."""
-
-    line: int | None
-    message: str
-
-    def format(self, path: str) -> str:
-        where = f"{path}:{self.line}" if self.line else path
-        return f"{where}: {self.message}"
 
 
 @dataclass
@@ -79,12 +65,6 @@ class SourceReport:
 # The metadata block, read as markdown.extensions.meta reads it.
 MetaBlock = FrontMatter
 parse_meta_block = parse_front_matter
-
-
-def closest(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str | None:
-    """Return the choice most like `word`, or None when nothing is close."""
-    matches = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=cutoff)
-    return matches[0] if matches else None
 
 
 def decode(raw: bytes) -> tuple[str | None, Finding | None]:
@@ -279,51 +259,6 @@ def check_duplicates(meta: MetaBlock) -> tuple[list[Finding], dict[str, int]]:
     return findings, counts
 
 
-def check_lang(number: int, value: str, default: str | None) -> Finding | None:
-    """A Lang that is not a language tag would end up in every page's lang attribute."""
-    if LANG_RE.match(value):
-        return None
-    used = f"the site's language ({default})" if default else "the site's language"
-    return Finding(
-        number,
-        f"Lang {value!r} is not a language code. Write a code such as en, en-GB or"
-        f" de, or remove the line; {used} was used",
-    )
-
-
-def check_timezone(number: int, value: str, default: str | None) -> Finding | None:
-    """A Timezone must be an IANA name, or Pelican cannot place the dates."""
-    try:
-        if value and "\\" not in value and not value.startswith("/"):
-            zoneinfo.ZoneInfo(value)
-            return None
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        pass
-    guess = closest(value, zoneinfo.available_timezones())
-    hint = f" (did you mean '{guess}'?)" if guess else ""
-    used = f"the site's time zone ({default})" if default else "the site's time zone"
-    return Finding(
-        number,
-        f"unknown Timezone {value!r}{hint}. Use a name such as Europe/London or"
-        f" America/New_York, or remove the line; {used} was used",
-    )
-
-
-def check_template(number: int, value: str, templates: frozenset[str]) -> Finding | None:
-    """A Template the theme does not have stops the build when the page is written."""
-    name = value.strip()
-    if name.startswith("!") or name in templates or name.removesuffix(".html") in templates:
-        return None
-    guess = closest(name, templates)
-    hint = f" (did you mean '{guess}'?)" if guess else ""
-    names = ", ".join(sorted(t for t in templates if "/" not in t and "." not in t))
-    return Finding(
-        number,
-        f"unknown Template {value!r}{hint}: the theme has no such template. Use one of"
-        f" {names}, or remove the line; the default template was used",
-    )
-
-
 def check_nesting(lines: list[str], body_start: int) -> Finding | None:
     """Lists or quotes nested so deep that converting them would exhaust the stack."""
     fenced = False
@@ -344,32 +279,6 @@ def check_nesting(lines: list[str], body_start: int) -> Finding | None:
                 " be read. Flatten the nesting; the file was left out of this build",
             )
     return None
-
-
-def check_values(
-    found: dict[str, tuple[int | None, str]],
-    templates: frozenset[str] | None,
-    default_lang: str | None,
-    default_timezone: str | None,
-) -> tuple[list[Finding], set[str]]:
-    """Check Lang, Timezone and Template values; return findings and the keys to drop.
-
-    `found` maps lower-cased keys to (line or None, value), for any source format.
-    """
-    refused = {
-        "lang": lambda n, v: check_lang(n, v, default_lang),
-        "timezone": lambda n, v: check_timezone(n, v, default_timezone),
-    }
-    if templates is not None:
-        refused["template"] = lambda n, v: check_template(n, v, templates)
-    findings, dropped = [], set()
-    for key, check in refused.items():
-        if key in found:
-            finding = check(*found[key])
-            if finding:
-                findings.append(finding)
-                dropped.add(key)
-    return findings, dropped
 
 
 def check_source(

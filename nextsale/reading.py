@@ -18,10 +18,11 @@ from typing import Any
 
 import pelican
 
-from nextsale.checks import PELICAN_KEYS, Finding, SourceReport, check_source, check_values
+from nextsale.checks import PELICAN_KEYS, Finding, SourceReport, check_source
 from nextsale.cruft.clean import clean_html
 from nextsale.cruft.rules import RuleSet, site_rules
 from nextsale.sanitise import Profile, looks_unsafe, page_profile, sanitise
+from nextsale.value_checks import check_values
 
 DEFAULTS = {
     "CONTENT_CHECKS_EXTRA_KEYS": (
