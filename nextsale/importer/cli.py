@@ -26,6 +26,7 @@ from nextsale.cruft.rules import compile_rules
 from nextsale.site import PROJECT_ROOT, display_path
 
 from .article import build_article, convert
+from .frontmatter_posts import read_front_matter_post
 from .model import FileReport, ImportFailure
 from .slugs import Slugs
 from .sources import POST_SUFFIXES, iter_sources
@@ -119,11 +120,12 @@ def _import_one(
     """Convert and write one source, filling in `report`; raise ImportFailure."""
     if not source.exists():
         raise ImportFailure(f"{source}: no such file or folder")
-    meta, body = convert(source, settings, report)
-    slug, text = build_article(
-        meta, body, source, date, known_tags, report,
-        free_slug=lambda slug: slugs.free(slug, source, report),
-    )  # fmt: skip
+    free = lambda slug: slugs.free(slug, source, report)  # noqa: E731
+    made = read_front_matter_post(source, settings, date, known_tags, report, free)
+    if made is None:
+        meta, body = convert(source, settings, report)
+        made = build_article(meta, body, source, date, known_tags, report, free_slug=free)
+    slug, text = made
     target = dest / f"{slug}.md"
     report.output = str(target)
     if slug in written:
