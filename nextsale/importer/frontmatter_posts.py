@@ -5,8 +5,8 @@ body is recognised by its content, whatever its extension. The front matter
 is mapped to the site's metadata, the body is kept as written (never
 escaped), only whole lines the cruft rules match are removed, and template
 tags (Liquid `{% %}`/`{{ }}`, Hugo shortcodes `{{< >}}`/`{{% %}}`) are
-reported by line and kept readable: a line that is only a tag becomes
-inline code, others stay as written.
+reported by line and kept readable as inline code (a link to one keeps its
+text, the tag shown after it).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from .text import format_date
 FRONT_RE = re.compile(r"\A(---|\+\+\+)[ \t]*\r?\n(.*?)^\1[ \t]*(?:\r?\n|\Z)", re.S | re.M)
 JEKYLL_NAME_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})-(.+)$")
 TAG_RE = re.compile(r"\{\{<.*?>\}\}|\{\{%.*?%\}\}|\{%.*?%\}|\{\{.*?\}\}")
+LINK_TAG_RE = re.compile(r"\[([^\]]*)\]\(\s*(" + TAG_RE.pattern + r")\s*\)")
 FENCE_RE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 
 # Keys mapped to the site's metadata, or that only matter to the old engine.
@@ -132,10 +133,16 @@ def keep_body(body: str, first_line: int, settings: dict, report: FileReport) ->
         tags = TAG_RE.findall(line)
         for tag in tags:
             what = "shortcode" if tag.startswith(("{{<", "{{%")) else "Liquid tag"
-            report.notes.append(f"line {number}: {what} {tag} kept as text; rewrite it by hand")
-        if tags and TAG_RE.sub("", line).strip() == "":
-            out.append(f"`{line.strip()}`" if "`" not in line else line)
-            continue
+            report.notes.append(
+                f"line {number}: {what} {tag} kept as inline code; rewrite it by hand"
+            )
+        if tags and "`" not in line:
+            # A link to a tag loses its link; every tag shows as inline code.
+            line = LINK_TAG_RE.sub(lambda m: f"{m.group(1)} ({m.group(2)})", line)  # noqa: PLW2901
+            line = TAG_RE.sub(lambda m: f"`{m.group(0)}`", line)  # noqa: PLW2901
+            if not line.replace("`", "").strip(" {}%<>"):
+                out.append(line)
+                continue
         if line.strip() and not line.startswith(("    ", "\t")):
             rule = rules.match_line(line)
             if rule:
