@@ -112,3 +112,16 @@ def test_imported_markdown_renders_in_the_site(tmp_path, build_site):
     # The Hugo post has no category; the report lists it as missing.
     problems = [p for p in problems if "rich-content.md:1: no Category" not in p]
     assert not problems, problems
+
+
+def test_front_matter_is_recognised_by_content_not_extension(tmp_path):
+    page = tmp_path / "src" / "rich-content.html"
+    page.parent.mkdir()
+    page.write_text(HUGO.read_text(encoding="utf-8"), "utf-8")
+    ruled = tmp_path / "src" / "ruled.txt"
+    ruled.write_text("---\nA line between rules\n---\n\nThe second sale **matters** most.\n")
+    code, entries = run(tmp_path, page, ruled)
+    assert code == 0, entries
+    by_name = {Path(e["source"]).name: e for e in entries}
+    assert "## YouTube Privacy Enhanced Shortcode" in written(by_name["rich-content.html"])
+    assert "\\*\\*matters\\*\\*" in written(by_name["ruled.txt"])  # plain text stays escaped

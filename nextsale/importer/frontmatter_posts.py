@@ -55,8 +55,12 @@ def split_front_matter(text: str) -> tuple[str, str, str, int] | None:
     return kind, match.group(2), body, match.group(0).count("\n") + 1
 
 
-def parse_front_matter(kind: str, front: str, name: str) -> dict:
-    """Parse the block, or fail with the file and line of the problem."""
+def parse_front_matter(kind: str, front: str, name: str) -> dict | None:
+    """Parse the block, or fail with the file and line of the problem.
+
+    None when it parses but is not keys and values: text between two `---`
+    rules, which the plain-text path reads.
+    """
     try:
         data = yaml.safe_load(front) if kind == "yaml" else tomllib.loads(front)
     except yaml.YAMLError as err:
@@ -75,7 +79,7 @@ def parse_front_matter(kind: str, front: str, name: str) -> dict:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ImportFailure(f"{name}: line 2: the front matter is not a set of keys and values")
+        return None
     return {str(k).lower(): v for k, v in data.items()}
 
 
@@ -164,6 +168,8 @@ def front_matter_article(
     kind, front, body, first_line = parts
     name = str(source)
     meta = parse_front_matter(kind, front, name)
+    if meta is None:
+        return None
     report.notes.append(f"{kind.upper()} front matter: the body is kept as Markdown")
     body = keep_body(body, first_line, settings, report)
     words = len(re.sub(r"[#*_>`-]", " ", body).split())
