@@ -125,3 +125,14 @@ def test_front_matter_is_recognised_by_content_not_extension(tmp_path):
     by_name = {Path(e["source"]).name: e for e in entries}
     assert "## YouTube Privacy Enhanced Shortcode" in written(by_name["rich-content.html"])
     assert "\\*\\*matters\\*\\*" in written(by_name["ruled.txt"])  # plain text stays escaped
+
+
+def test_eleventy_post_with_a_yaml_list_of_tags(tmp_path):
+    code, [entry] = run(tmp_path, POSTS / "secondpost.md")
+    assert code == 0, entry
+    text = written(entry)
+    assert text.startswith("Title: This is my second post with a much longer title.\n")
+    assert "Date: 2018-07-04\n" in text and "Tags: number 2\n" in text
+    assert "Summary: This is a post on My Blog about leveraging agile frameworks.\n" in text
+    assert "\n## Section Header\n" in text
+    assert text.endswith("close the loop on focusing solely on the bottom line.\n")
