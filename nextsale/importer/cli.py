@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import sys
+from collections import Counter
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -31,10 +32,11 @@ from .model import FileReport, ImportFailure
 from .slugs import Slugs
 from .sources import POST_SUFFIXES, iter_sources
 from .tags import load_tags, site_taxonomy
+from .wxr import count_item, is_wxr, iter_items, wxr_article
 
 DEFAULT_SETTINGS = PROJECT_ROOT / "pelicanconf.py"
 DEFAULT_REPORT = Path("import-report.json")
-OK_STATUSES = ("imported", "unchanged", "ignored")
+OK_STATUSES = ("imported", "unchanged", "ignored", "split")
 
 
 def read_site_settings(path: Path | str) -> dict[str, Any]:
@@ -89,6 +91,13 @@ def import_posts(
     for source, in_folder in iter_sources([Path(s) for s in sources]):
         report = FileReport(str(source))
         reports.append(report)
+        if source.is_file() and is_wxr(source):
+            try:
+                reports += _import_wxr(source, dest, force, known_tags, settings, report, written)
+            except (ImportFailure, ValueError, SyntaxError) as err:
+                report.status = "failed"
+                report.error = f"{source}: cannot read the WordPress export ({err})"
+            continue
         if in_folder and source.suffix.lower() not in POST_SUFFIXES:
             report.status = "ignored"
             report.notes.append("not a text or HTML file; name it directly to import it")
@@ -125,15 +134,58 @@ def _import_one(
     if made is None:
         meta, body = convert(source, settings, report)
         made = build_article(meta, body, source, date, known_tags, report, free_slug=free)
+    _write(made, source, dest, force, report, slugs, written)
+
+
+def _import_wxr(
+    source: Path, dest: Path, force: bool, known_tags, settings: dict, report: FileReport,
+    written: dict[str, str],
+) -> list[FileReport]:  # fmt: skip
+    """Write every post and page of a WXR export; one report per post, counts in `report`."""
+    places = {"article": dest, "page": dest.parent / "pages"}
+    slugs = {kind: Slugs(folder, settings) for kind, folder in places.items()}
+    counts: Counter = Counter()
+    reports: list[FileReport] = []
+    for item, authors in iter_items(source):
+        kind = count_item(item, counts)
+        if kind is None:
+            continue
+        counts[kind] += 1
+        ident = (item.get("wp:post_id") or "").strip() or str(len(reports) + 1)
+        entry = FileReport(f"{source}#{kind}-{ident}")
+        reports.append(entry)
+        free = lambda slug, e=entry, k=kind: slugs[k].free(slug, source, e)  # noqa: E731
+        try:
+            made = wxr_article(item, authors, source, settings, known_tags, entry, free)
+            _write(made, source, places[kind], force, entry, slugs[kind], written)
+        except (ImportFailure, ValueError) as err:
+            entry.status = "failed"
+            entry.error = str(err)
+    report.status = "split"
+    report.metadata.update({k: str(v) for k, v in sorted(counts.items())})
+    report.notes.append(
+        "WordPress export: "
+        + ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
+        + "; only posts (articles) and pages are imported"
+    )
+    return reports
+
+
+def _write(
+    made: tuple[str, str], source: Path, dest: Path, force: bool, report: FileReport,
+    slugs: Slugs, written: dict[str, str],
+) -> None:  # fmt: skip
+    """Write one article or page, once per batch, filling in `report`."""
     slug, text = made
     target = dest / f"{slug}.md"
+    key = str(target)
     report.output = str(target)
-    if slug in written:
+    if key in written:
         raise ImportFailure(
-            f"{source}: gives the same slug '{slug}' as {written[slug]}; "
+            f"{report.source}: gives the same slug '{slug}' as {written[key]}; "
             "change one title and import again"
         )
-    written[slug] = str(source)
+    written[key] = report.source
     slugs.claim(slug)
     try:
         if target.exists():
@@ -218,7 +270,8 @@ def format_report(reports: list[FileReport]) -> str:
         for note in r.notes:
             out.append(f"  note: {note}")
     ok = sum(r.status in ("imported", "unchanged") for r in reports)
-    out.append(f"{ok} of {len(reports)} file(s) imported")
+    total = sum(r.status != "split" for r in reports)
+    out.append(f"{ok} of {total} file(s) imported")
     return "\n".join(out)
 
 
