@@ -134,3 +134,20 @@ def test_imported_export_builds(tmp_path, build_site):
     assert html is None or "With tags" in html
     errors = [r.getMessage() for r in site.records if r.levelname == "ERROR"]
     assert not errors, errors
+
+
+def test_a_second_import_changes_nothing(tmp_path):
+    run(tmp_path, EXPORT)
+    code, entries = run(tmp_path, EXPORT)
+    assert code == 0, entries
+    assert [e["status"] for e in entries[1:]] == ["unchanged"] * 13
+    assert len(list((tmp_path / "content" / "articles").iterdir())) == 11
+
+
+def test_an_export_in_a_folder_is_found_by_its_content(tmp_path):
+    folder = tmp_path / "src"
+    folder.mkdir()
+    (folder / "site.WordPress.2024-01-01.xml").write_bytes(EXPORT.read_bytes())
+    code, entries = run(tmp_path, folder)
+    assert code == 0, entries
+    assert sum(e["status"] == "imported" for e in entries) == 13

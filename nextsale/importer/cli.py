@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from pelican.settings import read_settings
@@ -32,7 +33,7 @@ from .model import FileReport, ImportFailure
 from .slugs import Slugs
 from .sources import POST_SUFFIXES, iter_sources
 from .tags import load_tags, site_taxonomy
-from .wxr import count_item, is_wxr, iter_items, wxr_article
+from .wxr import count_item, is_wxr, iter_items, origin, wxr_article
 
 DEFAULT_SETTINGS = PROJECT_ROOT / "pelicanconf.py"
 DEFAULT_REPORT = Path("import-report.json")
@@ -154,7 +155,9 @@ def _import_wxr(
         ident = (item.get("wp:post_id") or "").strip() or str(len(reports) + 1)
         entry = FileReport(f"{source}#{kind}-{ident}")
         reports.append(entry)
-        free = lambda slug, e=entry, k=kind: slugs[k].free(slug, source, e)  # noqa: E731
+        # An earlier import of this post names its address, not the export's file.
+        same = SimpleNamespace(name=origin(item, source))
+        free = lambda slug, e=entry, k=kind, o=same: slugs[k].free(slug, o, e)  # noqa: E731
         try:
             made = wxr_article(item, authors, source, settings, known_tags, entry, free)
             _write(made, source, places[kind], force, entry, slugs[kind], written)

@@ -213,12 +213,16 @@ def wxr_article(
         lines.append(f"Summary: {md_inline(summary, line_start=False)}")
         report.metadata["summary"] = summary
     lines.append(f"Slug: {slug}")
-    link = normalise(item.get("link") or "")
-    lines.append(f"Imported-From: {link or source.name}")
+    lines.append(f"Imported-From: {origin(item, source)}")
     body = body_markdown(item.get("content:encoded") or "", settings, report)
     if not body.strip():
         report.notes.append("empty body in the export")
     return slug, "\n".join(lines) + "\n\n" + body + "\n"
+
+
+def origin(item: dict, source: Path) -> str:
+    """The `Imported-From:` value: the post's address, else the export's file name."""
+    return normalise(item.get("link") or "") or source.name
 
 
 def count_item(item: dict, counts: Counter) -> str | None:
