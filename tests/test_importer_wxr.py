@@ -151,3 +151,15 @@ def test_an_export_in_a_folder_is_found_by_its_content(tmp_path):
     code, entries = run(tmp_path, folder)
     assert code == 0, entries
     assert sum(e["status"] == "imported" for e in entries) == 13
+
+
+def test_a_cut_off_export_keeps_the_posts_before_the_cut_and_fails(tmp_path):
+    export = tmp_path / "cut.xml"
+    export.write_bytes(EXPORT.read_bytes()[:30000])
+    code, entries = run(tmp_path, export)
+    assert code == 1
+    failed = [e for e in entries if e["status"] == "failed"]
+    assert len(failed) == 1 and "cannot read the WordPress export" in failed[0]["error"]
+    assert "\n" not in failed[0]["error"]
+    imported = [e for e in entries if e["status"] == "imported"]
+    assert imported and all(Path(e["output"]).is_file() for e in imported)

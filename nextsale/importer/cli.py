@@ -94,10 +94,14 @@ def import_posts(
         reports.append(report)
         if source.is_file() and is_wxr(source):
             try:
-                reports += _import_wxr(source, dest, force, known_tags, settings, report, written)
+                _import_wxr(source, dest, force, known_tags, settings, report, written, reports)
             except (ImportFailure, ValueError, SyntaxError) as err:
                 report.status = "failed"
-                report.error = f"{source}: cannot read the WordPress export ({err})"
+                reason = (str(err).splitlines() or [type(err).__name__])[0]
+                report.error = (
+                    f"{source}: cannot read the WordPress export ({reason}); the posts before "
+                    "that point were imported; export the site again"
+                )
             continue
         if in_folder and source.suffix.lower() not in POST_SUFFIXES:
             report.status = "ignored"
@@ -140,19 +144,19 @@ def _import_one(
 
 def _import_wxr(
     source: Path, dest: Path, force: bool, known_tags, settings: dict, report: FileReport,
-    written: dict[str, str],
-) -> list[FileReport]:  # fmt: skip
-    """Write every post and page of a WXR export; one report per post, counts in `report`."""
+    written: dict[str, str], reports: list[FileReport],
+) -> None:  # fmt: skip
+    """Write every post and page of a WXR export; one report per post (appended to
+    `reports` as it is written, so a later error keeps them), counts in `report`."""
     places = {"article": dest, "page": dest.parent / "pages"}
     slugs = {kind: Slugs(folder, settings) for kind, folder in places.items()}
     counts: Counter = Counter()
-    reports: list[FileReport] = []
     for item, authors in iter_items(source):
         kind = count_item(item, counts)
         if kind is None:
             continue
         counts[kind] += 1
-        ident = (item.get("wp:post_id") or "").strip() or str(len(reports) + 1)
+        ident = (item.get("wp:post_id") or "").strip() or str(sum(counts.values()))
         entry = FileReport(f"{source}#{kind}-{ident}")
         reports.append(entry)
         # An earlier import of this post names its address, not the export's file.
@@ -171,7 +175,6 @@ def _import_wxr(
         + ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
         + "; only posts (articles) and pages are imported"
     )
-    return reports
 
 
 def _write(
