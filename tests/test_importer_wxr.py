@@ -163,3 +163,18 @@ def test_a_cut_off_export_keeps_the_posts_before_the_cut_and_fails(tmp_path):
     assert "\n" not in failed[0]["error"]
     imported = [e for e in entries if e["status"] == "imported"]
     assert imported and all(Path(e["output"]).is_file() for e in imported)
+
+
+def test_external_entities_are_never_read(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOPSECRETVALUE", encoding="utf-8")
+    text = EXPORT.read_text(encoding="utf-8")
+    declaration = '<?xml version="1.0" encoding="UTF-8" ?>'
+    doctype = f'<!DOCTYPE rss [<!ENTITY x SYSTEM "{secret.as_uri()}">]>'
+    text = text.replace(declaration, f"{declaration}\n{doctype}", 1)
+    text = text.replace("<title>With tags</title>", "<title>With tags &x;</title>")
+    export = tmp_path / "export.xml"
+    export.write_text(text, encoding="utf-8")
+    run(tmp_path, export)
+    written = "".join(p.read_text(encoding="utf-8") for p in tmp_path.rglob("*.md"))
+    assert written and "TOPSECRETVALUE" not in written
