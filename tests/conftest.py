@@ -40,8 +40,20 @@ class Site:
     def files(self) -> list[Path]:
         return sorted(p for p in self.output.rglob("*") if p.is_file())
 
-    def messages(self, level: int = logging.WARNING) -> list[str]:
-        return [r.getMessage() for r in self.records if r.levelno >= level]
+    def messages(self, level: int = logging.WARNING, *, source: tuple[str, ...] = ()) -> list[str]:
+        """Messages at `level` or above, only from loggers starting with `source` if given."""
+        return [
+            r.getMessage()
+            for r in self.records
+            if r.levelno >= level and (not source or r.name.startswith(source))
+        ]
+
+    def one_message(self, needle: str, *, source: tuple[str, ...] = ()) -> str:
+        """The single warning holding `needle` (failing with all of them otherwise)."""
+        logged = self.messages(source=source)
+        found = [m for m in logged if needle in m]
+        assert len(found) == 1, logged
+        return found[0]
 
 
 class _Collect(logging.Handler):

@@ -3,7 +3,6 @@ safe address or are refused by name; nothing replaces a page the site itself wri
 
 from __future__ import annotations
 
-import logging
 import shutil
 from pathlib import Path
 
@@ -22,17 +21,11 @@ def page(title: str, *lines: str, body: str = "IMPOSTOR text.") -> str:
 
 
 def messages(site) -> list[str]:
-    return [
-        r.getMessage()
-        for r in site.records
-        if r.name.startswith("content_checks") and r.levelno >= logging.WARNING
-    ]
+    return site.messages(source=("content_checks",))
 
 
 def one(site, needle: str) -> str:
-    found = [m for m in messages(site) if needle in m]
-    assert len(found) == 1, messages(site)
-    return found[0]
+    return site.one_message(needle, source=("content_checks",))
 
 
 def test_unusable_slugs_and_urls_get_a_safe_address_or_are_refused(build_site):

@@ -29,18 +29,12 @@ KEEP = {
 
 def checks(site) -> list[str]:
     """Messages logged by this plugin, warnings and above."""
-    return [
-        r.getMessage()
-        for r in site.records
-        if r.name.startswith(("content_checks", "reading")) and r.levelno >= logging.WARNING
-    ]
+    return site.messages(source=("content_checks", "reading"))
 
 
 def one(site, needle: str) -> str:
     """The single message of this plugin that mentions `needle`."""
-    found = [m for m in checks(site) if needle in m]
-    assert len(found) == 1, checks(site)
-    return found[0]
+    return site.one_message(needle, source=("content_checks", "reading"))
 
 
 def dev(build_site, files, **settings):

@@ -34,17 +34,11 @@ ARTICLE = {
 
 
 def warnings(site) -> list[str]:
-    return [
-        r.getMessage()
-        for r in site.records
-        if r.name.startswith("content_checks") and r.levelno >= logging.WARNING
-    ]
+    return site.messages(source=("content_checks",))
 
 
 def one(site, needle: str) -> str:
-    found = [m for m in warnings(site) if needle in m]
-    assert len(found) == 1, warnings(site)
-    return found[0]
+    return site.one_message(needle, source=("content_checks",))
 
 
 def leaky_site(tmp_path) -> Site:
