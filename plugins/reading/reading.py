@@ -54,12 +54,28 @@ def payload(path: str, findings: list[Finding]) -> tuple[str, tuple]:
     return path, tuple((f.line, f.message) for f in findings)
 
 
+# The policy of the builds in progress: every reader of a build shares one (it
+# walks the theme's templates and compiles the cruft rules). Holding the settings
+# keeps their id from being reused while cached.
+_policies: dict[int, tuple[dict, ReadingPolicy]] = {}
+
+
+def policy_for(settings: dict) -> ReadingPolicy:
+    """The reading policy of this build's settings, made once per build."""
+    cached = _policies.get(id(settings))
+    if cached is None or cached[0] is not settings:
+        if len(_policies) >= 8:  # a long live-reload session makes a build per edit
+            _policies.clear()
+        cached = _policies[id(settings)] = (settings, ReadingPolicy.from_settings(settings))
+    return cached[1]
+
+
 class PipelineReader:
     """The steps every reader shares; mixed into each of Pelican's reader classes."""
 
     def __init__(self, settings: dict) -> None:
         super().__init__(settings)
-        self.policy = ReadingPolicy.from_settings(settings)
+        self.policy = policy_for(settings)
 
     def read(self, source_path: str):
         try:
@@ -162,7 +178,7 @@ def use_pipeline_readers(readers) -> None:
     """Give every enabled format the pipeline's reader."""
     if not plugin_enabled(readers.settings, "reading"):
         return
-    ReadingPolicy.from_settings(readers.settings)  # fail early, once, on a malformed setting
+    policy_for(readers.settings)  # fail early, once, on a malformed setting
     for ext, reader_class in list(readers.reader_classes.items()):
         if reader_class and not issubclass(reader_class, PipelineReader):
             readers.reader_classes[ext] = pipeline_class(reader_class)
