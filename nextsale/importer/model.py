@@ -33,14 +33,19 @@ class FileReport:
     """What happened to one source file."""
 
     source: str
-    status: str = "failed"  # imported, unchanged, skipped, failed
+    status: str = "failed"  # imported, unchanged, skipped, failed, split, incomplete
     output: str | None = None
+    format: str | None = None  # wordpress, blogger, medium, substack, ghost, feed, ...
     metadata: dict = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     removed: list[dict] = field(default_factory=list)
     consumed: list[dict] = field(default_factory=list)
     unknown_tags: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Every image of the body: {"src": address, "alt": text}; a fetched one adds "file".
+    images: list[dict] = field(default_factory=list)
+    # Every link changed on the way in: {"from": as written, "to": as kept, "why": ...}.
+    links: list[dict] = field(default_factory=list)
     error: str | None = None
 
     def remove(self, rule: str, text: str) -> None:
