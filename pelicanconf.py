@@ -110,6 +110,7 @@ PLUGINS = [
     "sitemap_xml",
     "feeds",  # after taxonomy: every item ends with the article's guidance
     "newsletter",
+    "redirects",  # last: every page the site writes is known before a redirect is placed
 ]
 FEEDS_UTM = {"medium": "feed", "campaign": "keep-them-coming-back"}
 

@@ -175,6 +175,7 @@ def check(c):
             checks = [
                 ("HTML (Nu checker)", lambda: sitecheck.nu_html_problems(published)),
                 ("feeds (feedparser)", lambda: sitecheck.feed_problems(published)),
+                ("redirects", lambda: sitecheck.broken_redirects(published, host)),
                 ("links and anchors", lambda: sitecheck.broken_links(relative, host)),
             ]
             if not dev_result.ok:

@@ -100,6 +100,54 @@ def broken_links(output: Path, site_host: str) -> list[str]:
     return broken
 
 
+def _page_at(output: Path, base: Path, url: str) -> Path:
+    """The output file a link names: relative to `base`, root-relative, or on the site."""
+    parsed = urlparse(url)
+    path = unquote(parsed.path)
+    on_site = parsed.netloc or path.startswith("/")
+    target = output / path.lstrip("/") if on_site else base / path
+    if target.is_dir() or not path or path.endswith("/"):
+        target = target / "index.html"
+    return target.resolve()
+
+
+def broken_redirects(
+    output: Path, site_host: str, redirects_file: str | None = "_redirects"
+) -> list[str]:
+    """Every redirect page and redirects-file line whose new address is not a page here."""
+    from bs4 import BeautifulSoup
+
+    from nextsale.redirects import MARK, is_redirect_page
+
+    broken = []
+    for page in sorted(output.rglob("*.html")):
+        text = page.read_text(encoding="utf-8", errors="replace")
+        if not is_redirect_page(text):
+            continue
+        source = text.split(MARK, 1)[1].split("-->", 1)[0].strip()
+        refresh = BeautifulSoup(text, "html.parser").find("meta", attrs={"http-equiv": "refresh"})
+        url = (refresh.get("content", "") if refresh else "").partition("url=")[2].strip()
+        parsed = urlparse(url)
+        if not url or (parsed.netloc and parsed.netloc != site_host):
+            broken.append(f"{page.relative_to(output)} (for {source}): no address on this site")
+        elif not _page_at(output, page.parent, url).is_file():
+            broken.append(f"{page.relative_to(output)} (for {source}) -> {url}: no such page")
+    listing = output / redirects_file if redirects_file else None
+    if listing is None or not listing.is_file():
+        return broken
+    source = listing.name
+    for number, line in enumerate(listing.read_text(encoding="utf-8").splitlines(), 1):
+        if line.startswith("#"):
+            source = line[1:].strip()
+            continue
+        parts = line.split()
+        if len(parts) < 2:
+            continue
+        if not _page_at(output, output, parts[1]).is_file():
+            broken.append(f"{listing.name}:{number} (for {source}) -> {parts[1]}: no such page")
+    return broken
+
+
 def feed_problems(output: Path) -> list[str]:
     """Feeds a real client (feedparser) cannot read cleanly."""
     import feedparser
@@ -129,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     checks = [
         ("HTML (Nu checker)", lambda: nu_html_problems(args.output)),
         ("feeds (feedparser)", lambda: feed_problems(args.output)),
+        ("redirects", lambda: broken_redirects(args.output, args.host)),
     ]
     if args.links:
         checks.append(("links and anchors", lambda: broken_links(args.links, args.host)))
