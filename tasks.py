@@ -270,6 +270,66 @@ def newsletter_check(c, issue=None):
 
 
 @task(
+    name="newsletter-send",
+    help={
+        "issue": "the issue: its file name (003-slug.md), NNN-slug, slug or number",
+        "list": "subscriber list: one address a line, or CSV with an 'email' column "
+        "(kept outside content/ and output/)",
+        "suppress": "unsubscribed addresses (default: newsletter-suppressed.txt beside the list)",
+        "test": "send only to these addresses (space-separated), subject marked [TEST]",
+        "dry_run": "list what would be sent; send nothing",
+        "rate": "messages per second (default 5)",
+        "retry_uncertain": "send to the addresses an interrupted send left uncertain",
+        "retry_failed": "send again to the addresses refused permanently before",
+        "force": "send to everyone on the list again, even if the issue was sent",
+    },
+)
+def newsletter_send(
+    c,
+    issue,
+    list="",
+    suppress="",
+    test="",
+    dry_run=False,
+    rate="5",
+    retry_uncertain=False,
+    retry_failed=False,
+    force=False,
+):
+    """Send a built issue to a subscriber list through the SMTP relay in NEWSLETTER_SMTP_*."""
+    args = [issue, "--output", str(CONFIG["output"]), "--content", str(ROOT / "content")]
+    args += ["--journal-dir", str(ROOT / "newsletter-sends"), "--rate", str(rate)]
+    args += ["--list", list] if list else []
+    args += ["--suppress", suppress] if suppress else []
+    args += ["--test", *shlex.split(test)] if test else []
+    args += ["--dry-run"] * dry_run + ["--retry-uncertain"] * retry_uncertain
+    args += ["--retry-failed"] * retry_failed + ["--force"] * force
+    _mail_tool(c, "nextsale.newsletter.send", args)
+
+
+def _mail_tool(c, module: str, args: list[str]) -> None:
+    """Run a sending tool; its own message says what went wrong, so no invoke report on top."""
+    result = c.run(f"{shlex.quote(sys.executable)} -m {module} {shlex.join(args)}", warn=True)
+    if result.failed:
+        raise Exit(code=result.exited)
+
+
+@task(
+    name="newsletter-unsubscribe",
+    help={
+        "address": "the address to suppress (several: quote them, space-separated)",
+        "suppress": "the suppression file (default: newsletter-suppressed.txt here)",
+    },
+)
+def newsletter_unsubscribe(c, address, suppress=""):
+    """Add an address to the suppression file: no issue is sent to it again."""
+    suppress = suppress or str(ROOT / "newsletter-suppressed.txt")
+    _mail_tool(
+        c, "nextsale.newsletter.unsubscribe", [*shlex.split(address), "--suppress", suppress]
+    )
+
+
+@task(
     help={
         "sizes": "corpus sizes, comma-separated (e.g. 100,1000,5000,10000)",
         "repeats": "A/B pairs per size",
