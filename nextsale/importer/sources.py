@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from bs4.dammit import EncodingDetector
@@ -10,21 +11,43 @@ from .model import ImportFailure
 
 # Files a folder import picks up; others are listed as ignored.
 POST_SUFFIXES = {"", ".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml"}
+# Folders a walk leaves out: a site's built output and its dependencies.
+SKIPPED_FOLDERS = {"_site", "node_modules", "__pycache__"}
 
 
-def iter_sources(sources: list[Path]) -> list[tuple[Path, bool]]:
-    """Expand folders into their files: (path, found in a folder), sorted."""
-    files = []
+def iter_sources(
+    sources: list[Path], whole: Callable[[Path], bool] | None = None
+) -> list[tuple[Path, bool]]:
+    """Expand folders into their files, sorted: (path, found in a folder).
+
+    Folders are walked down to the last level (Jekyll's `_posts`, Hugo's
+    `content/post/...`), leaving out hidden files and folders and built
+    output; a folder `whole` accepts (a Substack or Medium export) is one
+    source, not walked.
+    """
+    files: list[tuple[Path, bool]] = []
     for source in sources:
-        if source.is_dir():
-            files += [
-                (p, True)
-                for p in sorted(source.iterdir())
-                if p.is_file() and not p.name.startswith(".")
-            ]
+        if source.is_dir() and not (whole and whole(source)):
+            files += [(p, True) for p in _walk(source, whole)]
         else:
             files.append((source, False))
     return files
+
+
+def _walk(folder: Path, whole: Callable[[Path], bool] | None) -> list[Path]:
+    found: list[Path] = []
+    try:
+        children = sorted(folder.iterdir())
+    except OSError:
+        return found
+    for child in children:
+        if child.name.startswith(".") or child.name in SKIPPED_FOLDERS:
+            continue
+        if child.is_dir():
+            found += [child] if whole and whole(child) else _walk(child, whole)
+        elif child.is_file():
+            found.append(child)
+    return found
 
 
 def decode(data: bytes, name: str) -> tuple[str, str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bs4 import BeautifulSoup
@@ -19,11 +19,10 @@ from nextsale.cruft.rules import compile_rules, normalise
 from nextsale.sanitise import sanitise
 
 from .html import html_paragraphs
-from .markdown import md_inline, render_body
+from .markdown import render_body
 from .model import FileReport
-from .slugs import make_slug
-from .tags import resolve_tags
-from .text import format_date
+from .post import Post
+from .writer import write_post
 
 WP_NS = "http://wordpress.org/export/"
 NAMESPACES = {
@@ -31,6 +30,14 @@ NAMESPACES = {
     "http://purl.org/dc/elements/1.1/": "dc",
 }
 KINDS = {"post": "article", "page": "page"}
+# WordPress's own bookkeeping types: never posts, only counted. Any other
+# custom type (a plugin's "portfolio", "event"...) is imported as an article.
+INTERNAL_TYPES = {
+    "attachment", "revision", "nav_menu_item", "custom_css", "customize_changeset",
+    "oembed_cache", "user_request", "wp_block", "wp_template", "wp_template_part",
+    "wp_global_styles", "wp_navigation", "wp_font_family", "wp_font_face", "",
+}  # fmt: skip
+SKIPPED_STATUSES = ("trash", "auto-draft", "inherit")
 PUBLISHED = "publish"
 BLOCK_RE = re.compile(
     r"^\s*<(?:ul|ol|pre|blockquote|div|h[1-6]|table|figure|p|hr|dl|li|address|section)\b",
@@ -41,6 +48,13 @@ CAPTION_RE = re.compile(r"\[caption([^\]]*)\](.*?)\[/caption\]", re.S)
 EMBED_RE = re.compile(r"\[embed[^\]]*\](.*?)\[/embed\]", re.S)
 SHORTCODE_RE = re.compile(r"\[(/?)([a-z][\w-]*)(?:\s[^\]]*)?\]")
 BARE_URL_RE = re.compile(r"^\s*(https?://[^\s<>\"]+)\s*$", re.M)
+MEDIA_RE = re.compile(
+    r"\[(audio|video|youtube|vimeo|soundcloud|playlist)\b([^\]]*)\](?:(.*?)\[/\1\])?", re.S
+)
+GALLERY_RE = re.compile(r"\[gallery\b([^\]]*)\]")
+URL_RE = re.compile(r"https?://[^\s\"'<>\]\[]+")
+MEDIA_LABELS = {"audio": "Audio", "video": "Video", "youtube": "Video on YouTube",
+                "vimeo": "Video on Vimeo", "soundcloud": "Audio on SoundCloud"}  # fmt: skip
 
 
 def is_wxr(source: Path) -> bool:
@@ -124,7 +138,8 @@ def wpautop(html: str) -> str:
 
 
 def shortcodes(html: str, report: FileReport) -> str:
-    """`[caption]` → figure, `[embed]` and bare URLs → links, other shortcodes reported."""
+    """`[caption]` → figure; `[embed]`, media shortcodes and bare URLs → links;
+    `[gallery]` and other shortcodes removed and reported."""
 
     def caption(match: re.Match) -> str:
         attrs, inner = match.groups()
@@ -134,10 +149,29 @@ def shortcodes(html: str, report: FileReport) -> str:
         label = text.group(1) if text else words
         return f"<figure>{image.group(0) if image else ''}<figcaption>{label}</figcaption></figure>"
 
+    def media(match: re.Match) -> str:
+        name, attrs, inner = match.group(1), match.group(2), match.group(3) or ""
+        url = URL_RE.search(attrs) or URL_RE.search(inner)
+        if url is None or name not in MEDIA_LABELS:
+            report.notes.append(f"shortcode not converted (removed): {match.group(0)[:120]}")
+            return ""
+        report.notes.append(f"[{name}] shortcode became a link to {url.group(0)}")
+        return f'<p><a href="{url.group(0)}">{MEDIA_LABELS[name]}: {url.group(0)}</a></p>'
+
+    def gallery(match: re.Match) -> str:
+        ids = re.search(r'ids="([^"]*)"', match.group(1))
+        which = f" (attachments {ids.group(1)})" if ids else ""
+        report.notes.append(
+            f"[gallery]{which} removed: its images are not imported; add them by hand"
+        )
+        return ""
+
     html = CAPTION_RE.sub(caption, html)
     html = EMBED_RE.sub(
         lambda m: f'<p><a href="{m.group(1).strip()}">{m.group(1).strip()}</a></p>', html
     )
+    html = MEDIA_RE.sub(media, html)
+    html = GALLERY_RE.sub(gallery, html)
     html = BARE_URL_RE.sub(lambda m: f'<p><a href="{m.group(1)}">{m.group(1)}</a></p>', html)
     found = [m.group(0) for m in SHORTCODE_RE.finditer(html) if not m.group(1)]
     if found:
@@ -154,14 +188,56 @@ def body_markdown(html: str, settings: dict, report: FileReport) -> str:
 
 
 def _date(item: dict) -> datetime | None:
+    """The post's date: `post_date_gmt` is UTC; `post_date` has no zone (the blog's own)."""
     for key in ("wp:post_date_gmt", "wp:post_date"):
         value = (item.get(key) or "").strip()
         if value and not value.startswith("0000"):
             try:
-                return datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
+                when = datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
             except ValueError:
                 continue
+            return when.replace(tzinfo=UTC) if key.endswith("_gmt") else when
     return None
+
+
+def wxr_post(item: dict, authors: dict[str, str], source: Path, kind: str) -> Post:
+    """One post or page of an export as a `Post`; its HTML under WordPress's rules."""
+    ident = (item.get("wp:post_id") or "").strip() or normalise(item.get("title") or "")
+    scratch = FileReport(str(source))
+    html = wpautop(shortcodes(item.get("content:encoded") or "", scratch))
+    login = normalise(item.get("dc:creator") or "")
+    status = (item.get("wp:status") or "").strip()
+    post_type = (item.get("wp:post_type") or "").strip()
+    if post_type not in KINDS:
+        scratch.notes.append(f"WordPress post type '{post_type}' imported as an article")
+    excerpt = normalise(
+        BeautifulSoup(item.get("excerpt:encoded") or "", "html.parser").get_text(" ")
+    )
+    return Post(
+        format="wordpress",
+        ident=f"{source}#{kind}-{ident}",
+        title=normalise(item.get("title") or ""),
+        kind=kind,
+        date=_date(item),
+        author=authors.get(login.lower(), login) or None,
+        status="published" if status == PUBLISHED else "draft",
+        categories=list(item["categories"]),
+        tags=list(item["tags"]),
+        summary=excerpt or None,
+        url=normalise(item.get("link") or "") or None,
+        slug=normalise(item.get("wp:post_name") or "") or None,
+        body_html=html,
+        notes=scratch.notes,
+    )
+
+
+def iter_posts(source: Path, settings: dict, counts: Counter | None = None) -> Iterator[Post]:
+    """Every post (article) and page of an export; the other items counted in `counts`."""
+    counts = Counter() if counts is None else counts
+    for item, authors in iter_items(source):
+        kind = count_item(item, counts)
+        if kind is not None:
+            yield wxr_post(item, authors, source, kind)
 
 
 def wxr_article(
@@ -169,55 +245,9 @@ def wxr_article(
     report: FileReport, free_slug: Callable[[str], str] | None = None,
 ) -> tuple[str, str]:  # fmt: skip
     """Return (slug, Markdown text) for one post or page of an export."""
-    title = normalise(item.get("title") or "")
-    if not title:
-        title = "Untitled post"
-        report.missing.append("title")
-        report.notes.append("no title in the export")
-    slug = make_slug(normalise(item.get("wp:post_name") or "") or title, source, report)
-    if free_slug is not None:
-        slug = free_slug(slug)
-    lines = [f"Title: {title}"]
-    report.metadata["title"] = title
-    when = _date(item)
-    if when is not None:
-        lines.append(f"Date: {format_date(when)}")
-        report.metadata["date"] = format_date(when)
-    else:
-        report.missing.append("date")
-    status = (item.get("wp:status") or "").strip()
-    if status != PUBLISHED or when is None:
-        lines.append("Status: draft")
-        report.metadata["status"] = "draft"
-    else:
-        report.metadata["status"] = "published"
-    login = normalise(item.get("dc:creator") or "")
-    author = authors.get(login.lower(), login)
-    if author:
-        lines.append(f"Author: {author}")
-        report.metadata["author"] = author
-    else:
-        report.missing.append("author")
-    categories = item["categories"]
-    if categories:
-        lines.append(f"Category: {categories[0]}")
-        report.metadata["category"] = categories[0]
-        if len(categories) > 1:
-            report.notes.append(f"only the first category is kept; also listed: {categories[1:]}")
-    tags = resolve_tags(item["tags"], taxonomy, report)
-    if tags:
-        lines.append(f"Tags: {', '.join(tags)}")
-        report.metadata["tags"] = tags
-    summary = normalise(re.sub(r"<[^>]+>", " ", item.get("excerpt:encoded") or ""))
-    if summary:
-        lines.append(f"Summary: {md_inline(summary, line_start=False)}")
-        report.metadata["summary"] = summary
-    lines.append(f"Slug: {slug}")
-    lines.append(f"Imported-From: {origin(item, source)}")
-    body = body_markdown(item.get("content:encoded") or "", settings, report)
-    if not body.strip():
-        report.notes.append("empty body in the export")
-    return slug, "\n".join(lines) + "\n\n" + body + "\n"
+    kind = KINDS.get((item.get("wp:post_type") or "").strip(), "article")
+    post = wxr_post(item, authors, source, kind)
+    return write_post(post, settings, taxonomy, report, free_slug)
 
 
 def origin(item: dict, source: Path) -> str:
@@ -230,7 +260,7 @@ def count_item(item: dict, counts: Counter) -> str | None:
     counts["comments"] += item["comments"]
     kind = (item.get("wp:post_type") or "").strip()
     status = (item.get("wp:status") or "").strip()
-    if kind in KINDS and status not in ("trash", "auto-draft", "inherit"):
-        return KINDS[kind]
+    if kind not in INTERNAL_TYPES and status not in SKIPPED_STATUSES:
+        return KINDS.get(kind, "article")
     counts[kind or "unknown"] += 1
     return None
