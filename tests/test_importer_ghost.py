@@ -54,6 +54,7 @@ def test_modern_export_posts_authors_tags_and_dates():
     assert first.tags == ["News"] and first.categories == ["News"]
     assert posts["Post 2"].tags == ["Technology"]
     assert "Hello world" in first.body_html and "More text" in first.body_html
+    assert first.body_html.startswith('<figure><img src="https://example.com/images/feature-1.jpg"')
     assert counts["settings"] == 5 and not counts["drafts"]
 
 
@@ -150,7 +151,10 @@ def test_mobiledoc_sections_and_markdown_cards(tmp_path):
     assert "<ul><li>thank</li><li>ask</li></ul>" in body
     assert "<em>less</em>" in body  # the Markdown card, rendered
     only_markdown = posts["Post 2"]
-    assert only_markdown.body_markdown == "A returning buyer costs *less* to serve."
+    assert only_markdown.body_markdown == (
+        "![](https://example.com/images/feature-2.jpg)\n\n"  # the feature image heads it
+        "A returning buyer costs *less* to serve."
+    )
 
 
 @pytest.mark.parametrize(
@@ -175,3 +179,16 @@ def test_truncated_real_export_fails(tmp_path):
     path.write_bytes(MODERN.read_bytes()[:3000])
     with pytest.raises(ImportFailure, match=r"ghost\.json: line \d+: not valid JSON"):
         list(ghost.iter_posts(path, {}, Counter()))
+
+
+def test_summary_from_posts_meta_and_code_injection_noted(tmp_path):
+    def change(data):
+        second = data["posts"][1]
+        second["codeinjection_foot"] = "<script>track()</script>"
+        data["posts_meta"] = [{"id": "m", "post_id": second["id"], "meta_description": "Why."}]
+
+    posts, _ = read(edited(tmp_path, change))
+    post = posts["Post 2"]
+    assert post.summary == "Why."
+    assert "track()" not in post.body_html
+    assert any("code injection" in n for n in post.notes)

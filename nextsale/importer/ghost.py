@@ -75,12 +75,15 @@ def iter_posts(path: Path, settings: dict, counts: Counter) -> Iterator[Post]:
             counts[table] += len(data[table])
     users = {str(u.get("id")): u.get("name") or u.get("slug") for u in _rows(data, "users")}
     tags = {str(t.get("id")): t for t in _rows(data, "tags")}
+    metas = {str(m.get("post_id")): m for m in _rows(data, "posts_meta")}
     tags_of = _links(data, "posts_tags", "tag_id")
     authors_of = _links(data, "posts_authors", "author_id")
     for row in data["posts"]:
         if not isinstance(row, dict):
             raise ImportFailure(f"{path}: a post is not an object ({row!r:.40}); {AGAIN}")
-        post = _post(row, path, users, tags, tags_of, authors_of)
+        meta = metas.get(str(row.get("id"))) or {}
+        fields = {**meta, **{k: v for k, v in row.items() if v is not None}}
+        post = _post(fields, path, users, tags, tags_of, authors_of)
         if post.status == "draft":
             counts["drafts"] += 1
         yield post
@@ -140,7 +143,28 @@ def _post(row, path, users, tags, tags_of, authors_of) -> Post:
     if post.tags and post.kind == "article":
         post.categories = [post.tags[0]]  # Ghost's primary tag plays the category's part
     post.body_html, post.body_markdown = _body(row, post)
+    _feature_image(row, post)
+    if row.get("codeinjection_head") or row.get("codeinjection_foot"):
+        post.notes.append("the post's code injection (scripts, styles) is not imported")
     return post
+
+
+def _feature_image(row: dict, post: Post) -> None:
+    """Ghost shows a post's feature image above it: it heads the body here."""
+    src = row.get("feature_image")
+    if not src:
+        return
+    alt = html.escape(row.get("feature_image_alt") or "")
+    caption = row.get("feature_image_caption") or ""
+    figure = f'<figure><img src="{html.escape(src)}" alt="{alt}">'
+    figure += f"<figcaption>{caption}</figcaption></figure>" if caption else "</figure>"
+    if post.body_markdown is not None:
+        post.body_markdown = (
+            f"![{row.get('feature_image_alt') or ''}]({src})\n\n" + post.body_markdown
+        )
+    else:
+        post.body_html = figure + "\n" + post.body_html
+    post.notes.append("the feature image heads the body")
 
 
 def _status(row: dict, post: Post) -> None:
