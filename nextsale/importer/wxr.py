@@ -16,10 +16,8 @@ from bs4 import BeautifulSoup
 from lxml import etree
 
 from nextsale.cruft.rules import compile_rules, normalise
-from nextsale.sanitise import sanitise
 
-from .html import html_paragraphs
-from .markdown import render_body
+from .convert import html_to_markdown
 from .model import FileReport
 from .post import Post
 from .writer import write_post
@@ -181,10 +179,8 @@ def shortcodes(html: str, report: FileReport) -> str:
 
 
 def body_markdown(html: str, settings: dict, report: FileReport) -> str:
-    """The post's HTML as Markdown, through the import sanitiser and the HTML path."""
-    html = wpautop(shortcodes(html, report))
-    clean = BeautifulSoup(sanitise(html, "import"), "html.parser")
-    return render_body(html_paragraphs(clean, compile_rules(settings), report))
+    """The post's HTML as Markdown, through WordPress's paragraph rules and the converter."""
+    return html_to_markdown(wpautop(shortcodes(html, report)), compile_rules(settings), report)
 
 
 def _date(item: dict) -> datetime | None:
