@@ -212,7 +212,8 @@ def _write(
         raise ImportFailure(
             f"{source}: cannot write {target} ({reason}); check the --dest folder"
         ) from None
-    report.status = "imported"
+    # A body much smaller than its page is written, but not reported as a success.
+    report.status = "incomplete" if report.status == "incomplete" else "imported"
 
 
 def check_dest(dest: Path) -> None:
