@@ -65,7 +65,11 @@ def test_export_folder_stories_drafts_responses_and_other_folders():
     basic = posts["basic-post"]
     assert basic.title == "Basic Post Title" and basic.author == "Joe Bloggs"
     assert basic.tags == ["Things", "Stuff"]  # this export wrote them in the footer
-    assert basic.slug == "testpost" and basic.date.isoformat().startswith("2018-08-11T11:23:34")
+    assert basic.date.isoformat().startswith("2018-08-11T11:23:34")
+    # Five files of this export share one address: the first keeps it, the others say so.
+    assert posts["advanced-post"].slug == "testpost"
+    assert basic.url is None and basic.slug is None
+    assert any("advanced-post.html gives the same address" in n for n in basic.notes)
     assert "This is a another paragraph of text and stuff." in basic.body_html
 
 

@@ -69,6 +69,7 @@ def iter_posts(path: Path, settings: dict, counts: Counter) -> Iterator[Post]:
     profile = _profile_name(root) if root is not None else None
     if root is not None:
         _count_folders(root, counts)
+    seen: dict[str, str] = {}  # address → the file that gave it first
     for file in files:
         soup = _parse(file)
         body = soup.select_one('section[data-field="body"]')
@@ -84,6 +85,13 @@ def iter_posts(path: Path, settings: dict, counts: Counter) -> Iterator[Post]:
             counts["responses"] += 1
             continue
         post = to_post(file, soup, body, profile)
+        if post.url in seen:
+            post.notes.append(
+                f"{seen[post.url]} gives the same address {post.url}; it is kept there only"
+            )
+            post.url = post.slug = None
+        elif post.url:
+            seen[post.url] = post.ident
         if post.status == "draft":
             counts["drafts"] += 1
         yield post
