@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from nextsale.importer import substack
-from nextsale.importer.model import ImportFailure
+from nextsale.importer.model import FileReport, ImportFailure
+from nextsale.importer.writer import write_post
 from tests.conftest import FIXTURES
 
 EXPORT = FIXTURES / "import-substack" / "export"  # Ghost's migration tool's real fixture
@@ -148,3 +149,25 @@ def test_row_with_extra_fields_fails_with_its_line(tmp_path):
     table.write_text(table.read_text(encoding="utf-8") + "123406.x,2022,TRUE,,a,b,c,d,e,f,g\n")
     with pytest.raises(ImportFailure, match=r"posts\.csv: line 7: the row does not match"):
         list(substack.iter_posts(export, SETTINGS, Counter()))
+
+
+def test_written_article_front_matter_and_body():
+    settings = {**SETTINGS, "TIMEZONE": "UTC"}
+    posts, _ = read(EXPORT, settings)
+    report = FileReport(source="posts.csv")
+    slug, text = write_post(posts["posts.csv#post-123404.draft-text"], settings, None, report)
+    head, body = text.split("\n\n", 1)
+    assert slug == "draft-text"
+    assert head.splitlines() == [
+        "Title: Plain Text",
+        "Date: 2022-08-13 12:11",
+        "Status: draft",
+        "Author: Dana Seller",
+        "Category: misc",
+        "Summary: Lorem ipsum dolor sit amet.",
+        "Slug: draft-text",
+        "Imported-From: posts.csv",
+    ]
+    assert body.startswith("## Lorem Ipsum\n")
+    assert "Dolore magna aliqua. Ut enim ad minim veniam" in body
+    assert "Sign up" not in body and not body.rstrip().endswith("---")

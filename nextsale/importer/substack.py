@@ -173,8 +173,17 @@ def without_chrome(fragment: str, notes: list[str]) -> str:
         element.decompose()
     if not removed:
         return fragment
+    for element in reversed(soup.find_all(recursive=False)):
+        if element.name != "hr" and not (element.name == "div" and _only_rule(element)):
+            break
+        element.decompose()  # a rule that led to the removed buttons now ends nothing
     notes.append(f"Substack's buttons removed: {', '.join(repr(r) for r in removed)}")
     return str(soup)
+
+
+def _only_rule(element) -> bool:
+    children = element.find_all(recursive=False)
+    return len(children) == 1 and children[0].name == "hr" and not element.get_text(strip=True)
 
 
 def _read_body(body: Path) -> str:
