@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from nextsale.importer import ghost
-from nextsale.importer.model import ImportFailure
+from nextsale.importer.model import FileReport, ImportFailure
+from nextsale.importer.writer import write_post
 from tests.conftest import FIXTURES
 
 GHOST = FIXTURES / "import-ghost"
@@ -192,3 +193,26 @@ def test_summary_from_posts_meta_and_code_injection_noted(tmp_path):
     assert post.summary == "Why."
     assert "track()" not in post.body_html
     assert any("code injection" in n for n in post.notes)
+
+
+def test_written_article_and_page_front_matter(tmp_path):
+    settings = {"TIMEZONE": "UTC", "IMPORT_CATEGORY_MAP": {"News": "Follow-up"}}
+    posts, _ = read(edited(tmp_path, lambda d: d["posts"][1].update(type="page")), settings)
+    report = FileReport(source="ghost.json")
+    slug, text = write_post(posts["Post 1"], settings, None, report)
+    head, body = text.split("\n\n", 1)
+    assert slug == "post-1"
+    assert head.splitlines() == [
+        "Title: Post 1",
+        "Date: 2025-01-01 00:00",
+        "Author: Alice Johnson",
+        "Category: Follow-up",
+        "Tags: News",
+        "Slug: post-1",
+        "Imported-From: edited.json",
+    ]
+    assert "Hello world" in body and "More text" in body
+    assert body.startswith("![")  # the feature image
+    _, page = write_post(posts["Post 2"], settings, None, FileReport(source="ghost.json"))
+    assert "Category:" not in page.split("\n\n", 1)[0]
+    assert "Title: Post 2" in page and "Author: Bob Smith" in page

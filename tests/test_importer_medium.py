@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from nextsale.importer import medium
-from nextsale.importer.model import ImportFailure
+from nextsale.importer.model import FileReport, ImportFailure
+from nextsale.importer.writer import write_post
 from tests.conftest import FIXTURES
 
 MEDIUM = FIXTURES / "import-medium"
@@ -155,3 +156,24 @@ def test_a_stray_file_in_the_folder_is_counted(tmp_path):
     (export / "posts" / "zz-notes.html").write_text("<p>Loose notes</p>", encoding="utf-8")
     posts, counts = read(export)
     assert len(posts) == 8 and counts["files that are not Medium posts"] == 1
+
+
+def test_written_article_front_matter_and_body():
+    settings = {"TIMEZONE": "UTC"}
+    posts, _ = read(PELICAN)
+    [post] = posts.values()
+    report = FileReport(source=post.ident)
+    slug, text = write_post(post, settings, None, report)
+    head, body = text.split("\n\n", 1)
+    assert slug == "this-post-url"
+    assert head.splitlines() == [
+        "Title: A name (like title)",
+        "Date: 2017-04-21 17:11",
+        "Author: User Name",
+        "Category: misc",
+        "Summary: Summary (first several words of content)",
+        "Slug: this-post-url",
+        "Imported-From: https://medium.com/@username/this-post-url",
+    ]
+    assert "[Cross-Validated](http://stats.stackexchange.com/) has sometimes been helpful." in body
+    assert "Exported from" not in body and "Canonical link" not in body

@@ -160,6 +160,8 @@ def _slug(url: str) -> str | None:
 
 def _body(body: Tag, post: Post) -> str:
     """The body's HTML without the title Medium repeats in it and the leading rule."""
+    for footer in body.find_all("footer"):
+        footer.decompose()  # an unclosed tag in the body pulls the export's footer into it
     title = body.select_one(".graf--title")
     if title is not None and normalise(title.get_text(" ")).casefold() == post.title.casefold():
         title.decompose()
