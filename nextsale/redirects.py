@@ -61,8 +61,9 @@ def old_paths(metadata: Mapping[str, object]) -> list[str]:
     paths = []
     for value in found:
         parsed = urlparse(value)
+        if parsed.query:
+            continue  # a static file cannot tell ?p=12 from ?p=13: not redirected
         path = parsed.path if parsed.scheme or parsed.netloc else value.split("#")[0]
-        path = path.split("?")[0]
         path = "/" + unquote(path).lstrip("/")
         if path not in paths:
             paths.append(path)
@@ -104,13 +105,6 @@ def plan(
         source = display(item.source_path)
         for old in old_paths(item.metadata):
             save_as = output_path(old)
-            earlier = claims.claim(save_as, source)
-            if earlier is not None:
-                raise RedirectClash(
-                    f"{earlier} and {source} both give the old address {old} (in"
-                    " Imported-From: or Aliases:); one address can lead to one post."
-                    " Remove it from the file it does not belong to"
-                )
             if real.get(save_as) == source:
                 continue  # the post is still at its old address
             if save_as in real:
@@ -118,11 +112,18 @@ def plan(
                     (
                         source,
                         f"its old address {old} is {save_as}, which is {real[save_as]};"
-                        " that page stays and no redirect is written there. Remove the"
-                        " address from Aliases: if it is not an old address of this post",
+                        " that page stays and no redirect is written there (to stop this"
+                        " note, take the address out of Aliases: or Imported-From:)",
                     )
                 )
                 continue
+            earlier = claims.claim(save_as, source)
+            if earlier is not None:
+                raise RedirectClash(
+                    f"{earlier} and {source} both give the old address {old} (in"
+                    " Imported-From: or Aliases:); one address can lead to one post."
+                    " Remove it from the file it does not belong to"
+                )
             why = page_problem(save_as)
             if why is not None and path_problem(save_as) is not None:
                 notes.append((source, f"its old address {old} cannot be a file here: {why}"))

@@ -29,6 +29,7 @@ from nextsale.site import PROJECT_ROOT, display_path
 
 from .article import build_article, convert
 from .frontmatter_posts import read_front_matter_post
+from .images import finish_batch
 from .model import FileReport, ImportFailure
 from .slugs import Slugs
 from .sources import POST_SUFFIXES, iter_sources
@@ -67,6 +68,7 @@ def import_posts(
     force: bool = False,
     taxonomy: Path | str | None = None,
     settings: dict | None = None,
+    fetch_images: bool = False,
 ) -> list[FileReport]:
     """Import every source into `dest`; return one report per file.
 
@@ -124,6 +126,7 @@ def import_posts(
                 f"{source}: cannot be converted ({type(err).__name__}: {err}); "
                 "save the post as text and import it again"
             )
+    finish_batch(reports, dest, settings, fetch=fetch_images)  # links, then images
     return reports
 
 
@@ -301,6 +304,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--date", type=date.fromisoformat, help="YYYY-MM-DD for undated posts")
     parser.add_argument("--force", action="store_true", help="overwrite existing files")
+    parser.add_argument(
+        "--fetch-images",
+        action="store_true",
+        help="download each post's images into PATH/images/<slug>/ and link the copies",
+    )
     parser.add_argument("--report", type=Path, default=DEFAULT_REPORT)
     parser.add_argument(
         "--taxonomy",
@@ -326,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
             force=args.force,
             taxonomy=taxonomy,
             settings=settings,
+            fetch_images=args.fetch_images,
         )
     except ImportFailure as err:
         print(f"error: {err}", file=sys.stderr)
