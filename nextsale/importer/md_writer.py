@@ -31,8 +31,9 @@ LINE_BLOCKS = {
 }  # fmt: skip
 
 # Only what Markdown would read as markup is escaped, nothing in ordinary words.
+_BACKSLASH_RE = re.compile(r"\\(?=[\\`*_{}\[\]()>#+\-.!|])")
 _ESCAPES = (
-    (re.compile(r"\\(?=[\\`*_{}\[\]()>#+\-.!|])"), r"\\\\"),
+    (_BACKSLASH_RE, r"\\\\"),
     (re.compile(r"`"), r"\\`"),
     (re.compile(r"(?<!\s)\*|\*(?!\s)"), r"\\*"),
     (re.compile(r"(?<![^\W_])_|_(?![^\W_])"), r"\\_"),
@@ -130,7 +131,8 @@ class PostConverter(MarkdownConverter):
 
     def convert_img(self, el, text, parent_tags):
         alt, _, title = str(el.get("alt") or "").partition(TITLE_MARK)
-        alt = " ".join(alt.split()).replace("[", "\\[").replace("]", "\\]")
+        alt = _BACKSLASH_RE.sub(r"\\\\", " ".join(alt.split()))
+        alt = alt.replace("[", "\\[").replace("]", "\\]")
         if "_inline" in parent_tags and el.find_parent(HEADINGS):
             return alt
         title_part = ' "{}"'.format(title.replace('"', '\\"')) if title else ""
