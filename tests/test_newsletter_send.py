@@ -44,7 +44,8 @@ class Mailbox:
     """An aiosmtpd handler that keeps what it accepts and refuses on request.
 
     `rcpt_replies[address]` and `data_replies[address]` are lists of replies
-    used up one per try ("DROP" closes the connection); `hold` is the address
+    used up one per try ("DROP" closes the connection, after keeping the
+    message when it is a DATA reply); `hold` is the address
     whose delivery is held (stored, then no reply) until `release` is set.
     """
 
@@ -74,7 +75,13 @@ class Mailbox:
         for address in envelope.rcpt_tos:
             replies = self.data_replies.get(address)
             if replies:
-                return replies.pop(0)
+                reply = replies.pop(0)
+                if reply != "DROP":
+                    return reply
+                # The message arrived, but the sender never hears so.
+                self.received.append((list(envelope.rcpt_tos), envelope.content))
+                server.transport.close()
+                return "421 4.4.2 closing"
         self.received.append((list(envelope.rcpt_tos), envelope.content))
         if self.hold in envelope.rcpt_tos:
             while not self.release.is_set():
@@ -330,7 +337,7 @@ def test_relay_settings_come_from_the_environment_with_clear_errors(project, tmp
     base = {
         **os.environ,
         "NEWSLETTER_SMTP_HOST": "127.0.0.1",
-        "NEWSLETTER_SMTP_PORT": "2525",
+        "NEWSLETTER_SMTP_PORT": "2525",  # nothing listens there
         "NEWSLETTER_SMTP_SECURITY": "none",
         "NEWSLETTER_UNSUBSCRIBE_SECRET": SECRET,
     }
@@ -341,6 +348,7 @@ def test_relay_settings_come_from_the_environment_with_clear_errors(project, tmp
         "NEWSLETTER_SMTP_PASSWORD is not set": {"NEWSLETTER_SMTP_USER": "me"},
         "NEWSLETTER_UNSUBSCRIBE_SECRET is not set": {"NEWSLETTER_UNSUBSCRIBE_SECRET": ""},
         "NEWSLETTER_DKIM_SELECTOR is not set": {"NEWSLETTER_DKIM_KEY": str(tmp_path / "k")},
+        "cannot reach the relay 127.0.0.1:": {"NEWSLETTER_SMTP_PORT": str(free_port())},
     }
     for expected, change in cases.items():
         env = {**base, **change}
@@ -355,6 +363,33 @@ def test_relay_settings_come_from_the_environment_with_clear_errors(project, tmp
         assert result.returncode == 2, (expected, result.stderr)
         assert expected in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_a_connection_lost_during_data_is_uncertain_and_not_retried(
+    project, mailbox, tmp_path, capsys
+):
+    in_flight = SUBSCRIBERS[5]
+    mailbox.data_replies[in_flight] = ["DROP"]
+    status, said = run_send(capsys, *send_args(project, tmp_path))
+    assert status == 1
+    assert "sent 49, skipped 0 (already sent), suppressed 0, failed 0, uncertain 1" in said
+    assert f"or leave them:\n    {in_flight}" in said
+    assert mailbox.counts() == Counter(SUBSCRIBERS)
+
+    status, said = run_send(capsys, *send_args(project, tmp_path))
+    assert status == 2
+    assert "--retry-uncertain sends to the 1 left uncertain" in said
+    assert mailbox.counts() == Counter(SUBSCRIBERS)
+
+
+def test_two_sends_of_one_issue_cannot_overlap(project, mailbox, tmp_path, capsys):
+    from nextsale.newsletter.journal import Journal
+
+    with Journal(tmp_path / f"{ISSUE}.journal"):
+        status, said = run_send(capsys, *send_args(project, tmp_path))
+    assert status == 2
+    assert "another newsletter-send of this issue is running" in said
+    assert mailbox.received == []
 
 
 def test_dkim_signature_verifies_with_the_published_key(

@@ -94,6 +94,20 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+class Pace:
+    """At most `rate` messages a second."""
+
+    def __init__(self, rate: float) -> None:
+        self.gap = 1 / rate if rate > 0 else 0.0
+        self.next_at = 0.0
+
+    def wait(self) -> None:
+        delay = self.next_at - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        self.next_at = time.monotonic() + self.gap
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What became of one message: sent, failed (5xx), deferred (4xx) or uncertain."""
@@ -124,6 +138,18 @@ class Relay:
         self.retry_delay = retry_delay
         self.sleep = sleep
         self._smtp: smtplib.SMTP | None = None
+
+    def check(self) -> None:
+        """Connect once before sending anything: a relay that cannot be reached stops here."""
+        try:
+            self.connect()
+        except (OSError, smtplib.SMTPException) as exc:
+            self._drop()
+            s = self.settings
+            raise SendError(
+                f"cannot reach the relay {s.host}:{s.port} ({exc}); check NEWSLETTER_SMTP_HOST, "
+                "NEWSLETTER_SMTP_PORT and NEWSLETTER_SMTP_SECURITY. Nothing was sent"
+            ) from None
 
     def connect(self) -> smtplib.SMTP:
         """Open (or reuse) the connection, with TLS and login as configured."""
@@ -195,7 +221,7 @@ class Relay:
         `on_attempt` runs just before the message itself is transmitted. When
         the connection drops after that, the server may have the message: the
         outcome is "uncertain" and it is not retried. `on_refused` runs when
-        the server refuses the message after `on_attempt` (so it is not in flight).
+        the server then refuses it for now (4xx), so it is no longer in flight.
         """
         last = (0, "")
         for attempt_number in range(self.retries + 1):
@@ -236,8 +262,9 @@ class Relay:
                     return Outcome("uncertain", 0, f"connection lost during DATA ({exc})")
                 if code == 250:
                     return Outcome("sent", code, _text(reply))
-                on_refused(code, _text(reply))
                 outcome = self._refused(code, reply)
+                if outcome.kind == "deferred":
+                    on_refused(code, outcome.text)
             if outcome.kind == "failed":
                 return outcome
             last = (outcome.code, outcome.text)

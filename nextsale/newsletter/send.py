@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -35,7 +34,7 @@ from nextsale.newsletter.outgoing import (
     one_click_url,
     personalise,
 )
-from nextsale.newsletter.relay import Relay, RelayStopped, SmtpSettings
+from nextsale.newsletter.relay import Pace, Relay, RelayStopped, SmtpSettings
 from nextsale.newsletter.subscribers import (
     SUPPRESSED_NAME,
     ListError,
@@ -103,9 +102,11 @@ def plan_send(
 
 def check_not_sent(issue: BuiltIssue, state: JournalState, plan: Plan, journal: Path) -> None:
     if state.done and not plan.to_send:
-        retry = (
-            f"; --retry-failed tries the {len(state.failed)} refused again" if state.failed else ""
-        )
+        retry = ""
+        if plan.failed_before:
+            retry += f"; --retry-failed tries the {len(plan.failed_before)} refused again"
+        if plan.uncertain:
+            retry += f"; --retry-uncertain sends to the {len(plan.uncertain)} left uncertain"
         raise SendError(
             f"{issue.name} was already sent (finished {state.done}, {len(state.sent)} "
             f"delivered; journal {journal}); --force sends it to everyone on the list again" + retry
@@ -149,20 +150,6 @@ def render(
     )
     data = message.as_bytes(policy=SEND_POLICY)
     return (dkim_key.sign(data) if dkim_key else data), msg_id
-
-
-class Pace:
-    """At most `rate` messages a second."""
-
-    def __init__(self, rate: float) -> None:
-        self.gap = 1 / rate if rate > 0 else 0.0
-        self.next_at = 0.0
-
-    def wait(self) -> None:
-        delay = self.next_at - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-        self.next_at = time.monotonic() + self.gap
 
 
 def send_tests(issue, seeds, relay, secret, dkim_key, pace) -> int:
@@ -278,6 +265,12 @@ def main(argv: list[str] | None = None) -> int:
     except (SendError, ListError, JournalBusy) as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(
+            "Interrupted. Rerun the same command: the journal knows who has the issue.",
+            file=sys.stderr,
+        )
+        return 130
 
 
 def run(args: argparse.Namespace) -> int:
@@ -324,6 +317,7 @@ def run(args: argparse.Namespace) -> int:
             retry_delay=args.retry_delay,
         )
         try:
+            relay.check()
             return send_tests(issue, seeds, relay, secret, dkim_key, pace)
         finally:
             relay.close()
@@ -348,7 +342,7 @@ def run(args: argparse.Namespace) -> int:
         state = read_state(journal_path)  # again, now that the lock is held
         plan = plan_send(subscribers.addresses, read_suppressed(suppress), state, args)
         check_not_sent(issue, state, plan, journal_path)
-        relay.connect()
+        relay.check()
         mode = "force" if args.force else ("resume" if state.started else "new")
         journal.run(mode, issue.fingerprint)
         print(
