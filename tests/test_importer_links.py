@@ -19,7 +19,7 @@ from conftest import FIXTURES, ROOT, make_settings, run_pelican
 from nextsale import sitecheck
 from nextsale.importer import main
 from nextsale.importer.images import fetch_images
-from nextsale.importer.links import address_key, rewrite_links
+from nextsale.importer.links import address_key, rewrite_links, same_import
 from nextsale.importer.model import FileReport
 
 EXPORT = FIXTURES / "import-wxr" / "wordpressexport.xml"
@@ -136,6 +136,27 @@ def test_links_between_imported_posts_resolve_in_the_built_site(tmp_path):
     # The old address now sends the reader to the new one.
     old = output / "2016" / "05" / "follow-up-letters" / "index.html"
     assert "../../../2016/follow-up-letters-that-get-answered/" in old.read_text()
+
+    # Importing the same exports again changes nothing.
+    before = letters.read_text(encoding="utf-8")
+    code, again, _content = run_import(tmp_path, str(EXPORT), str(ours))
+    assert code == 0, again
+    assert {e["status"] for e in again if e.get("output")} == {"unchanged"}
+    assert letters.read_text(encoding="utf-8") == before
+
+
+def test_a_changed_post_is_not_taken_for_a_second_import():
+    kept = "Title: A\nImported-From: https://old.example/a/\n\nSee [b]({filename}/articles/b.md).\n"
+    new = "Title: A\nImported-From: https://old.example/a/\n\nSee [b](/b/).\n"
+    assert same_import(kept, new)
+    assert same_import(kept.replace("[b]", "[the b post]"), new.replace("[b]", "[the b post]"))
+    assert not same_import(kept, new.replace("See", "Read"))
+    assert not same_import(kept, new.replace("[b](/b/)", "![b](/b/)"))
+    absolute = (
+        "Title: A\nImported-From: https://old.example/a/\n\n![c](https://old.example/c.png)\n"
+    )
+    assert same_import(absolute, absolute.replace("https://old.example/c.png", "../c.png"))
+    assert not same_import(absolute, absolute.replace("https://old.example/c.png", "../d.png"))
 
 
 def _post(folder: Path, name: str, origin: str, body: str) -> Path:
@@ -275,6 +296,9 @@ def test_fetch_images_end_to_end(tmp_path, image_server):
     assert "script" in reported[images["script"]]["error"]
     assert sum("image not fetched" in note for note in entry["notes"]) == 4
     assert code == 0, entry
+    code, again, _content = run_import(tmp_path, str(source), "--fetch-images")
+    assert [e["status"] for e in again if e.get("output")] == ["unchanged"]
+    assert written.read_text(encoding="utf-8") == text
 
     output = build(content, tmp_path)
     page = next(output.rglob("the-counter-in-may/index.html"))

@@ -30,6 +30,7 @@ from nextsale.site import PROJECT_ROOT, display_path
 from .article import build_article, convert
 from .frontmatter_posts import read_front_matter_post
 from .images import finish_batch
+from .links import same_import
 from .model import FileReport, ImportFailure
 from .slugs import Slugs
 from .sources import POST_SUFFIXES, iter_sources
@@ -198,7 +199,7 @@ def _write(
     slugs.claim(slug)
     try:
         if target.exists():
-            if target.read_text(encoding="utf-8") == text:
+            if same_import(target.read_text(encoding="utf-8"), text):
                 report.status = "unchanged"
                 return
             if not force:

@@ -19,16 +19,15 @@ import socket
 import urllib.error
 import urllib.request
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from nextsale.static import svg_is_active
 
-from .links import rewrite_links, rewrite_targets
+from .links import image_stem, rewrite_links, rewrite_targets
 from .model import FileReport
 
 MAX_BYTES = 10 * 1024 * 1024
 USER_AGENT = "nextsale-importer (fetching a post's own images)"
-MAX_NAME = 60
 # Leading bytes of each raster format, and the file extension it gets.
 SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", ".png"),
@@ -95,9 +94,7 @@ def reason(error: Exception) -> str:
 
 def safe_name(url: str, extension: str) -> str:
     """A file name from the URL's last part: lower-case letters, digits and dashes."""
-    stem = Path(unquote(urlsplit(url).path)).stem.lower()
-    stem = re.sub(r"[^a-z0-9]+", "-", stem).strip("-")[:MAX_NAME].strip("-")
-    return (stem or "image") + extension
+    return image_stem(url) + extension
 
 
 def place(folder: Path, name: str, data: bytes) -> Path:

@@ -37,6 +37,9 @@ _INLINE = re.compile(
 )
 _AUTOLINK = re.compile(r"<(?P<url>https?://[^<>\s]+)>")
 _REFERENCE = re.compile(r"^(?P<lead>\s{0,3}\[[^\]]+\]:\s*)(?P<url><[^>]*>|\S+)(?P<rest>.*)$")
+_REFERENCES = re.compile(_REFERENCE.pattern, re.MULTILINE)
+# Fetched images are named after the last part of their address, this long at most.
+MAX_NAME = 60
 
 
 def address_key(url: str) -> str:
@@ -48,6 +51,13 @@ def address_key(url: str) -> str:
             path = path[: -len(name)]
     path = path.rstrip("/") or "/"
     return path + (f"?{parts.query}" if parts.query else "")
+
+
+def image_stem(url: str) -> str:
+    """The name a fetched image takes from its address: lower-case letters, digits, dashes."""
+    stem = Path(unquote(urlsplit(url).path)).stem.lower()
+    stem = re.sub(r"[^a-z0-9]+", "-", stem).strip("-")[:MAX_NAME].strip("-")
+    return stem or "image"
 
 
 def host_key(url: str) -> str:
@@ -283,3 +293,74 @@ def rewrite_links(written: list[tuple[FileReport, Path]], settings: dict) -> Non
     index = build_index(written)
     for report, path in written:
         rewrite_post(report, path, index, content)
+
+
+# --- a second import of the same post ---------------------------------------
+
+
+def _tokens(text: str) -> tuple[list[str], list[tuple[str, re.Match]]]:
+    """The text between links, and each link (inline, autolink, reference) in order."""
+    found = []
+    for pattern, kind in ((_INLINE, "inline"), (_AUTOLINK, "auto"), (_REFERENCES, "ref")):
+        found += [(m.start(), -m.end(), kind, m) for m in pattern.finditer(text)]
+    between, links, position = [], [], 0
+    for start, negative_end, kind, match in sorted(found, key=lambda item: item[:2]):
+        if start >= position:
+            between.append(text[position:start])
+            links.append((kind, match))
+            position = -negative_end
+    between.append(text[position:])
+    return between, links
+
+
+def _target(kind: str, match: re.Match) -> str:
+    if kind == "inline" and match.group("angle") is not None:
+        return match.group("angle")
+    return match.group("url").strip("<>")
+
+
+def _same_target(kept: str, new: str, origin: str) -> bool:
+    if kept == new or kept.startswith("{filename}"):
+        return True
+    if kept.startswith("{static}"):
+        stem = Path(kept).stem
+        return image_stem(new) in (stem, re.sub(r"-\d+$", "", stem))
+    return bool(origin) and urljoin(origin, new) == kept
+
+
+def _same_link(kept: tuple[str, re.Match], new: tuple[str, re.Match], origin: str) -> bool:
+    (kind, match), (new_kind, new_match) = kept, new
+    target, new_target = _target(kind, match), _target(new_kind, new_match)
+    if new_kind == "auto" and kind == "inline":  # an autolink to a post became [Title](…)
+        return not match.group("bang") and target.startswith("{filename}")
+    if kind != new_kind:
+        return False
+    if kind == "inline":
+        same_shape = match.group("bang", "rest") == new_match.group("bang", "rest")
+        if not same_shape or not _same(match.group("text"), new_match.group("text"), origin):
+            return False
+    elif kind == "ref" and match.group("lead", "rest") != new_match.group("lead", "rest"):
+        return False
+    return _same_target(target, new_target, origin)
+
+
+def _same(kept: str, new: str, origin: str) -> bool:
+    if kept == new:
+        return True
+    kept_between, kept_links = _tokens(kept)
+    new_between, new_links = _tokens(new)
+    return (
+        kept_between == new_between
+        and len(kept_links) == len(new_links)
+        and all(_same_link(a, b, origin) for a, b in zip(kept_links, new_links, strict=True))
+    )
+
+
+def same_import(kept: str, new: str) -> bool:
+    """Whether a post already written (`kept`) is the `new` import of it once its links
+    and images were rewritten here: a second import of an export changes nothing."""
+    if kept == new:
+        return True
+    meta = frontmatter.parse(frontmatter.split_lines(new)).last()
+    origin = meta["imported-from"].value if "imported-from" in meta else ""
+    return _same(kept, new, origin if _is_web(origin) else "")
