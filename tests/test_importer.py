@@ -157,7 +157,7 @@ def test_report_is_printed_and_written_as_json(tmp_path, capsys):
     )  # fmt: skip
     assert code == 0
     printed = capsys.readouterr().out
-    data = json.loads(report_file.read_text(encoding="utf-8"))
+    data = json.loads(report_file.read_text(encoding="utf-8"))["files"]
     assert [Path(r["source"]).name for r in data] == SAMPLES
     for entry in data:
         assert entry["status"] == "imported"
@@ -306,7 +306,8 @@ def test_bad_inputs_fail_clearly_and_the_rest_of_the_batch_imports(tmp_path, cap
     captured = capsys.readouterr()
     assert code == 1
     assert "Traceback" not in captured.out + captured.err
-    data = {Path(r["source"]).name: r for r in json.loads((tmp_path / "r.json").read_text())}
+    data = json.loads((tmp_path / "r.json").read_text())["files"]
+    data = {Path(r["source"]).name: r for r in data}
     assert data["g-good.txt"]["status"] == "imported"
     assert (tmp_path / "out/busy-season-quiet-customers.md").is_file()
     expectations = {
@@ -463,7 +464,7 @@ def test_import_cleans_with_the_sites_cruft_settings(tmp_path):
     removed = {
         site: {
             r["rule"]: r["text"]
-            for r in json.loads((tmp_path / f"{site}.json").read_text())[0]["removed"]
+            for r in json.loads((tmp_path / f"{site}.json").read_text())["files"][0]["removed"]
         }
         for site in ("default", "tuned")
     }
@@ -522,7 +523,8 @@ def test_tags_match_as_the_build_matches_them_never_merging_symbols(tmp_path, bu
         "orders-in-c": "c",
         "orders-in-c-sharp": "C#",
     }
-    report = {Path(r["source"]).name: r for r in json.loads((tmp_path / "r.json").read_text())}
+    report = json.loads((tmp_path / "r.json").read_text())["files"]
+    report = {Path(r["source"]).name: r for r in report}
     assert report["cpp.txt"]["unknown_tags"] == [] and report["c.txt"]["unknown_tags"] == []
     assert report["csharp.txt"]["unknown_tags"] == ["C#"]
     assert any(

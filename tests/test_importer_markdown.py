@@ -19,7 +19,7 @@ def run(tmp_path: Path, *sources: Path, extra: tuple[str, ...] = ()) -> tuple[in
     report = tmp_path / "report.json"
     args = [str(s) for s in sources] + ["--dest", str(tmp_path / "out"), "--report", str(report)]
     code = main(args + list(extra))
-    return code, json.loads(report.read_text(encoding="utf-8"))
+    return code, json.loads(report.read_text(encoding="utf-8"))["files"]
 
 
 def written(entry: dict) -> str:

@@ -36,7 +36,9 @@ def run_import(*args: str | Path) -> subprocess.CompletedProcess:
 
 
 def report_of(path: Path) -> dict[str, dict]:
-    return {Path(r["source"]).name: r for r in json.loads(path.read_text(encoding="utf-8"))}
+    return {
+        Path(r["source"]).name: r for r in json.loads(path.read_text(encoding="utf-8"))["files"]
+    }
 
 
 def front(path: Path) -> dict[str, str]:

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from nextsale.importer import main
-from tests.conftest import FIXTURES
+import pytest
+
+from nextsale.importer import import_posts, main, read_site_settings
+from tests.conftest import FIXTURES, ROOT
 
 EXPORT = FIXTURES / "import-wxr" / "wordpressexport.xml"
+SITE_ZONE = ZoneInfo("Europe/London")  # the project's TIMEZONE
 
 
 def run(tmp_path: Path, *sources: Path) -> tuple[int, list[dict]]:
@@ -16,7 +24,7 @@ def run(tmp_path: Path, *sources: Path) -> tuple[int, list[dict]]:
     dest = tmp_path / "content" / "articles"
     args = [str(s) for s in sources] + ["--dest", str(dest), "--report", str(report)]
     code = main(args)
-    return code, json.loads(report.read_text(encoding="utf-8"))
+    return code, json.loads(report.read_text(encoding="utf-8"))["files"]
 
 
 def by_slug(entries: list[dict]) -> dict[str, str]:
@@ -31,49 +39,89 @@ def head(text: str) -> list[str]:
     return text.split("\n\n", 1)[0].splitlines()
 
 
+def header(path: Path) -> dict[str, str]:
+    """The front matter of a written Markdown file, as a dict."""
+    return dict(line.split(": ", 1) for line in head(path.read_text(encoding="utf-8")))
+
+
+def pelican_import(tmp_path: Path, option: str, source: Path) -> dict[str, dict[str, str]]:
+    """Run Pelican's own pelican-import on `source`; the headers it writes, by file name."""
+    if shutil.which("pandoc") is None:
+        pytest.skip("pelican-import needs pandoc (scripts/system-deps.sh installs it)")
+    out = tmp_path / "pelican-import"
+    command = Path(sys.executable).parent / "pelican-import"
+    result = subprocess.run(
+        [str(command), option, str(source), "-o", str(out), "-m", "markdown"],
+        capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return {path.stem: header(path) for path in sorted(out.rglob("*.md"))}
+
+
+def same_instant(ours: str, theirs: str, zone_hours: int = 14) -> bool:
+    """Our date (site time) and pelican-import's (the blog's local time, no zone) are
+    the same moment: at most a time zone's offset apart."""
+    a = datetime.fromisoformat(ours).replace(tzinfo=SITE_ZONE)
+    b = datetime.fromisoformat(theirs).replace(tzinfo=SITE_ZONE)
+    return abs((a - b).total_seconds()) <= zone_hours * 3600
+
+
+def site_settings(**extra) -> dict:
+    return {**read_site_settings(ROOT / "pelicanconf.py"), **extra}
+
+
 def test_real_export_gives_its_posts_and_pages(tmp_path):
     code, entries = run(tmp_path, EXPORT)
     assert code == 0, entries
     summary, posts = entries[0], entries[1:]
     assert summary["status"] == "split"
-    # 20 items: 11 posts (4 of them drafts), 2 pages, 3 custom-type posts and
-    # 4 attachments. pelican-import writes 16 (it adds the custom types with
-    # --wp-custpost); only posts and pages are imported here, the rest counted.
+    # 20 items: 11 posts (4 of them drafts), 2 pages, 3 posts of custom types
+    # (imported as articles, as pelican-import does) and 4 attachments, counted.
     assert summary["metadata"] == {
-        "article": "11",
+        "article": "14",
         "attachment": "4",
         "comments": "4",
-        "custom1": "2",
-        "custom2": "1",
         "page": "2",
     }
-    assert len(posts) == 13 and all(e["status"] == "imported" for e in posts)
+    assert summary["format"] == "wordpress"
+    assert len(posts) == 16 and all(e["status"] == "imported" for e in posts)
+    assert all(e["format"] == "wordpress" for e in posts)
     articles = sorted(p.name for p in (tmp_path / "content" / "articles").iterdir())
     pages = sorted(p.name for p in (tmp_path / "content" / "pages").iterdir())
-    assert len(articles) == 11 and pages == ["contact.md", "empty.md"]
+    assert len(articles) == 14 and pages == ["contact.md", "empty.md"]
     drafts = [e for e in posts if e["metadata"].get("status") == "draft"]
     assert len(drafts) == 4
+    custom = next(e for e in posts if e["metadata"]["title"] == "A custom post in category 4")
+    assert "WordPress post type 'custom1' imported as an article" in custom["notes"]
 
 
 def test_metadata_is_mapped(tmp_path):
     code, entries = run(tmp_path, EXPORT)
     assert code == 0, entries
     files = by_slug(entries[1:])
+    # The site has no "Category 3": the post gets DEFAULT_CATEGORY, and the report says so.
     assert head(files["with-tags"]) == [
         "Title: With tags",
         "Date: 2012-02-04 21:05",
         "Author: Bob",
-        "Category: Category 3",
+        "Category: misc",
         "Tags: tag 1, Tag2, Tag 3",
         "Slug: with-tags",
         "Imported-From: http://thisisa.test/tags/",
     ]
+    entry = next(e for e in entries if (e.get("output") or "").endswith("with-tags.md"))
+    assert (
+        "category 'Category 3' defaulted to 'misc'; map it in IMPORT_CATEGORY_MAP"
+        in (entry["notes"])
+    )
     assert "Author: john" in head(files["with-comments"])  # no <wp:author> for this login
     assert "Status: draft" in head(files["complete-draft"])
     assert "Date: 2012-02-17 15:11" in head(files["complete-draft"])  # wp:post_date fallback
     contact = head(files["contact"])
-    assert "Date: 2012-04-11 11:38" in contact  # wp:post_date_gmt, UTC
+    # wp:post_date_gmt is 11:38 UTC; the site's TIMEZONE is Europe/London, on summer time.
+    assert "Date: 2012-04-11 12:38" in contact
     assert "Status: draft" not in contact
+    assert not any(line.startswith("Category:") for line in contact)  # pages have none
     assert any(line.startswith("Summary: Lorem ipsum") for line in head(files["with-excerpt"]))
     title = "Title: A normal post with some <html> entities in the title. You can't miss them."
     assert title in head(files["html-entity-test"])
@@ -85,13 +133,16 @@ def test_lists_code_and_captions_become_markdown(tmp_path):
     files = by_slug(entries[1:])
     body = files["code-in-list-test"].split("\n\n", 1)[1]
     assert "- List Item One!" in body and "<ul>" not in body and "<li>" not in body
-    assert "`a = [1, 2, 3]" in body and "<pre>" not in body
+    assert "a = [1, 2, 3]" in body and "<pre>" not in body
     caption = files["caption-on-image"]
     assert "This is a pelican" in caption and "Yet another pelican" in caption
     assert "[caption" not in caption
     entry = next(e for e in entries if (e.get("output") or "").endswith("caption-on-image.md"))
     # Images are never copied by the importer: each one is listed in the report.
-    assert [r["rule"] for r in entry["removed"]] == ["image", "image", "image"]
+    listed = [i["src"] for i in entry["images"]] + [
+        r["text"] for r in entry["removed"] if r["rule"] == "image"
+    ]
+    assert len(listed) == 3 and all("xpelican" in src for src in listed)
 
 
 def test_paragraph_rules_quotes_pre_and_shortcodes(tmp_path):
@@ -140,8 +191,8 @@ def test_a_second_import_changes_nothing(tmp_path):
     run(tmp_path, EXPORT)
     code, entries = run(tmp_path, EXPORT)
     assert code == 0, entries
-    assert [e["status"] for e in entries[1:]] == ["unchanged"] * 13
-    assert len(list((tmp_path / "content" / "articles").iterdir())) == 11
+    assert [e["status"] for e in entries[1:]] == ["unchanged"] * 16
+    assert len(list((tmp_path / "content" / "articles").iterdir())) == 14
 
 
 def test_an_export_in_a_folder_is_found_by_its_content(tmp_path):
@@ -150,7 +201,7 @@ def test_an_export_in_a_folder_is_found_by_its_content(tmp_path):
     (folder / "site.WordPress.2024-01-01.xml").write_bytes(EXPORT.read_bytes())
     code, entries = run(tmp_path, folder)
     assert code == 0, entries
-    assert sum(e["status"] == "imported" for e in entries) == 13
+    assert sum(e["status"] == "imported" for e in entries) == 16
 
 
 def test_a_cut_off_export_keeps_the_posts_before_the_cut_and_fails(tmp_path):
@@ -178,3 +229,44 @@ def test_external_entities_are_never_read(tmp_path):
     run(tmp_path, export)
     written = "".join(p.read_text(encoding="utf-8") for p in tmp_path.rglob("*.md"))
     assert written and "TOPSECRETVALUE" not in written
+
+
+def test_categories_map_into_the_sites_own(tmp_path):
+    mapping = {"category 3": "Retention", "Category 1": "referrals"}
+    reports = import_posts(
+        [EXPORT], tmp_path / "articles", settings=site_settings(IMPORT_CATEGORY_MAP=mapping)
+    )
+    files = {Path(r.output).stem: header(Path(r.output)) for r in reports if r.output}
+    assert files["with-tags"]["Category"] == "Retention"
+    # The map names a category the site's articles already use: their spelling is kept.
+    assert files["with-excerpt"]["Category"] == "referrals"
+    assert files["caption-on-image"]["Category"] == "misc"
+
+
+def test_imports_everything_pelican_import_does(tmp_path):
+    """Every post and page pelican-import writes is written here too, with the same
+    title, date, author, category (through the map), tags and status."""
+    theirs = pelican_import(tmp_path, "--wpfile", EXPORT)
+    assert len(theirs) == 16
+    categories = {f"Category {n}": "Retention" for n in range(1, 6)}
+    dest = tmp_path / "content" / "articles"
+    reports = import_posts([EXPORT], dest, settings=site_settings(IMPORT_CATEGORY_MAP=categories))
+    ours = {}
+    for r in reports:
+        if r.output:
+            meta = header(Path(r.output))
+            ours[meta["Title"]] = meta
+    for name, meta in theirs.items():
+        # pelican-import titles an untitled post "No title [None]"; ours is "Untitled post".
+        title = "Untitled post" if meta["Title"].startswith("No title") else meta["Title"]
+        if title == "Page":  # the contact page is titled "Page" in the export
+            assert "Page" in ours
+        mine = ours.get(title)
+        assert mine is not None, f"{name} ({title}) not imported"
+        assert mine["Author"].casefold() == meta["Author"].casefold(), title
+        assert same_instant(mine["Date"], meta["Date"]), title
+        assert mine.get("Tags") == meta.get("Tags"), title
+        assert (mine.get("Status") == "draft") == (meta["Status"] == "draft"), title
+        if "Category" in meta:
+            assert mine["Category"] == categories[meta["Category"]], title
+    assert len(ours) == len(theirs)

@@ -12,6 +12,7 @@ exactly as a build of that site would.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import sys
@@ -28,6 +29,7 @@ from nextsale.cruft.rules import compile_rules
 from nextsale.site import PROJECT_ROOT, display_path
 
 from .article import build_article, convert
+from .detect import BY_NAME, detect, is_export_folder, reader_module
 from .frontmatter_posts import read_front_matter_post
 from .images import finish_batch
 from .links import same_import
@@ -35,11 +37,14 @@ from .model import FileReport, ImportFailure
 from .slugs import Slugs
 from .sources import POST_SUFFIXES, iter_sources
 from .tags import load_tags, site_taxonomy
-from .wxr import count_item, is_wxr, iter_items, origin, wxr_article
+from .writer import Categories, origin, write_post
 
 DEFAULT_SETTINGS = PROJECT_ROOT / "pelicanconf.py"
 DEFAULT_REPORT = Path("import-report.json")
 OK_STATUSES = ("imported", "unchanged", "ignored", "split")
+# The module reading each export format (each has iter_posts(path, settings)).
+READERS = {"wordpress": "wxr", "blogger": "blogger", "ghost": "ghost",
+           "substack": "substack", "medium": "medium", "feed": "feed"}  # fmt: skip
 
 
 def read_site_settings(path: Path | str) -> dict[str, Any]:
@@ -90,28 +95,32 @@ def import_posts(
     check_dest(dest)
     known_tags = load_tags(taxonomy, settings)
     slugs = Slugs(dest, settings)
+    batch = Batch(dest, force, known_tags, settings, slugs)
     reports: list[FileReport] = []
-    written: dict[str, str] = {}
-    for source, in_folder in iter_sources([Path(s) for s in sources]):
+    for source, in_folder in iter_sources([Path(s) for s in sources], whole=is_export_folder):
         report = FileReport(str(source))
         reports.append(report)
-        if source.is_file() and is_wxr(source):
-            try:
-                _import_wxr(source, dest, force, known_tags, settings, report, written, reports)
-            except (ImportFailure, ValueError, SyntaxError) as err:
+        try:
+            report.format = detect(source)
+        except ImportFailure as err:
+            if in_folder and source.suffix.lower() not in POST_SUFFIXES:
+                report.status = "ignored"
+                report.notes.append("not a post or an export; name it directly to import it")
+            else:
                 report.status = "failed"
-                reason = (str(err).splitlines() or [type(err).__name__])[0]
-                report.error = (
-                    f"{source}: cannot read the WordPress export ({reason}); the posts before "
-                    "that point were imported; export the site again"
-                )
+                report.error = str(err)
+            continue
+        if BY_NAME[report.format].export:
+            _import_export(source, report, batch, reports)
             continue
         if in_folder and source.suffix.lower() not in POST_SUFFIXES:
             report.status = "ignored"
             report.notes.append("not a text or HTML file; name it directly to import it")
             continue
         try:
-            _import_one(source, dest, date, force, known_tags, settings, report, slugs, written)
+            _import_one(
+                source, dest, date, force, known_tags, settings, report, slugs, batch.written
+            )
         except (ImportFailure, ValueError) as err:
             report.status = "failed"
             report.error = str(err)
@@ -131,6 +140,24 @@ def import_posts(
     return reports
 
 
+class Batch:
+    """What every source of one import shares: where posts and pages go, slugs taken."""
+
+    def __init__(self, dest: Path, force: bool, known_tags, settings: dict, slugs: Slugs):
+        self.force, self.known_tags, self.settings = force, known_tags, settings
+        pages = dest.parent / "pages"
+        self.places = {"article": (dest, slugs), "page": (pages, Slugs(pages, settings))}
+        self.written: dict[str, str] = {}
+        self._categories: Categories | None = None
+
+    @property
+    def categories(self) -> Categories:
+        """The site's categories, read once and only when an export needs them."""
+        if self._categories is None:
+            self._categories = Categories(self.settings)
+        return self._categories
+
+
 def _import_one(
     source: Path, dest: Path, date: date | None, force: bool, known_tags, settings: dict,
     report: FileReport, slugs: Slugs, written: dict[str, str],
@@ -146,39 +173,56 @@ def _import_one(
     _write(made, source, dest, force, report, slugs, written)
 
 
-def _import_wxr(
-    source: Path, dest: Path, force: bool, known_tags, settings: dict, report: FileReport,
-    written: dict[str, str], reports: list[FileReport],
-) -> None:  # fmt: skip
-    """Write every post and page of a WXR export; one report per post (appended to
-    `reports` as it is written, so a later error keeps them), counts in `report`."""
-    places = {"article": dest, "page": dest.parent / "pages"}
-    slugs = {kind: Slugs(folder, settings) for kind, folder in places.items()}
+def _import_export(
+    source: Path, report: FileReport, batch: Batch, reports: list[FileReport]
+) -> None:
+    """Write every post and page of one export, one report each (appended to
+    `reports` as it is written, so a later error keeps them); counts in `report`."""
+    fmt = BY_NAME[report.format]
+    module = reader_module(READERS[fmt.name])
     counts: Counter = Counter()
-    for item, authors in iter_items(source):
-        kind = count_item(item, counts)
-        if kind is None:
-            continue
-        counts[kind] += 1
-        ident = (item.get("wp:post_id") or "").strip() or str(sum(counts.values()))
-        entry = FileReport(f"{source}#{kind}-{ident}")
-        reports.append(entry)
-        # An earlier import of this post names its address, not the export's file.
-        same = SimpleNamespace(name=origin(item, source))
-        free = lambda slug, e=entry, k=kind, o=same: slugs[k].free(slug, o, e)  # noqa: E731
-        try:
-            made = wxr_article(item, authors, source, settings, known_tags, entry, free)
-            _write(made, source, places[kind], force, entry, slugs[kind], written)
-        except (ImportFailure, ValueError) as err:
-            entry.status = "failed"
-            entry.error = str(err)
     report.status = "split"
+    try:
+        for post in _read(module, source, batch.settings, counts):
+            kind = post.kind if post.kind in batch.places else "article"
+            counts[kind] += 1
+            entry = FileReport(post.ident, format=fmt.name)
+            reports.append(entry)
+            folder, slugs = batch.places[kind]
+            # An earlier import of this post names its address, not the export's file.
+            same = SimpleNamespace(name=origin(post))
+            free = lambda slug, e=entry, s=slugs, o=same: s.free(slug, o, e)  # noqa: E731
+            try:
+                made = write_post(
+                    post, batch.settings, batch.known_tags, entry, free,
+                    categories=batch.categories,
+                )  # fmt: skip
+                _write(made, source, folder, batch.force, entry, slugs, batch.written)
+            except (ImportFailure, ValueError) as err:
+                entry.status = "failed"
+                entry.error = str(err)
+    except ImportFailure as err:
+        report.status = "failed"
+        report.error = (str(err).splitlines() or [""])[0]
+    except (ValueError, SyntaxError, UnicodeError, KeyError, TypeError) as err:
+        report.status = "failed"
+        reason = (str(err).splitlines() or [type(err).__name__])[0]
+        report.error = (
+            f"{source}: cannot read the {fmt.noun} ({reason}); the posts before "
+            "that point were imported; export it again"
+        )
     report.metadata.update({k: str(v) for k, v in sorted(counts.items())})
-    report.notes.append(
-        "WordPress export: "
-        + ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
-        + "; only posts (articles) and pages are imported"
-    )
+    found = ", ".join(f"{v} {k}" for k, v in sorted(counts.items())) or "nothing"
+    report.notes.append(f"{fmt.label}: {found}; only posts (articles) and pages are imported")
+    if note := getattr(module, "EXPORT_NOTE", None):
+        report.notes.append(note)
+
+
+def _read(module, source: Path, settings: dict, counts: Counter):
+    """The posts of an export; a reader that takes `counts` also counts what it skips."""
+    if "counts" in inspect.signature(module.iter_posts).parameters:
+        return module.iter_posts(source, settings, counts=counts)
+    return module.iter_posts(source, settings)
 
 
 def _write(
@@ -283,7 +327,34 @@ def format_report(reports: list[FileReport]) -> str:
     ok = sum(r.status in ("imported", "unchanged") for r in reports)
     total = sum(r.status != "split" for r in reports)
     out.append(f"{ok} of {total} file(s) imported")
+    by_format = totals(reports)
+    if by_format:
+        out.append(
+            "; ".join(
+                f"{name}: {t['articles']} article(s), {t['pages']} page(s) imported, "
+                f"{t['failed']} failed" + (f", {t['skipped']} skipped" if t["skipped"] else "")
+                for name, t in by_format.items()
+            )
+        )
     return "\n".join(out)
+
+
+def totals(reports: list[FileReport]) -> dict[str, dict[str, int]]:
+    """Posts imported (or already there), failed and skipped, per input format."""
+    found: dict[str, dict[str, int]] = {}
+    for r in reports:
+        if r.format is None or r.status == "ignored":
+            continue
+        counts = found.setdefault(
+            r.format, dict.fromkeys(("articles", "pages", "failed", "skipped"), 0)
+        )
+        if r.status in ("imported", "unchanged"):
+            counts["pages" if r.metadata.get("kind") == "page" else "articles"] += 1
+        elif r.status in ("failed", "incomplete"):
+            counts["failed"] += 1
+        elif r.status == "skipped":
+            counts["skipped"] += 1
+    return dict(sorted(found.items()))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -344,7 +415,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.report.parent.mkdir(parents=True, exist_ok=True)
         args.report.write_text(
-            json.dumps([asdict(r) for r in reports], indent=2, ensure_ascii=False) + "\n",
+            json.dumps(
+                {"files": [asdict(r) for r in reports], "totals": totals(reports)},
+                indent=2,
+                ensure_ascii=False,
+            )
+            + "\n",
             encoding="utf-8",
         )
     except OSError as err:
