@@ -231,6 +231,7 @@ def taxonomy_lint(c, fix=False, limit=50):
         "force": "overwrite existing articles",
         "report": "where to write the JSON import report",
         "taxonomy": "taxonomy file to match tags with (default: the one the build uses)",
+        "fetch-images": "download each post's images into PATH/images/<slug>/",
     },
 )
 def import_posts(
@@ -242,6 +243,7 @@ def import_posts(
     force=False,
     report="import-report.json",
     taxonomy="",
+    fetch_images=False,
 ):
     """Import scraped posts (text or HTML) as clean Markdown articles, with a report."""
     args = [*shlex.split(sources), "--settings", settings or str(CONFIG["settings_base"])]
@@ -250,6 +252,7 @@ def import_posts(
     args += ["--date", date] if date else []
     args += ["--force"] if force else []
     args += ["--taxonomy", taxonomy] if taxonomy else []
+    args += ["--fetch-images"] if fetch_images else []
     _tool(c, "nextsale.importer", shlex.join(args))
 
 
