@@ -11,6 +11,7 @@ import base64
 import email
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -148,6 +149,58 @@ def relay_env(server) -> dict[str, str]:
         "NEWSLETTER_SMTP_SECURITY": "none",
         "NEWSLETTER_UNSUBSCRIBE_SECRET": SECRET,
     }
+
+
+def _der(tag: int, body: bytes) -> bytes:
+    size = len(body)
+    length = bytes([size]) if size < 128 else bytes([0x80 | ((size.bit_length() + 7) // 8)])
+    if size >= 128:
+        length += size.to_bytes((size.bit_length() + 7) // 8, "big")
+    return bytes([tag]) + length + body
+
+
+def _der_int(value: int) -> bytes:
+    return _der(0x02, value.to_bytes(value.bit_length() // 8 + 1, "big"))
+
+
+def _prime(bits: int) -> int:
+    """A random probable prime with its top two bits set (Miller-Rabin, 40 rounds)."""
+    while True:
+        n = secrets.randbits(bits) | (3 << (bits - 2)) | 1
+        if any(n % p == 0 for p in (3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37)):
+            continue
+        d, r = n - 1, 0
+        while d % 2 == 0:
+            d, r = d // 2, r + 1
+        for _ in range(40):
+            x = pow(secrets.randbelow(n - 3) + 2, d, n)
+            if x in (1, n - 1):
+                continue
+            for _ in range(r - 1):
+                x = pow(x, 2, n)
+                if x == n - 1:
+                    break
+            else:
+                break
+        else:
+            return n
+
+
+def rsa_test_key() -> tuple[bytes, bytes]:
+    """A 1024-bit RSA key made here (no openssl needed): PKCS#1 PEM and RSAPublicKey DER."""
+    e = 65537
+    while True:
+        p, q = _prime(512), _prime(512)
+        phi = (p - 1) * (q - 1)
+        if p != q and phi % e:
+            break
+    n, d = p * q, pow(e, -1, phi)
+    fields = [0, n, e, d, p, q, d % (p - 1), d % (q - 1), pow(q, -1, p)]
+    der = _der(0x30, b"".join(_der_int(v) for v in fields))
+    pem = base64.encodebytes(der).replace(b"\n", b"")
+    lines = b"\n".join(pem[i : i + 64] for i in range(0, len(pem), 64))
+    private = b"-----BEGIN RSA PRIVATE KEY-----\n" + lines + b"\n-----END RSA PRIVATE KEY-----\n"
+    return private, _der(0x30, _der_int(n) + _der_int(e))
 
 
 def send_args(project: Path, journals: Path, *extra: str, listing: Path | None = None) -> list:
@@ -396,13 +449,9 @@ def test_dkim_signature_verifies_with_the_published_key(
     project, mailbox, tmp_path, capsys, monkeypatch
 ):
     key = tmp_path / "dkim.pem"
-    subprocess.run(["openssl", "genrsa", "-out", str(key), "2048"], check=True, capture_output=True)
-    der = subprocess.run(
-        ["openssl", "rsa", "-in", str(key), "-pubout", "-outform", "DER"],
-        check=True,
-        capture_output=True,
-    ).stdout
-    record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(der)
+    private, public = rsa_test_key()
+    key.write_bytes(private)
+    record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
     monkeypatch.setenv("NEWSLETTER_DKIM_KEY", str(key))
     monkeypatch.setenv("NEWSLETTER_DKIM_SELECTOR", "news")
     status, said = run_send(capsys, *send_args(project, tmp_path, "--test", "seed@example.net"))
