@@ -216,3 +216,49 @@ def test_written_article_and_page_front_matter(tmp_path):
     _, page = write_post(posts["Post 2"], settings, None, FileReport(source="ghost.json"))
     assert "Category:" not in page.split("\n\n", 1)[0]
     assert "Title: Post 2" in page and "Author: Bob Smith" in page
+
+
+def test_lexical_text_formats_lists_and_cards(tmp_path):
+    def text(words, fmt=0):
+        return {"type": "extended-text", "text": words, "format": fmt}
+
+    link = {"type": "link", "url": "https://example.com/notes", "children": [text("in writing")]}
+    lexical = {
+        "root": {
+            "type": "root",
+            "children": [
+                {"type": "extended-heading", "tag": "h3", "children": [text("After the sale")]},
+                {
+                    "type": "paragraph",
+                    "children": [
+                        text("Thank", 1),
+                        text(" every buyer, "),
+                        link,
+                    ],
+                },
+                {
+                    "type": "list",
+                    "listType": "number",
+                    "children": [{"type": "listitem", "children": [text("call in a week")]}],
+                },
+                {"type": "callout", "calloutText": "<p>Referrals follow trust.</p>"},
+                {"type": "codeblock", "code": "follow_up(days=7)", "language": "python"},
+                {"type": "paywall"},
+                {"type": "signup", "header": "Join"},
+            ],
+        }
+    }  # fmt: skip
+
+    def change(data):
+        data["posts"][0].update(html=None, lexical=json.dumps(lexical), feature_image=None)
+
+    posts, _ = read(edited(tmp_path, change))
+    post = posts["Post 1"]
+    assert post.body_html.startswith("<h3>After the sale</h3>")
+    anchor = '<a href="https://example.com/notes">in writing</a>'
+    assert f"<p><strong>Thank</strong> every buyer, {anchor}</p>" in post.body_html
+    assert "<ol><li>call in a week</li></ol>" in post.body_html
+    assert "<blockquote><p>Referrals follow trust.</p></blockquote>" in post.body_html
+    assert '<pre><code class="language-python">follow_up(days=7)</code></pre>' in post.body_html
+    assert any("members-only marker" in n for n in post.notes)
+    assert any("'signup' card" in n for n in post.notes)

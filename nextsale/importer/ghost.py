@@ -262,11 +262,24 @@ def _card(name: str, payload: dict, notes: list[str]) -> str:
         return f"<pre><code{attr}>{esc(payload.get('code') or '')}</code></pre>"
     if name in ("hr", "horizontalrule", "divider"):
         return "<hr>"
+    if name == "gallery":
+        return "".join(_card("image", image, notes) for image in payload.get("images") or [])
+    if name == "callout":
+        return f"<blockquote>{payload.get('calloutText') or ''}</blockquote>"
+    if name == "toggle":
+        return f"<h4>{payload.get('heading') or ''}</h4>{payload.get('content') or ''}"
+    if name == "button" and payload.get("buttonUrl"):
+        url = esc(payload["buttonUrl"])
+        return f'<p><a href="{url}">{esc(payload.get("buttonText") or url)}</a></p>'
     if name in ("embed", "bookmark", "video", "audio", "file"):
         url = payload.get("url") or payload.get("src") or ""
         if url:
-            label = esc(payload.get("metadata", {}).get("title") or payload.get("title") or url)
+            title = payload.get("metadata", {}).get("title") or payload.get("title")
+            label = esc(title or payload.get("fileTitle") or url)
             return f'<p><a href="{esc(url)}">{label}</a></p>'
+    if name == "paywall":
+        notes.append("Ghost's members-only marker removed: the whole post is imported")
+        return ""
     notes.append(f"a '{name}' card of the Ghost editor was not converted")
     return ""
 
@@ -313,7 +326,10 @@ def render_mobiledoc(doc: dict, notes: list[str]) -> str:
 
 # Lexical's text-format bit flags, in the order the tags nest.
 LEXICAL_FORMATS = ((1, "strong"), (2, "em"), (4, "s"), (8, "u"), (16, "code"))
-LEXICAL_CARDS = {"markdown", "html", "image", "codeblock", "horizontalrule", "embed", "bookmark"}
+LEXICAL_CARDS = {
+    "markdown", "html", "image", "codeblock", "horizontalrule", "embed", "bookmark", "gallery",
+    "callout", "toggle", "button", "video", "audio", "file", "paywall",
+}  # fmt: skip
 
 
 def render_lexical(doc: dict, notes: list[str]) -> str:
