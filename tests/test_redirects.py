@@ -63,6 +63,20 @@ def test_each_old_address_gets_a_page_that_sends_the_reader_on(build_site):
     assert sitecheck.broken_links(site.output, HOST) == []
 
 
+def test_redirect_pages_are_valid_html(build_site, tmp_path):
+    site = build_site({"articles/first.md": FIRST, "articles/second.md": SECOND})
+    pages = tmp_path / "redirect-pages"
+    for number, page in enumerate(sorted(site.output.rglob("*.html"))):
+        if redirects.is_redirect_page(page.read_text(encoding="utf-8")):
+            pages.mkdir(exist_ok=True)
+            shutil.copy(page, pages / f"{number}.html")
+    assert len(list(pages.iterdir())) == 4
+    try:
+        assert sitecheck.nu_html_problems(pages) == []
+    except sitecheck.ToolMissing as missing:
+        pytest.skip(str(missing))
+
+
 def test_publish_build_points_at_the_absolute_address(build_site):
     site = build_site({"articles/first.md": FIRST}, publish=True)
     old = site.soup("archives/112.html")
