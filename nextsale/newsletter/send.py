@@ -21,6 +21,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.utils import parseaddr
 from pathlib import Path
 
 from nextsale.newsletter.journal import Journal, JournalBusy, JournalState, read_state
@@ -379,8 +380,7 @@ def load_list(args: argparse.Namespace) -> SubscriberList:
 
 
 def _sender(issue: BuiltIssue) -> str:
-    from email.utils import parseaddr
-
+    """The envelope sender (where bounces go): the address of the issue's From."""
     return parseaddr(str(issue.message()["From"]))[1]
 
 
