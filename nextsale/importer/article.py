@@ -17,9 +17,9 @@ from nextsale.cruft.clean import split_alt_residue, strip_shortlinks
 from nextsale.cruft.rules import RuleSet, compile_rules, normalise
 from nextsale.taxonomy.core import Taxonomy
 
-from .html import check_complete, parse_html
 from .markdown import md_inline, render_body
 from .model import MIN_BODY_WORDS, FileReport, ImportFailure, Line
+from .saved import read_saved_page
 from .slugs import make_slug
 from .sources import check_text, decode, is_html
 from .tags import resolve_tags
@@ -204,15 +204,12 @@ def convert(source: Path, settings: dict, report: FileReport):
     if encoding not in ("utf-8", "ascii"):
         report.notes.append(f"not UTF-8: decoded as {encoding}")
     rules = compile_rules(settings)
-    page_words = 0
     if is_html(text, source):
-        meta, paragraphs = parse_html(text, rules, report, name)
-        page_words = meta.pop("page_words", 0)
+        meta, body, words = read_saved_page(text, rules, report, name)
     else:
-        meta, paragraphs = {}, text_paragraphs(text)
-    body = extract(paragraphs, meta, rules, report, settings)
-    words = sum(len(x.text.split()) for para in body for x in para)
-    check_complete(name, words, page_words, report)
+        paragraphs, meta = text_paragraphs(text), {}
+        body = extract(paragraphs, meta, rules, report, settings)
+        words = sum(len(x.text.split()) for para in body for x in para)
     if words < MIN_BODY_WORDS:
         raise ImportFailure(
             f"{name}: no recognisable post body (only {words} words left once "

@@ -38,7 +38,8 @@ CHROME_TOKENS = frozenset(
 # ("postFooter-info", "sd-social-share", "js-infoCardUser").
 CHROME_PARTS = ("share", "social", "related", "newsletter", "subscribe", "infocard",
                 "postfooter", "authorbio", "author-bio", "authorcard", "outbrain",
-                "taboola", "disqus", "promo", "advert")  # fmt: skip
+                "taboola", "disqus", "promo", "advert", "mostread", "most-read",
+                "most-popular", "more-stories", "morestories")  # fmt: skip
 # Elements that never hold a post's text, wherever they are.
 CHROME_TAGS = ("nav", "aside", "form", "button", "select", "input", "textarea", "dialog")
 # Whole lines of platform chrome (matched case-insensitively against a whole block).
@@ -57,6 +58,7 @@ CHROME_LINES = [
     r"(?:sign up|subscribe)(?: now| today)?(?: for| to)? (?:(?:our|my|the|a) )?"
     r"(?:free )?(?:weekly )?(?:newsletter|updates|mailing list)\b.{0,80}",
     r"get (?:the|our) newsletter.{0,60}",
+    r"(?:most (?:popular|read|viewed|shared)|more stories|trending)\b.{0,40}",
     r"(?:written|posted|published)(?: on .{1,40})? by(?: .{1,60})?",
     r"(?:about the author|about me)",
     r"(?:\d+\s*)?(?:likes?|reblogs?|notes?)",
