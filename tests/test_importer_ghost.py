@@ -262,3 +262,17 @@ def test_lexical_text_formats_lists_and_cards(tmp_path):
     assert '<pre><code class="language-python">follow_up(days=7)</code></pre>' in post.body_html
     assert any("members-only marker" in n for n in post.notes)
     assert any("'signup' card" in n for n in post.notes)
+
+
+def test_ghost_url_placeholder_becomes_a_site_path(tmp_path):
+    # Ghost 4+ exports write the site's own address as __GHOST_URL__ (Ghost's v4 fixture).
+    html = '<p>See <a href="__GHOST_URL__/sell/">setting up premium subscriptions</a>.</p>'
+
+    def change(data):
+        data["posts"][0].update(html=html, feature_image="__GHOST_URL__/content/images/a.png")
+
+    posts, _ = read(edited(tmp_path, change))
+    post = posts["Post 1"]
+    assert "__GHOST_URL__" not in post.body_html
+    assert '<a href="/sell/">' in post.body_html and 'src="/content/images/a.png"' in post.body_html
+    assert any("__GHOST_URL__" in n for n in post.notes)

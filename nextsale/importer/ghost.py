@@ -28,6 +28,7 @@ HEAD_BYTES = 4096
 AGAIN = "export it again from Ghost (Settings → Advanced → Import/Export → Export)"
 # Tables of an export that hold no posts, counted so the report says what stayed behind.
 COUNTED = ("members", "comments", "settings", "newsletters", "subscribers")
+SITE_URL = "__GHOST_URL__"  # how Ghost 4+ exports write the site's own address
 PRIVATE = {"members": "members", "paid": "paying members", "tiers": "some paid tiers"}
 
 
@@ -144,9 +145,25 @@ def _post(row, path, users, tags, tags_of, authors_of) -> Post:
         post.categories = [post.tags[0]]  # Ghost's primary tag plays the category's part
     post.body_html, post.body_markdown = _body(row, post)
     _feature_image(row, post)
+    _site_links(post)
     if row.get("codeinjection_head") or row.get("codeinjection_foot"):
         post.notes.append("the post's code injection (scripts, styles) is not imported")
     return post
+
+
+def _site_links(post: Post) -> None:
+    """Ghost 4+ writes its own address as __GHOST_URL__: such links become site paths."""
+    found = False
+    for field in ("body_html", "body_markdown"):
+        value = getattr(post, field)
+        if value and SITE_URL in value:
+            setattr(post, field, value.replace(SITE_URL, ""))
+            found = True
+    if found:
+        post.notes.append(
+            f"links to the Ghost site itself ({SITE_URL}/...) are kept as paths from the "
+            "site's root: check that each still leads somewhere"
+        )
 
 
 def _feature_image(row: dict, post: Post) -> None:
