@@ -139,3 +139,9 @@ NEWSLETTER_UNSUBSCRIBE_URL = "https://lists.thenextsale.example/unsubscribe"
 NEWSLETTER_UNSUBSCRIBE_MAILTO = "mailto:unsubscribe@thenextsale.example?subject=unsubscribe"
 NEWSLETTER_MAX_BYTES = 102_000  # Gmail clips messages over 102 KB
 NEWSLETTER_UTM = None  # e.g. {"source": "newsletter", "medium": "email"}
+
+# Importing old posts (python -m nextsale.importer; invoke import): a category of
+# an export becomes the site category it maps to here (names ignore case), else the
+# same-named category the site's articles already use, else DEFAULT_CATEGORY, which
+# the import report names so it can be mapped.
+# IMPORT_CATEGORY_MAP = {"Uncategorized": "Retention", "Sales tips": "Follow-up"}

@@ -22,13 +22,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bs4 import BeautifulSoup
-
 from nextsale.cruft.rules import compile_rules, normalise
-from nextsale.sanitise import sanitise
 
-from .html import html_paragraphs
-from .markdown import md_inline, render_body
+from .convert import html_to_markdown
+from .markdown import md_inline
 from .model import FileReport, ImportFailure
 from .post import Post
 from .slugs import make_slug
@@ -130,11 +127,6 @@ def body_of(post: Post, settings: Mapping[str, Any], report: FileReport) -> str:
     if post.body_markdown is not None:
         return post.body_markdown.strip("\n")
     rules = compile_rules(settings)
-    try:
-        from .convert import html_to_markdown  # the shared HTML converter, once it exists
-    except ImportError:
-        clean = BeautifulSoup(sanitise(post.body_html or "", "import"), "html.parser")
-        return render_body(html_paragraphs(clean, rules, report)).strip("\n")
     return html_to_markdown(post.body_html or "", rules, report, base_url=post.url).strip("\n")
 
 
