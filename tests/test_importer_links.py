@@ -145,6 +145,25 @@ def test_links_between_imported_posts_resolve_in_the_built_site(tmp_path):
     assert letters.read_text(encoding="utf-8") == before
 
 
+def test_a_jekyll_redirect_from_becomes_a_redirect_page(tmp_path):
+    source = tmp_path / "src" / "2016-10-06-jekyll-3-3-is-here.md"
+    source.parent.mkdir()
+    jekyll = (FIXTURES / "import-markdown" / source.name).read_text(encoding="utf-8")
+    source.write_text(
+        jekyll.replace("author: parkr\n", "author: parkr\nredirect_from: [/news/3-3/]\n"),
+        encoding="utf-8",
+    )
+    code, entries, content = run_import(tmp_path, str(source))
+    assert code == 0, entries
+    assert "Aliases: /news/3-3/\n" in Path(entries[0]["output"]).read_text(encoding="utf-8")
+    output = build(content, tmp_path)
+    moved = BeautifulSoup((output / "news/3-3/index.html").read_text(), "html.parser")
+    target = moved.find("meta", attrs={"http-equiv": "refresh"})["content"].partition("url=")[2]
+    post = (output / "news" / "3-3" / target / "index.html").resolve()
+    assert "Jekyll 3.3 is here" in post.read_text(encoding="utf-8")
+    assert sitecheck.broken_redirects(output, HOST) == []
+
+
 def test_a_changed_post_is_not_taken_for_a_second_import():
     kept = "Title: A\nImported-From: https://old.example/a/\n\nSee [b]({filename}/articles/b.md).\n"
     new = "Title: A\nImported-From: https://old.example/a/\n\nSee [b](/b/).\n"
