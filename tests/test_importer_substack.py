@@ -31,7 +31,7 @@ def test_folder_csv_and_fragment_are_recognised():
     assert substack.looks_like(EXPORT)
     assert substack.looks_like(EXPORT / "posts.csv")
     assert substack.looks_like(EXPORT / "posts" / "123402.podcast.html")
-    assert not substack.looks_like(EXPORT / "posts")
+    assert substack.looks_like(EXPORT / "posts")
     assert not substack.looks_like(FIXTURES / "import-ghost" / "ghost.json")
     assert not substack.looks_like(FIXTURES / "import-medium" / "migrate-export")
 
@@ -78,9 +78,9 @@ def test_without_author_setting_the_note_says_what_to_set():
     assert post.author is None and any("set AUTHOR" in n for n in post.notes)
 
 
-def test_posts_csv_named_alone_imports_its_folder():
-    posts, _ = read(EXPORT / "posts.csv")
-    assert len(posts) == 5
+def test_posts_csv_or_posts_folder_named_alone_imports_the_export():
+    assert len(read(EXPORT / "posts.csv")[0]) == 5
+    assert len(read(EXPORT / "posts")[0]) == 5
 
 
 def test_one_fragment_takes_its_row_from_the_csv():

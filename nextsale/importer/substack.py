@@ -4,7 +4,8 @@ Substack's "Export your data" gives a zip; unzipped, its folder holds
 `posts.csv` (one row per post: `post_id`, `post_date`, `is_published`,
 `type`, `audience`, `title`, `subtitle`, ...) and `posts/<post_id>.html`, the
 post's body as an HTML fragment (`post_id` is "123456.slug-words"). Naming the
-folder, its `posts.csv` or one `posts/*.html` fragment imports that much.
+folder, its `posts.csv` or its `posts/` imports the whole export; naming one
+`posts/*.html` fragment imports that post with its row of the csv.
 
 The export names no author (the site's AUTHOR is used), no tags and no
 address. Posts for paying subscribers are imported as drafts, so that nothing
@@ -40,7 +41,9 @@ CHROME = ("p.button-wrapper", "div.subscription-widget-wrap", "div.captioned-but
 def looks_like(path: Path) -> bool:
     """True for an export folder, its `posts.csv`, or one of its `posts/*.html` bodies."""
     if path.is_dir():
-        return _csv_head_ok(path / CSV_NAME)
+        return _csv_head_ok(path / CSV_NAME) or (
+            path.name == "posts" and _csv_head_ok(path.parent / CSV_NAME)
+        )
     if path.name == CSV_NAME:
         return _csv_head_ok(path)
     return (
@@ -63,7 +66,7 @@ def iter_posts(path: Path, settings: dict, counts: Counter) -> Iterator[Post]:
     """Yield the posts of the Substack export at `path` (folder, csv or one fragment)."""
     only = None
     if path.is_dir():
-        folder = path
+        folder = path if (path / CSV_NAME).exists() or path.name != "posts" else path.parent
     elif path.name == CSV_NAME:
         folder = path.parent
     else:
