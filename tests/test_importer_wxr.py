@@ -150,7 +150,9 @@ def test_paragraph_rules_quotes_pre_and_shortcodes(tmp_path):
     body = (
         "First line\nsecond line\n\n<blockquote>Quoted words here</blockquote>\n\n"
         "<pre>\nline one\n\nline two\n</pre>\n\n[embed]https://example.org/video[/embed]\n\n"
-        '[gallery ids="1,2"]\n\nLast paragraph of the post.'
+        '[gallery ids="1,2"]\n\n[youtube https://www.youtube.com/watch?v=abc123]\n\n'
+        '[audio mp3="https://example.org/talk.mp3"][/audio]\n\n[contact-form]\n\n'
+        "Last paragraph of the post."
     )
     text = text.replace(
         "<content:encoded><![CDATA[l&#039;é]]>", f"<content:encoded><![CDATA[{body}]]>"
@@ -166,7 +168,12 @@ def test_paragraph_rules_quotes_pre_and_shortcodes(tmp_path):
     assert "    line one\n" in out or "```\nline one\n\nline two" in out
     assert "<https://example.org/video>" in out
     assert "[gallery" not in out
-    assert any("gallery" in note for note in entry["notes"])
+    assert any("gallery" in note and "1,2" in note for note in entry["notes"])
+    assert "(https://www.youtube.com/watch?v=abc123)" in out
+    assert "(https://example.org/talk.mp3)" in out
+    assert "[youtube" not in out and "[audio" not in out and "[contact-form]" not in out
+    assert any("[contact-form]" in note for note in entry["notes"])
+    assert "Last paragraph of the post." in out
 
 
 def test_imported_export_builds(tmp_path, build_site):
