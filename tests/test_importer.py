@@ -441,7 +441,7 @@ def test_import_cleans_with_the_sites_cruft_settings(tmp_path):
     default = site_settings(tmp_path / "default")
     tuned = site_settings(
         tmp_path / "tuned",
-        CRUFT_DISABLED_RULES=["reply-prompt"],
+        CRUFT_DISABLED_RULES=["reply-prompt", "outside-post"],
         CRUFT_EXTRA_PATTERNS=[r"printed from the .{1,40} archive\.?"],
     )
     plain = run_importer(source, "--settings", default, "--report", tmp_path / "default.json")
@@ -459,8 +459,9 @@ def test_import_cleans_with_the_sites_cruft_settings(tmp_path):
         target = tmp_path / site / "content" / "articles" / "the-quiet-customer.md"
         written[site] = target.read_text(encoding="utf-8")
         assert "Call them before that day comes" in written[site]
+    # By default the line below the comment prompt is the page around the post.
     assert "Leave a Reply" not in written["default"]
-    assert "Printed from the Corner Shop archive." in written["default"]
+    assert "Printed from the Corner Shop archive." not in written["default"]
     assert "Leave a Reply" in written["tuned"]
     assert "Corner Shop" not in written["tuned"]
 
@@ -471,7 +472,10 @@ def test_import_cleans_with_the_sites_cruft_settings(tmp_path):
         }
         for site in ("default", "tuned")
     }
-    assert removed["default"] == {"reply-prompt": "Leave a Reply"}
+    assert removed["default"] == {
+        "reply-prompt": "Leave a Reply",
+        "outside-post": "Printed from the Corner Shop archive.",
+    }
     assert removed["tuned"] == {"extra-pattern": "Printed from the Corner Shop archive."}
     assert "[extra-pattern]: Printed from the Corner Shop archive." in invoked.stdout
 

@@ -260,3 +260,179 @@ def split_alt_residue(text: str) -> tuple[str, str | None]:
     if not match:
         return text, None
     return text[match.end() :], match.group(1)
+
+
+# --- a whole page copied as text: where the post starts and ends ------------------
+#
+# A copy of a page holds the menu, the sidebars and the footer around the post.
+# Each block scores by how much it reads like prose (long lines with common
+# words, ending as sentences) against short labels; the post is the run of
+# blocks with the highest total, cut where the comment thread begins.
+
+# Words every sentence of English prose is full of, and menus and labels lack.
+STOPWORDS = frozenset(
+    {
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "but",
+        "by",
+        "can",
+        "do",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "he",
+        "her",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "our",
+        "she",
+        "so",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "they",
+        "this",
+        "to",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "which",
+        "who",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+    }
+)
+SENTENCE_END_RE = re.compile(r"[.!?;:][\"'”’)\]]*$")
+CUT_SHORT_RE = re.compile(r"(?:\.\.\.|…)\s*\]?\s*$|\[\s*(?:…|\.\.\.|more)\s*\]$")
+# Blocks after which the post's own text is over: the comment thread, related posts.
+END_RULES = frozenset({"comment-count", "comment-form", "reply-prompt"})
+END_BLOCK_RE = re.compile(
+    r"(?:related(?: posts?| articles?| stories)?|you (?:may|might) also like"
+    r"|more (?:posts|stories)(?: from .{1,40})?)\s*:?",
+    re.IGNORECASE,
+)
+SHORT_BLOCK = -3.0  # a short line that is not a sentence: a menu entry, a label
+# Words of prose that make a run of blocks a post rather than a notice or a tagline.
+MIN_PROSE = 40
+# A line of code: operators and braces, or a parenthesised expression.
+CODE_RE = re.compile(r"[{}=;<>$].*[{}=;<>$]|[{};]\s*$|^\s*\(.*\)\s*$|^[\W\d_]+$")
+
+
+def line_score(text: str) -> float:
+    """Score one line: its words when it reads as prose, negative for a short label."""
+    words = text.split()
+    if CUT_SHORT_RE.search(text) or CODE_RE.search(text):
+        return 0.0  # a teaser cut short, or a line of code: neither prose nor chrome
+    stops = sum(w.strip(".,;:!?\"'“”‘’()").lower() in STOPWORDS for w in words)
+    if len(words) >= 4 and stops and SENTENCE_END_RE.search(text):
+        return float(len(words))
+    if len(words) >= 10 and stops / len(words) >= 0.15:
+        return len(words) / 2
+    return SHORT_BLOCK
+
+
+def block_score(lines: list[str], rules: RuleSet) -> float:
+    """Score a block of lines; several long lines in a row (a list) count as content."""
+    if rules.match_line(" ".join(lines)):
+        return SHORT_BLOCK
+    scores = [SHORT_BLOCK if rules.match_line(x) else line_score(x) for x in lines]
+    words = sum(len(x.split()) for x in lines)
+    if len(lines) >= 3 and words / len(lines) >= 4:
+        return max(sum(scores), words / 2)
+    return sum(scores)
+
+
+def ends_post(lines: list[str], rules: RuleSet) -> bool:
+    """Whether a block opens the comment thread or the related posts."""
+    text = normalise(" ".join(lines))
+    return rules.match_line(text) in END_RULES or bool(END_BLOCK_RE.fullmatch(text))
+
+
+def post_span(blocks: list[list[str]], rules: RuleSet) -> tuple[int, int]:
+    """Return (start, end) of the blocks that hold the post in a copied page.
+
+    Blocks that open a comment thread split the page; the first part holding
+    a good share of the prose is the post. Returns (0, 0) when nothing reads
+    as prose.
+    """
+    scores = [block_score(lines, rules) for lines in blocks]
+    parts, begin = [], 0
+    for i, lines in enumerate(blocks):
+        # A comment count above the post ("2 responses") opens no thread.
+        if ends_post(lines, rules) and sum(s for s in scores[begin:i] if s > 0) >= MIN_PROSE / 4:
+            parts.append(_best_run(scores, begin, i))
+            begin = i + 1
+    parts.append(_best_run(scores, begin, len(blocks)))
+    best = max(score for _, _, score in parts)
+    if best <= 0:
+        return 0, 0
+    start, end, _ = next(part for part in parts if part[2] >= best * 0.3)
+    return _trim_edges(scores, start, end)
+
+
+def _best_run(scores: list[float], begin: int, end: int) -> tuple[int, int, float]:
+    """The run of blocks in scores[begin:end] with the highest total (Kadane)."""
+    best, total, start = (begin, begin, 0.0), 0.0, begin
+    for i in range(begin, end):
+        if total <= 0:
+            total, start = 0.0, i
+        total += scores[i]
+        if total > best[2]:
+            best = (start, i + 1, total)
+    return best
+
+
+def _trim_edges(scores: list[float], start: int, end: int) -> tuple[int, int]:
+    """Drop a little prose at either end held on by three or more chrome blocks
+    (an unlisted-story notice above the title, a tagline below the byline)."""
+    enough = MIN_PROSE
+
+    def cut(order: range) -> int | None:
+        kept, run = 0.0, 0
+        for i in order:
+            if scores[i] > 0:
+                if run >= 3:
+                    return i
+                kept += scores[i]
+                run = 0
+            elif scores[i] < 0:
+                run += 1
+            if kept >= enough:
+                return None
+        return None
+
+    first = cut(range(start, end))
+    last = cut(range(end - 1, start - 1, -1))
+    return (start if first is None else first, end if last is None else last + 1)

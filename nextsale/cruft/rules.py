@@ -62,6 +62,7 @@ class Rule:
     tail_only: bool = False
 
 
+# fmt: off
 RULES: tuple[Rule, ...] = (
     Rule(
         "comment-count",
@@ -71,24 +72,18 @@ RULES: tuple[Rule, ...] = (
             r"(?: (?:to|on) .{1,80})?\s*[:.»]?",
             r"comments? (?:are )?(?:off|closed|disabled)(?: on .{1,80})?\.?",
             r"comments?\s*\(\d+\)",
+            r"(?:there (?:are|is) )?(?:\d+|no|one) (?:thoughts?|comments?|responses?)"
+            r"(?: so far)?\s*[:.]?",
+            r"(?:\d+ )?(?:comments|responses)(?: \(\d+\))?\s*:?",
             r"(?:view|show|hide|read) (?:all )?(?:\d+ )?comments?\.?",
             r"\S.{0,60} said\s*(?:\.\.\.|…)",
         ),
-        ("comment", "respons", "repl", "said"),
-        frozenset(
-            {
-                "comments",
-                "comment-count",
-                "comments-link",
-                "comment-list",
-                "commentlist",
-                "comments-area",
-                "comment-thread",
-                "comment-holder",
-                "post-comment-link",
-                "disqus_thread",
-            }
-        ),
+        ("comment", "respons", "repl", "said", "thought"),
+        frozenset({
+            "comments", "comment-count", "comments-link", "comment-list", "commentlist",
+            "comments-area", "comment-thread", "comment-holder", "post-comment-link",
+            "disqus_thread"
+        }),
     ),
     Rule(
         "comment-form",
@@ -103,15 +98,9 @@ RULES: tuple[Rule, ...] = (
             r"post comments \(atom\)",
         ),
         ("comment", "email address", "required fields", "notify me"),
-        frozenset(
-            {
-                "comment-respond",
-                "respond",
-                "commentform",
-                "comment-form",
-                "comment-editor",
-            }
-        ),
+        frozenset({
+            "comment-respond", "respond", "commentform", "comment-form", "comment-editor"
+        }),
     ),
     Rule(
         "reply-prompt",
@@ -135,21 +124,16 @@ RULES: tuple[Rule, ...] = (
             r"whatsapp|reddit|print|x)\b[\s,|]*)*",
             r"(?:email this\s*)?blogthis!.*",
             r"(?:tweet|pin it|like this:?|like loading\s*(?:\.{3}|…)?)",
+            r"(?:like|share|tweet|email|print)?\s*loading\s*(?:\.{3}|…)",
+            r"click to (?:share|email|print)\b.{0,60}(?:\(opens in new window\))?\s*\d*",
+            r"(?:%d|\d+) bloggers? like[sd]? this\s*[:.]?",
+            r"(?:copy|copied) link|link copied\.?",
         ),
-        ("share", "blogthis", "tweet", "pin it", "like"),
-        frozenset(
-            {
-                "share",
-                "sharing",
-                "sharedaddy",
-                "share-bar",
-                "share-buttons",
-                "social-share",
-                "post-share-buttons",
-                "addtoany_share_save_container",
-                "a2a_kit",
-            }
-        ),
+        ("share", "blogthis", "tweet", "pin it", "like", "loading", "click to", "link"),
+        frozenset({
+            "share", "sharing", "sharedaddy", "share-bar", "share-buttons", "social-share",
+            "post-share-buttons", "addtoany_share_save_container", "a2a_kit"
+        }),
     ),
     Rule(
         "permalink",
@@ -170,6 +154,8 @@ RULES: tuple[Rule, ...] = (
             r"(?:,? (?:or|and) (?:log ?in|sign ?in))?\s*[.!]?",
             r"(?:log ?in|sign ?in|sign up|register)(?: (?:or|and|to|now|here|for)\b.*)?"
             r"\s*[.!]?",
+            r"(?:log ?in|sign ?in|sign up|register)\s*[/|·]\s*"
+            r"(?:log ?in|sign ?in|sign up|register)",
             r"already (?:a member|have an account|registered)\?.*",
             r"(?:you are )?(?:not )?logged in(?: as .*)?\.?",
             r"log ?out\.?",
@@ -185,15 +171,33 @@ RULES: tuple[Rule, ...] = (
             r"for more\b.*\bclick here\s*[.!]?",
             r"(?:click|tap) here\b.*",
             r".*\b(?:click|tap) here\s*[.!]?",
-            r"(?:read more|continue reading)\s*(?:»|→|\.{3}|…)?",
+            r"(?:read more|continue reading)\b.{0,80}?\s*(?:»|→|\.{3}|…)?",
+            # Sign-up and download boxes, whether or not their link survived the copy.
+            r"(?:subscribe|sign up|join|get)(?: (?:to|for|now))?"
+            r"(?: (?:our|my|the|this|a|free|weekly|daily|monthly|email|blog))*"
+            r" (?:newsletter|mailing list|updates|blog|posts|list|digest)\b.{0,80}",
+            r"subscribe(?: now| here| today)?\s*[.!]?",
+            # A giveaway: "Download our free guide", "Grab your free checklist now".
+            r"(?:(?:download|get|grab|claim)(?: (?:our|my|your|this|a|the))? (?:free|complimentary)"
+            r"|download (?:our|my))"
+            r" (?:\w+ )?(?:guide|e-?book|checklist|template|report|white ?paper|cheat ?sheet"
+            r"|toolkit)\b.*",
+            r"enter your email(?: address)?\b.*",
+            r"join \d[\d,.]* other (?:subscribers|followers)\.?",
+            r"(?:email address|your email|type your email address)\s*[:*]?",
         ),
-        ("click here", "tap here", "read more", "continue reading"),
+        (
+            "click here", "tap here", "read more", "continue reading", "subscribe", "sign up",
+            "newsletter", "download", "get", "grab", "claim", "join", "email",
+        ),
+        max_words=24,
     ),
     Rule(
         "author-bio",
         "author bios at the end of a post",
         (
             r"about the author\s*:?",
+            r"about (?:me|the writer|the blogger)\s*:?",
             r"{author},? (?:is|was|runs|ran|writes|wrote|has|helps|works|founded|"
             r"lives|teaches|consults|leads|owns)\b.*",
         ),
@@ -207,27 +211,33 @@ RULES: tuple[Rule, ...] = (
         "photo credits and sidebar residue: related posts, blogroll, pager",
         (
             # A credit names someone: a capital letter or @handle follows.
-            r"(?:photo|image|picture|illustration)s? (?:by|courtesy of|via|credit:?)\s+"
-            r"(?-i:[A-Z@]).*",
-            r"(?:photo )?credit:\s.*",
+            r"(?:photo(?:graph)?|image|picture|illustration|header image|top image)s?"
+            r" (?:by|courtesy(?: of)?|via|credit:?|source:?)\s+(?-i:[A-Z@]).*",
+            r"(?:photo(?:graph)?|image|picture|illustration)s?\s*(?:credits?)?\s*[:©]\s*"
+            r"(?-i:[A-Z@©]).{0,100}",
+            r"(?:photo |image )?credits?:\s.*",
+            r"(?:.{0,100}[\s(])?\(?(?:getty|ap|reuters|afp|shutterstock|istock(?:photo)?"
+            r"|unsplash|pexels|wikimedia commons|flickr)(?: images?| photo)?\)?\.?",
             r"(?:related posts?|you (?:may|might) also like|popular posts|recent posts|"
             r"blogroll|follow by email)\s*:?.{0,120}",
-            r"(?:newer posts?|older posts?|home)"
-            r"(?:\s+(?:newer posts?|older posts?|home))*",
+            # Headings of sidebar boxes and page furniture, alone on their line.
+            r"(?:related(?: articles?| stories)?|recent (?:comments|articles|entries)"
+            r"|archives?|blog archive|categories|tags|tag cloud"
+            r"|search(?: for)?|menu|skip to (?:main )?content|previous post|next post)\s*:?",
+            r"(?:newer posts?|older posts?|home|newer|older)"
+            r"(?:\s*(?:newer posts?|older posts?|home|newer|older))*",
+            # Archive links: "March 2015 (3)", "► 2014 (8)".
+            r"[►▼▶▸\s]*(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+            r"\s*)?(?:\d{4})?\s*\(\d+\)",
+            r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{4}",
         ),
         (
-            "photo",
-            "image",
-            "picture",
-            "illustration",
-            "credit",
-            "posts",
-            "also like",
-            "blogroll",
-            "follow by",
-            "newer",
-            "older",
-            "home",
+            "photo", "image", "picture", "illustration", "credit", "getty", "reuters",
+            "shutterstock", "istock", "unsplash", "pexels", "wikimedia", "flickr", "(ap)",
+            "ap photo", "afp", "posts", "related", "also like", "recent", "blogroll",
+            "archive", "categories", "tag", "follow by", "search", "menu",
+            "skip to", "previous", "next", "newer", "older", "home", "(", "jan", "feb", "mar",
+            "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
         ),
         frozenset({"related-posts", "jp-relatedposts", "sidebar", "widget", "blog-pager"}),
         max_words=40,
@@ -242,11 +252,35 @@ RULES: tuple[Rule, ...] = (
             r"|\d+ queries(?: in)?\.? [\d.]+ seconds)\s*[.!|·]*\s*)+",
             r"this (?:site|blog) is brought to you by .{1,80}",
             r"(?:site|blog) (?:design|hosting|hosted) by .{1,80}",
+            r"(?:(?:proudly )?(?:powered|hosted) (?:by|on|with)|sponsored by"
+            r"|(?:this|our|today's) (?:post|site|blog|episode|issue|newsletter) is sponsored by"
+            r"|(?:[\w-]+ )?theme(?: design)?(?: by|:)|[\w-]+ (?:theme|template)\.)"
+            r"\s+[\w .,&@'-]{1,80}",
+            r"[\w-]+ (?:theme|template)\.?",
+            r"(?:copyright|©|\(c\))(?:\s*(?:©|\(c\)))?\s*\d{4}(?:\s*[-–]\s*\d{4})?\b.{0,120}",
         ),
-        ("feeds", "valid", "powered", "theme", "top", "queries", "brought to you"),
+        (
+            "feeds", "valid", "powered", "theme", "top", "queries", "brought to you", "hosted",
+            "sponsored", "template", "copyright", "©", "(c)",
+        ),
         frozenset({"site-footer", "site-info", "credits"}),
     ),
+    Rule(
+        "reading-time",
+        "reading-time and view counters",
+        (
+            r"[·•|]?\s*\d+\s*min(?:ute)?s?(?: read|\s+to read)\s*[·•|]?",
+            r"\d[\d,.]*k? (?:views|reads|claps)",
+        ),
+        ("min", "views", "reads", "claps"),
+        max_words=6,
+    ),
+    Rule(
+        "outside-post",
+        "the page around a scraped post: navigation, sidebars, footers, comment threads",
+    ),
 )
+# fmt: on
 
 # Inline: a URL that ends at whitespace or closing punctuation.
 URL_RE = re.compile(r"https?://[^\s<>\"'\])]+", re.IGNORECASE)

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -24,15 +25,19 @@ from .slugs import make_slug
 from .sources import check_text, decode, is_html
 from .tags import resolve_tags
 from .text import (
+    BIO_RE,
+    COPYRIGHT_AUTHOR,
+    CUT_TAIL_RE,
     TEASER_RE,
-    as_name,
     format_date,
     mark_quotes,
     meta_line,
+    person_name,
     same_text,
     text_key,
     text_paragraphs,
     title_case,
+    trim_page,
 )
 
 
@@ -41,6 +46,8 @@ def extract(
     settings: dict,
 ) -> list[list[Line]]:  # fmt: skip
     """Take metadata and cruft out of the paragraphs; return the body."""
+    if paragraphs and all(x.md is None for para in paragraphs for x in para):
+        paragraphs = trim_page(paragraphs, meta, rules, report)
     body: list[list[Line]] = []
     header = True
     title_known = "title" in meta
@@ -90,7 +97,7 @@ def extract(
                     meta["summary"] = teaser.group("text").rstrip(" .,;:") + "…"
                     report.consume("summary", line.text)
                     continue
-                name = as_name(line.text)
+                name = person_name(line.text)
                 if name and (meta.get("author") in (None, name)) and "title" in meta:
                     meta.setdefault("author", name)
                     report.consume("author", line.text)
@@ -99,27 +106,52 @@ def extract(
             kept.append(line)
         if kept:
             body.append(kept)
-    author = meta.get("author")
-    if author and body:
-        tail_rules = compile_rules(settings, author)
-        for para in body[-2:]:
-            text = " ".join(line.text for line in para)
-            rule = tail_rules.match_line(text, at_tail=True)
-            if rule == "author-bio":
-                report.remove(rule, text)
-                para.clear()
-    seen: set[str] = set()
-    for para in body:
-        if (len(para) == 1 and para[0].kind == "text") or all(x.kind == "text" for x in para):
-            key = text_key(" ".join(line.text for line in para))
-            if key in seen and len(" ".join(x.text for x in para).split()) >= 4:
-                report.remove("duplicate-paragraph", " ".join(x.text for x in para))
-                para.clear()
-                continue
-            seen.add(key)
+    copyright_author = meta.pop(COPYRIGHT_AUTHOR, None)
+    if copyright_author:
+        meta.setdefault("author", copyright_author)
+    remove_bio(body, meta, settings, report)
+    collapse_repeats(body, report)
     body = [para for para in body if para]
     mark_quotes(body)
     return [para for para in body if para]
+
+
+def remove_bio(body: list[list[Line]], meta: dict, settings: dict, report: FileReport) -> None:
+    """Take the author's bio off the end of the body; it names the author if nothing did."""
+    tail = [para for para in body[-3:] if para and all(x.kind == "text" for x in para)]
+    for i, para in enumerate(tail):
+        text = " ".join(x.text for x in para)
+        found = BIO_RE.fullmatch(text)
+        if found and len(text.split()) <= 90 and "author" not in meta:
+            meta["author"] = found.group("name")
+            report.consume("author", found.group("name"))
+        rules = compile_rules(settings, meta.get("author"))
+        if rules.match_line(text, at_tail=True) == "author-bio":
+            heading_only = len(text.split()) <= 4
+            for later in tail[i:] if heading_only else [para]:
+                report.remove("author-bio", " ".join(x.text for x in later))
+                later.clear()
+            if heading_only:
+                return
+
+
+def collapse_repeats(body: list[list[Line]], report: FileReport) -> None:
+    """Keep a paragraph the copy repeated once, whole: a later copy, or a teaser that
+    is the start of a paragraph ("... Read more"), goes."""
+    keyed = []
+    for index, para in enumerate(body):
+        if para and all(x.kind == "text" for x in para):
+            text = " ".join(x.text for x in para)
+            key = text_key(CUT_TAIL_RE.sub("", text))
+            if len(text.split()) >= 4:
+                keyed.append((key, index))
+    keyed.sort()
+    for (key, index), (following, other) in itertools.pairwise(keyed):
+        same = key == following
+        if same or (len(key) >= 40 and following.startswith(key)):
+            drop = max(index, other) if same else index
+            report.remove("duplicate-paragraph", " ".join(x.text for x in body[drop]))
+            body[drop].clear()
 
 
 def visible(text: str) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from nextsale.cruft.clean import STOPWORDS, ends_post, post_span
 from nextsale.cruft.rules import RuleSet, normalise
 
 from .markdown import md_inline
@@ -77,7 +78,23 @@ TAGS_RE = re.compile(r"(?:tags|tagged|tagged with|labels|topics)\s*:\s*(?P<tags>
 CATEGORY_RE = re.compile(
     r"(?:in|filed under|categor(?:y|ies)|posted in)\s*:?\s+(?P<name>[^|]+?)\.?", re.I
 )
+# Tag and category lines below a post, written without a colon: "Tagged jobs, hiring".
+FOOTER_TAGS_RE = re.compile(r"tagged(?: with| as)?\s+(?P<tags>[^.]{1,200}?)\.?", re.I)
+FOOTER_CATEGORY_RE = re.compile(
+    r"(?:posted in|filed under|categor(?:y|ies)\s*:)\s*(?P<name>[^|.]{1,60}?)\.?", re.I
+)
 TEASER_RE = re.compile(r"(?P<text>.+?)\s*(?:\[\s*(?:…|\.\.\.)\s*\]|\[\s*more\s*\])", re.S)
+# A bio: "Dana Whitfield is a consultant who writes about service."
+BIO_RE = re.compile(
+    rf"(?P<name>[A-Z][\w'’.-]*(?:\s+{_NAME_WORD}){{1,3}}),? (?:is|was) (?:a|an|the|our)\b"
+    r".{0,300}?\b(?:who|writes?|writing|writer|covers|based|author|editor|journalist|blogger"
+    r"|founder|consultant|columnist|contributor)\b.*",
+    re.S,
+)
+# The marks a copy leaves where a paragraph was cut short.
+CUT_TAIL_RE = re.compile(
+    r"(?:\s*(?:\[\s*)?(?:…|\.\.\.)(?:\s*\])?|\s*(?:read more|continue reading)\W*)+$", re.I
+)
 BULLET_RE = re.compile(r"^\s*(?:[•·▪◦‣*]|-(?!-))\s+(?P<text>.+)$")
 ORDERED_RE = re.compile(r"^\s*(?P<n>\d{1,3})[.)]\s+(?P<text>.+)$")
 QUOTED_RE = re.compile(r"^[“\"‘«](?P<text>.+)[”\"’»]$")
@@ -127,6 +144,18 @@ def as_name(text: str) -> str | None:
     """Return the text if it reads as a person's name ("Dana Whitfield")."""
     text = normalise(text).strip(" .")
     return text if NAME_RE.fullmatch(text) else None
+
+
+def person_name(text: str) -> str | None:
+    """Return the text if it reads as a person's name and not as a title-cased heading
+    ("Better Student Journalism", "On Recent Events")."""
+    name = as_name(text)
+    if not name or len(name.split()) > 4:
+        return None
+    for word in name.lower().split():
+        if word in STOPWORDS or re.search(r"(?:ism|tion|ing|ment|ness|ity|ics|ware|ies)$", word):
+            return None
+    return name
 
 
 def split_tags(text: str) -> list[str]:
@@ -221,13 +250,33 @@ def meta_line(line: Line, meta: dict, report: FileReport, rules: RuleSet, header
         meta.setdefault("date", found)
         report.consume("date", text)
         return None
-    segments = [s.strip() for s in re.split(r"\s+\|\s+|\s*\|\s*", text) if s.strip()]
+    footer = FOOTER_TAGS_RE.fullmatch(text) or FOOTER_CATEGORY_RE.fullmatch(text)
+    if footer and "tags" in footer.groupdict():
+        meta.setdefault("tags", [])
+        meta["tags"] += [t for t in split_tags(footer.group("tags")) if t not in meta["tags"]]
+        report.consume("tags", text)
+        return None
+    if footer:
+        meta.setdefault("category", normalise(footer.group("name")))
+        report.consume("category", text)
+        return None
+    dateline = find_dateline(text) if "|" not in text else None
+    if dateline:
+        meta.setdefault("date", dateline[0])
+        if dateline[1]:
+            meta.setdefault("author", dateline[1])
+        report.consume("date,author" if dateline[1] else "date", text)
+        return None
+    segments = [s.strip() for s in re.split(r"\s*\|\s*|\s+[·•]\s+", text) if s.strip()]
     pending: list[tuple[str, object]] = []
     for segment in segments:
         found = parse_date(segment)
         byline = BYLINE_RE.fullmatch(segment)
         category = CATEGORY_RE.fullmatch(segment)
-        if found:
+        tagged = FOOTER_TAGS_RE.fullmatch(segment)
+        if tagged and len(segments) > 1:
+            pending += [("tag", tag) for tag in split_tags(tagged.group("tags"))]
+        elif found:
             pending.append(("date", found))
         elif byline and as_name(byline.group("name")):
             pending.append(("author", as_name(byline.group("name"))))
@@ -246,7 +295,11 @@ def meta_line(line: Line, meta: dict, report: FileReport, rules: RuleSet, header
     if not pending:
         return False
     for what, value in pending:
-        if what.startswith("removed:"):
+        if what == "tag":
+            meta.setdefault("tags", [])
+            if value not in meta["tags"]:
+                meta["tags"].append(value)
+        elif what.startswith("removed:"):
             report.remove(what.split(":", 1)[1], str(value))
         else:
             meta.setdefault(what, value)
@@ -282,3 +335,160 @@ def mark_quotes(paragraphs: list[list[Line]]) -> None:
                 j += 2
                 continue
             j += 1
+
+
+# --- a whole page copied as text: where the post starts and ends ------------------
+
+# Date-like words: a month name, or day/month/year numbers with separators.
+DATEISH_RE = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?(?![a-z])"
+    r"|\b\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}\b",
+    re.I,
+)
+# Words around a date in a dateline: "Posted on", "by", "at 12:55 AM", a comment count.
+DATELINE_WORDS = re.compile(
+    r"^(?:posted|published|written|updated|last|on|by|at|in|@|am|pm|a\.m\.|p\.m\."
+    r"|[·•|/—–-]+|\d{1,2}[:.]\d{2}(?:[ap]m)?|\d{1,4}|utc|gmt|[a-z]{2,4}t)$",
+    re.I,
+)
+# How many blocks above the post's first paragraph may hold its title, date and byline.
+HEADER_BLOCKS = 15
+OUTSIDE = "outside-post"
+COPYRIGHT_AUTHOR = "copyright-author"
+
+
+def find_dateline(text: str) -> tuple[object, str | None] | None:
+    """Read a line made of a date, maybe a name and connecting words: "Sarah Gooding
+    March 9, 2017", "By Arun Sai Krishnan • Nov 11, 2020". Return (date, name)."""
+    words = normalise(text).split()
+    if not 2 <= len(words) <= 16 or not DATEISH_RE.search(text):
+        return None
+    for size in range(min(len(words), 7), 0, -1):
+        for i in range(len(words) - size + 1):
+            chunk = " ".join(words[i : i + size]).strip(" ,|·•")
+            if not DATEISH_RE.search(chunk):
+                continue
+            found = parse_date(chunk)
+            if not found:
+                continue
+            rest = [w for w in words[:i] + words[i + size :] if not DATELINE_WORDS.match(w)]
+            name = as_name(" ".join(rest).strip(" ,|·•")) if rest else None
+            if rest and not name:
+                continue
+            return found, name
+    return None
+
+
+def is_heading(text: str, rules: RuleSet) -> bool:
+    """Whether a line reads as a post's title: short, not a sentence, date or label."""
+    words = text.split()
+    return (
+        1 <= len(words) <= 20
+        and len(re.findall(r"[^\W\d_]", text)) >= 2
+        and not re.search(r"[.,;]$|…$", text)
+        and not dated(text)
+        and not rules.match_line(text)
+    )
+
+
+def dated(text: str) -> bool:
+    """Whether a line holds a date, alone or among bylines and labels."""
+    if not DATEISH_RE.search(text):
+        return False
+    segments = re.split(r"\s*\|\s*|\s+[·•]\s+", text)
+    return bool(find_dateline(text) or any(parse_date(s) for s in segments))
+
+
+def _names_someone(text: str) -> bool:
+    """Whether a line is a byline: a person's name, alone or with a date."""
+    found = find_dateline(text)
+    byline = BYLINE_RE.fullmatch(text)
+    return bool(
+        person_name(text) or (found and found[1]) or (byline and as_name(byline.group("name")))
+    )
+
+
+def trim_page(
+    paragraphs: list[list[Line]], meta: dict, rules: RuleSet, report: FileReport
+) -> list[list[Line]]:
+    """Keep the post of a page copied as text: its title, dateline and body.
+
+    The menu above, the sidebars, comment thread and footer below are removed
+    and reported (by the rule that matches a line, else as "outside-post");
+    a title found above the body goes into `meta`, and bylines, tags and
+    copyright lines below it are read as metadata.
+    """
+    if OUTSIDE not in {rule.name for rule in rules.rules}:
+        return paragraphs
+    start, end = post_span([[x.text for x in para] for para in paragraphs], rules)
+    if start == end:
+        return paragraphs
+    head = max(0, start - HEADER_BLOCKS)
+    for para in paragraphs[:head]:
+        _drop_outside(para, meta, report, rules)
+    header = [line for para in paragraphs[head:start] for line in para]
+    kept_header = _header_lines(header, meta, rules, report)
+    # Bylines, tags and share bars right below the post; after the first other line,
+    # or the comment thread, only a copyright line is still read.
+    below = True
+    for para in paragraphs[end:]:
+        below = below and not ends_post([x.text for x in para], rules)
+        for line in para:
+            if below and meta_line(line, meta, report, rules, header=True) is not False:
+                continue
+            below = below and bool(rules.match_line(line.text))
+            _drop_outside([line], meta, report, rules)
+    return [[line] for line in kept_header] + paragraphs[start:end]
+
+
+def _header_lines(lines: list[Line], meta: dict, rules: RuleSet, report: FileReport) -> list[Line]:
+    """Take the title from the lines above the body; keep the datelines around it.
+
+    Menus and tables of contents between the title and the body go; without a
+    title, the lines just above the body are kept for the caller to read.
+    """
+    texts = [x.kind == "text" and re.search(r"[^\W\d_]{2}", x.text) for x in lines]
+    candidates = [
+        i for i, x in enumerate(lines)
+        if texts[i] and is_heading(x.text, rules) and not person_name(x.text)
+    ]  # fmt: skip
+    # Of the last two headings, the one a byline follows; else the last one.
+    signed = [
+        i for i in candidates[-2:] if any(_names_someone(x.text) for x in lines[i + 1 : i + 4])
+    ]
+    candidates = signed or candidates
+    if "title" in meta or not candidates:
+        first = last = len(lines)
+        while first > 0 and texts[first - 1] and len(lines) - first < 6:
+            first -= 1
+    else:
+        first = last = candidates[-1]
+        above = lines[first - 1].text if first else ""
+        if above.endswith(":") and is_heading(above, rules):
+            first -= 1  # the name of a series ending in a colon, then the post's own title
+        meta["title"] = " ".join(x.text for x in lines[first : last + 1])
+        report.consume("title", meta["title"])
+        last += 1
+    kept = []
+    for i, line in enumerate(lines):
+        if first <= i < last:
+            continue
+        dateline = first - 3 <= i < first and (find_dateline(line.text) or parse_date(line.text))
+        if dateline or (i >= last and texts[i] and not same_text(line.text, meta.get("title", ""))):
+            kept.append(line)
+        else:
+            _drop_outside([line], meta, report, rules)
+    return kept
+
+
+def _drop_outside(lines: list[Line], meta: dict, report: FileReport, rules: RuleSet) -> None:
+    """Report lines of the page around the post; a copyright line still names the author."""
+    for line in lines:
+        for sentence in re.split(r"(?<=[.!])\s+", line.text):
+            found = COPYRIGHT_RE.fullmatch(sentence)
+            if found and as_name(found.group("name")):
+                # A byline, read later, names the author before the site's owner does.
+                meta.setdefault(COPYRIGHT_AUTHOR, as_name(found.group("name")))
+                report.consume("copyright", sentence)
+                continue
+            report.remove(rules.match_line(sentence) or OUTSIDE, sentence)
