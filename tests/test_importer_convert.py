@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from datetime import UTC, date, datetime, timedelta, timezone
 from functools import cache
 
 import markdown
@@ -19,6 +20,7 @@ from lxml import etree
 
 from nextsale.cruft.rules import compile_rules, normalise
 from nextsale.importer.convert import html_to_markdown
+from nextsale.importer.dates import format_date, parse_date
 from nextsale.importer.model import FileReport, ImportFailure
 from tests.conftest import FIXTURES
 
@@ -310,3 +312,100 @@ def test_wordpress_post_bodies_keep_their_words():
 def test_markup_nested_too_deeply_is_refused_by_name():
     with pytest.raises(ImportFailure, match=r"^deep\.html: nested too deeply"):
         html_to_markdown("<div>" * 300 + "x", RULES, FileReport("deep.html"))
+
+
+# --- dates -----------------------------------------------------------------------
+
+LONDON = {"TIMEZONE": "Europe/London", "DEFAULT_LANG": "en"}
+UTC_MINUS_5 = timezone(timedelta(hours=-5))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2015-03-09T10:00:00-05:00", datetime(2015, 3, 9, 10, 0, tzinfo=UTC_MINUS_5)),
+        ("2015-10-15T02:19:15.607Z", datetime(2015, 10, 15, 2, 19, 15, 607000, tzinfo=UTC)),
+        ("2017-03-09T23:16:02+00:00", datetime(2017, 3, 9, 23, 16, 2, tzinfo=UTC)),
+        (
+            "2016-10-06 11:10:38 -0700",
+            datetime(2016, 10, 6, 11, 10, 38, tzinfo=timezone(timedelta(hours=-7))),
+        ),
+        ("Mon, 09 Mar 2015 10:00:00 +0000", datetime(2015, 3, 9, 10, 0, tzinfo=UTC)),
+        ("Mon, 09 Mar 2015 10:00:00 EST", datetime(2015, 3, 9, 10, 0, tzinfo=UTC_MINUS_5)),
+        ("2012-02-17 15:11", datetime(2012, 2, 17, 15, 11)),
+        ("March 31, 2007 at 9:15 pm", datetime(2007, 3, 31, 21, 15)),
+        ("March 9, 2015", date(2015, 3, 9)),
+        ("9 March 2015", date(2015, 3, 9)),
+        ("3/09/15", date(2015, 3, 9)),
+        ("10.15.15", date(2015, 10, 15)),
+        ("Tuesday, October 6, 2016", date(2016, 10, 6)),
+        ("Posted on 31st of March 2007", date(2007, 3, 31)),
+        ("2024-06-25", date(2024, 6, 25)),
+        ("31/03/2007", date(2007, 3, 31)),  # only one reading is possible
+    ],
+)
+def test_dates_as_blogs_print_them_are_read(text, expected):
+    found = parse_date(text)
+    assert found == expected and type(found) is type(expected)
+    if isinstance(expected, datetime):
+        assert (found.tzinfo is None) == (expected.tzinfo is None)
+
+
+def test_the_date_printed_on_a_real_page_is_read():
+    stamp = source("v8-blog").find_parent("body").find("time")
+    assert parse_date(stamp.get_text()) == parse_date(stamp["datetime"]) == date(2019, 11, 21)
+
+
+@pytest.mark.parametrize(
+    ("text", "settings", "expected"),
+    [
+        ("9. März 2015", {"DEFAULT_LANG": "de"}, date(2015, 3, 9)),
+        (
+            "Dienstag, 6. Oktober 2016, 14:30 Uhr",
+            {"DEFAULT_LANG": "de"},
+            datetime(2016, 10, 6, 14, 30),
+        ),
+        ("9 mars 2015", {"DEFAULT_LANG": "fr"}, date(2015, 3, 9)),
+        ("March 9, 2015", {"DEFAULT_LANG": "de"}, date(2015, 3, 9)),  # English still read
+        ("3/09/15", {"DEFAULT_LANG": "de"}, date(2015, 9, 3)),  # day first
+        ("3/09/15", {"DEFAULT_LANG": "en", "LOCALE": "en_GB.UTF-8"}, date(2015, 9, 3)),
+        ("3/09/15", {"DEFAULT_LANG": "en", "LOCALE": ("C.UTF-8", "C")}, date(2015, 3, 9)),
+        ("9 March 2015", {"DEFAULT_LANG": "tlh"}, date(2015, 3, 9)),  # unknown: English
+    ],
+)
+def test_the_site_language_and_locale_guide_the_reading(text, settings, expected):
+    assert parse_date(text, settings) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Posted by Jo",
+        "Dana Whitfield",
+        "2015",
+        "12",
+        "1425895200",
+        "March 2015",
+        "March 9",
+        "13/13/15",
+        "February 30, 2015",
+        "version 1.2.3",
+        "2 days ago",
+        "",
+        "Read the whole story about the March 9, 2015 launch of our loyalty cards here",
+    ],
+)
+def test_what_is_not_plainly_a_date_is_refused(text):
+    assert parse_date(text) is None
+
+
+def test_dates_are_written_in_the_site_timezone():
+    morning = parse_date("2015-03-09T10:00:00-05:00")
+    assert format_date(morning, LONDON) == "2015-03-09 15:00"  # GMT in March
+    assert format_date(parse_date("2016-07-01T09:30:00-04:00"), LONDON) == "2016-07-01 14:30"
+    assert format_date(morning, {}) == "2015-03-09 15:00"  # no TIMEZONE: UTC, as Pelican
+    assert format_date(morning) == "2015-03-09 10:00"  # no settings: its own clock
+    assert format_date(parse_date("March 31, 2007 at 9:15 pm"), LONDON) == "2007-03-31 21:15"
+    assert format_date(parse_date("March 9, 2015"), LONDON) == "2015-03-09"
+    with pytest.raises(ImportFailure, match=r"TIMEZONE 'Mars/Olympus'.*pelicanconf\.py"):
+        format_date(morning, {"TIMEZONE": "Mars/Olympus"})

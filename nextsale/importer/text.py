@@ -104,40 +104,18 @@ CITE_RE = re.compile(r"^[–—-]{1,2}\s*(?P<name>[^\s].{0,60})$")
 # --- dates, names, tags --------------------------------------------------------
 
 
-def parse_date(text: str) -> datetime | date | None:
+def parse_date(text: str, settings: dict | None = None) -> datetime | date | None:
     """Parse a whole string as one of the dates blogs print, or return None."""
-    text = normalise(text).strip(" .,|")
-    text = re.sub(r"^(?:posted|published|written)?\s*(?:on\s+)?", "", text, flags=re.I)
-    for pattern in DATE_RES:
-        match = pattern.fullmatch(text)
-        if not match:
-            continue
-        parts = match.groupdict()
-        month = parts["month"]
-        month = int(month) if month.isdigit() else MONTHS[month.lower().rstrip(".")]
-        try:
-            day = date(int(parts["year"]), month, int(parts["day"]))
-        except ValueError:
-            return None
-        if parts.get("hour") is None:
-            return day
-        hour = int(parts["hour"])
-        ampm = (parts.get("ampm") or "").lower().replace(".", "")
-        if ampm == "pm" and hour < 12:
-            hour += 12
-        elif ampm == "am" and hour == 12:
-            hour = 0
-        try:
-            return datetime(day.year, day.month, day.day, hour, int(parts["minute"]))
-        except ValueError:
-            return None
-    return None
+    from .dates import parse_date as read_date  # the one date reader, dateparser's
+
+    return read_date(text, settings)
 
 
-def format_date(value: date | datetime) -> str:
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    return value.isoformat()
+def format_date(value: date | datetime, settings: dict | None = None) -> str:
+    """The `Date:` value the importer writes, in the site's TIMEZONE when settings are given."""
+    from .dates import format_date as write_date
+
+    return write_date(value, settings)
 
 
 def as_name(text: str) -> str | None:
