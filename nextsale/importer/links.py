@@ -61,7 +61,8 @@ def image_stem(url: str) -> str:
 
 
 def host_key(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower()
+    """The host of an address (scheme-relative too), lower-case, without `www.`."""
+    host = (urlsplit(url if not url.startswith("//") else "http:" + url).hostname or "").lower()
     return host.removeprefix("www.")
 
 
@@ -98,16 +99,14 @@ class PostIndex:
         olds = [origin] if _is_web(origin) else []
         olds += _aliases(meta.get("aliases")) + list(extra_aliases)
         for old in olds:
-            if _is_web(old) or old.startswith("//"):
-                self.hosts.add(host_key(old if _is_web(old) else "http:" + old))
+            if urlsplit(old).netloc:
+                self.hosts.add(host_key(old))
             self.files.setdefault(address_key(old), path)
         self.titles.setdefault(path, meta.get("title", "") or path.stem)
 
     def find(self, url: str) -> Path | None:
         """The file an address of the old site names, or None."""
-        if urlsplit(url).netloc and host_key(url if _is_web(url) else "http:" + url) not in (
-            self.hosts
-        ):
+        if urlsplit(url).netloc and host_key(url) not in self.hosts:
             return None
         return self.files.get(address_key(url))
 
