@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from nextsale.cruft.rules import compile_rules, normalise
 
 from .convert import html_to_markdown
+from .dates import format_date
 from .markdown import md_inline
 from .model import FileReport, ImportFailure
 from .post import Post
@@ -104,24 +104,6 @@ def site_categories(path: str | Path | None) -> list[str]:
     return found
 
 
-def site_zone(settings: Mapping[str, Any]):
-    try:
-        return ZoneInfo(str(settings.get("TIMEZONE") or "UTC"))
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
-
-
-def write_date(value: datetime, settings: Mapping[str, Any]) -> str:
-    """A date as the build reads it: aware ones in the site's TIMEZONE."""
-    try:
-        from .dates import format_date  # the site-aware date writer, once it exists
-    except ImportError:
-        if value.tzinfo is not None:
-            value = value.astimezone(site_zone(settings))
-        return value.strftime("%Y-%m-%d %H:%M")
-    return format_date(value, settings)
-
-
 def body_of(post: Post, settings: Mapping[str, Any], report: FileReport) -> str:
     """The post's Markdown: as the reader gave it, else converted from its HTML."""
     if post.body_markdown is not None:
@@ -153,11 +135,11 @@ def write_post(
     lines = [f"Title: {title}"]
     report.metadata["title"] = title
     if post.date is not None:
-        when = write_date(post.date, settings)
+        when = format_date(post.date, settings)
         lines.append(f"Date: {when}")
         report.metadata["date"] = when
         if post.modified is not None and post.modified > _comparable(post.date, post.modified):
-            changed = write_date(post.modified, settings)
+            changed = format_date(post.modified, settings)
             if changed > when:
                 lines.append(f"Modified: {changed}")
                 report.metadata["modified"] = changed
