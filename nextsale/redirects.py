@@ -4,7 +4,9 @@ A post brought in from another blog keeps its old address in `Imported-From:`
 (when that is a URL) and may list more in `Aliases:` (`old/path/, /other.html`).
 Only the path of an old address counts: an author who moved a blog from
 another domain points that domain here, so `https://old.example/2015/03/post/`
-becomes the path `/2015/03/post/` of this site. Each old path gets a small page
+becomes the path `/2015/03/post/` of this site (an address with a query, such
+as WordPress's `/?p=12`, cannot be told apart by a static file and is left
+alone). Each old path gets a small page
 that sends the reader (and search engines) to the new address, and one line in
 a redirects file (`_redirects`, the format Netlify and Cloudflare Pages read).
 
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import html
 import posixpath
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlparse
 
@@ -91,7 +93,7 @@ def page_problem(save_as: str) -> str | None:
 
 
 def plan(
-    contents: Iterable, real: Mapping[str, str], display
+    contents: Iterable, real: Mapping[str, str], display: Callable[[str], str]
 ) -> tuple[list[Redirect], list[tuple[str, str]]]:
     """(redirects to write, (source, note) for each old path left out).
 
