@@ -335,4 +335,9 @@ def test_offline_is_a_note_per_image_not_a_crash(tmp_path):
     assert f"![shut]({refused})" in post.read_text()
     assert [image["error"] for image in report.images] == ["the host refused the connection"] * 2
     assert len(report.notes) == 2
+    nowhere = "http://images.old-blog.invalid/logo.png"  # .invalid never resolves
+    post.write_text(post.read_text() + f"![logo]({nowhere})\n")
+    report = FileReport("away.html", images=[{"src": nowhere, "alt": "logo"}])
+    fetch_images([(report, post)], tmp_path / "content" / "images", timeout=2)
+    assert "cannot find the host (offline" in report.notes[0] and nowhere in report.notes[0]
     assert not (tmp_path / "content" / "images").exists()
