@@ -75,9 +75,11 @@ def to_post(entry, ident: str) -> Post | None:
         return None
     post = Post(format="feed", ident=ident, title=_plain(entry.get("title_detail")))
     post.body_html = body
-    post.date = _utc(entry.get("published_parsed") or entry.get("updated_parsed"))
-    if entry.get("published_parsed") and entry.get("updated_parsed"):
-        post.modified = _utc(entry.get("updated_parsed"))
+    # dict.get: feedparser's own get() maps a missing date to the other one.
+    published, updated = dict.get(entry, "published_parsed"), dict.get(entry, "updated_parsed")
+    post.date = _utc(published or updated)
+    if published and updated:
+        post.modified = _utc(updated)
     detail = entry.get("author_detail") or {}
     post.author = normalise(detail.get("name") or entry.get("author") or "") or None
     post.tags = [normalise(t.get("term") or t.get("label") or "") for t in entry.get("tags", [])]
