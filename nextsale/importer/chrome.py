@@ -39,7 +39,8 @@ CHROME_TOKENS = frozenset(
 CHROME_PARTS = ("share", "social", "related", "newsletter", "subscribe", "infocard",
                 "postfooter", "authorbio", "author-bio", "authorcard", "outbrain",
                 "taboola", "disqus", "promo", "advert", "mostread", "most-read",
-                "most-popular", "more-stories", "morestories")  # fmt: skip
+                "most-popular", "more-stories", "morestories", "recommend", "prev-next",
+                "prevnext", "pagination", "pager", "footer")  # fmt: skip
 # Elements that never hold a post's text, wherever they are.
 CHROME_TAGS = ("nav", "aside", "form", "button", "select", "input", "textarea", "dialog")
 # Whole lines of platform chrome (matched case-insensitively against a whole block).
@@ -50,7 +51,8 @@ CHROME_LINES = [
     r"share (?:this|on|via)\b.{0,60}",
     r"(?:more from|related (?:articles|posts|stories)|you might also like|read next|"
     r"recommended(?: for you)?|keep reading)\b.{0,80}",
-    r"tagged in\b.{0,200}",
+    r"(?:published\s*·?\s*)?tagged (?:in|with|as)\b.{0,200}",
+    r"\d*\s*(?:reply|replies)",
     r"canonical link",
     r"exported from medium on .{1,60}",
     r"(?:blog )?comments powered by disqus\.?",

@@ -135,7 +135,7 @@ def clean_body(container: Tag, kept: str, rules: RuleSet, report: FileReport) ->
             continue
         rule = rules.match_element(tokens(el))
         teasers = is_card_list(el) and len(el.get_text(" ").split()) < post_words / 2
-        if rule is None and (is_chrome_element(el) or teasers):
+        if rule is None and (is_chrome_element(el) or teasers) and not el.find_parent("blockquote"):
             rule = CHROME_RULE
         if rule:
             report.remove(rule, el.get_text(" ") or f"<{el.name}> element")
@@ -150,6 +150,14 @@ def clean_body(container: Tag, kept: str, rules: RuleSet, report: FileReport) ->
         if not link.decomposed and not normalise(link.get_text()) and not link.find("img"):
             report.remove(CHROME_RULE, link.get("href") or "<a> element")
             link.decompose()
+    for el in container.find_all(True):
+        # A bar or counter whose whole text is chrome ("146 Reply", "Share Tweet").
+        if el.decomposed or el.find(["img", "pre", "table", "blockquote"]):
+            continue
+        text = normalise(el.get_text(" "))
+        if text and is_chrome_line(text):
+            report.remove(CHROME_RULE, text)
+            el.decompose()
     for el in container.find_all(BLOCK_LEAVES):
         if el.decomposed or el.find(BLOCK_LEAVES) or el.find_parent(["figure", "pre"]):
             continue
@@ -160,6 +168,6 @@ def clean_body(container: Tag, kept: str, rules: RuleSet, report: FileReport) ->
         # (one with a tracking link is left to the cruft rules, which name it).
         stray = len(text.split()) <= MAX_STRAY_WORDS and text not in kept
         stray = stray and not any(rules.is_shortlink(a["href"]) for a in el.find_all(href=True))
-        if is_chrome_line(text) or stray:
+        if stray:
             report.remove(CHROME_RULE, text)
             el.decompose()

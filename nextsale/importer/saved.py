@@ -20,7 +20,7 @@ from .html import MAX_DEPTH, html_metadata, nesting_depth
 from .locate import clean_body, find_body, main_text, report_outside, widen_to_post
 from .model import FileReport, ImportFailure, Line
 from .page import page_metadata, visible_words
-from .text import as_name, meta_line, same_text
+from .text import as_name, meta_line, same_text, split_tags
 
 # Below this share of the page's main text, the body kept is reported incomplete.
 MIN_SHARE = 0.4
@@ -33,6 +33,8 @@ JUNK_SUMMARY_RE = re.compile(
     r"(?:categor(?:y|ies)|tags?|labels|filed under|posted in|share|by)\b.*|\S*https?://\S*",
     re.I,
 )
+# "Tagged in Sales, Retention" (Medium), "Published · Tagged with …" (Eleventy themes).
+TAGGED_RE = re.compile(r"(?:published\s*·?\s*)?tagged (?:in|with|as)\s*:?\s+(?P<tags>.+)", re.I)
 MARKDOWN_URL_RE = re.compile(r"\]\([^)]*\)|<https?://[^>]+>|https?://\S+")
 
 
@@ -67,6 +69,7 @@ def read_page(text: str, rules: RuleSet, report: FileReport, name: str) -> tuple
     report_outside(soup, container, rules, report)
     take_metadata_lines(container, meta, rules, report)
     clean_body(container, kept, rules, report)
+    use_noscript_images(container)
     bullets_to_lists(container)
     link_bare_urls(container)
     return meta, container
@@ -95,6 +98,14 @@ def take_metadata_lines(container: Tag, meta: dict, rules: RuleSet, report: File
             continue
         if header and meta.get("author") and as_name(text) == meta["author"]:
             report.consume("author", text)
+            el.decompose()
+            continue
+        tagged = TAGGED_RE.fullmatch(text)
+        if tagged:
+            names = [normalise(a.get_text(" ")) for a in el.find_all("a")]
+            names = [n for n in names if n] or split_tags(tagged.group("tags"))
+            meta["tags"] = list(dict.fromkeys([*meta.get("tags", []), *names]))
+            report.consume("tags", text)
             el.decompose()
             continue
         if meta_line(Line(text), meta, report, rules, header) is None:
@@ -161,6 +172,19 @@ def bullets_to_lists(container: Tag) -> None:
             for node in nodes:
                 item.append(node)
             current.append(item)
+
+
+def use_noscript_images(container: Tag) -> None:
+    """Keep the real image a lazy-loading page puts in `<noscript>` (Medium), not its
+    blurred placeholder."""
+    for noscript in container.find_all("noscript"):
+        if noscript.decomposed or noscript.find("img", src=True) is None:
+            continue
+        holder = noscript.find_parent("figure") or noscript.parent
+        for img in holder.find_all("img"):
+            if img.find_parent("noscript") is None:
+                img.decompose()
+        noscript.unwrap()
 
 
 def link_bare_urls(container: Tag) -> None:
