@@ -2,10 +2,10 @@
 
     python -m bench.extractors [FOLDER]
 
-Runs each extractor on every real saved page of FOLDER (default: the test
-fixtures in tests/fixtures/import-pages) that comes with the text its
-publisher's reader view keeps (`expected.html`), and prints per page and in
-total:
+Runs each extractor, and the importer's whole reading of a page, on every
+real saved page of FOLDER (default: the test fixtures in
+tests/fixtures/import-pages) that comes with the text its publisher's reader
+view keeps (`expected.html`), and prints per page and in total:
 
 - kept (recall): the share of the expected text's words the extractor kept;
 - chrome: the share of the extractor's words that are not in the expected text
@@ -24,9 +24,14 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+import markdown
 import trafilatura
 from bs4 import BeautifulSoup
 from readability import Document
+
+from nextsale.cruft.rules import compile_rules
+from nextsale.importer.model import FileReport
+from nextsale.importer.saved import read_saved_page
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ROOT / "tests" / "fixtures" / "import-pages"
@@ -63,10 +68,17 @@ def readability_summary(html: str) -> str | None:
     return Document(html).summary(html_partial=True)
 
 
+def importer(html: str) -> str | None:
+    """Run the importer's own reading of a saved page (extraction, chrome rules, Markdown)."""
+    _, body, _ = read_saved_page(html, compile_rules({}), FileReport("page"), "page")
+    return markdown.markdown(body[0][0].md)
+
+
 EXTRACTORS: dict[str, Callable[[str], str | None]] = {
     "trafilatura": trafilatura_precise,
     "trafilatura favor_recall": trafilatura_recall,
     "readability-lxml": readability_summary,
+    "importer": importer,
 }
 
 
