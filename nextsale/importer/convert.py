@@ -226,9 +226,8 @@ def _take_footnotes(soup: BeautifulSoup) -> list[tuple[str, Tag]]:
         if (
             note is None
             or note.name not in ("li", "p", "div", "aside", "dd", "section")
+            or note in link.parents  # a link back from inside the note
             or note.find(HEADINGS)
-            or link in note.descendants
-            or note in link.parents
         ):
             continue
         if id(note) not in labels:

@@ -197,6 +197,8 @@ class PostConverter(MarkdownConverter):
     def convert_tr(self, el, text, parent_tags):
         """A row padded to the table's widest row; the first row is the header."""
         table = el.find_parent("table")
+        if table is None:
+            return text + "\n"
         if id(table) not in self._tables:
             rows = [r for r in table.find_all("tr") if r.find_parent("table") is table]
             width = max(len(r.find_all(["td", "th"], recursive=False)) for r in rows)
@@ -239,7 +241,7 @@ def tidy(markdown: str) -> str:
             if line.strip() == fence:
                 fence = None
             continue
-        opening = re.match(r"(`{3,}|~{3,})", line)
+        opening = re.fullmatch(r"(`{3,}|~{3,})[\w#+.-]*", line)
         if opening:
             fence = opening.group(1)
             out.append(line.rstrip())
