@@ -284,7 +284,7 @@ def test_a_quote_s_cite_becomes_its_last_line():
 
 def test_markdown_characters_in_text_stay_text():
     html = (
-        "<p># of calls per day<br>- Follow up within 2_days * 3 = 6_days</p>"
+        "<p># of calls per day<br>- Follow up within 2_days * 3 = 6_days<br>=====<br>+ one</p>"
         "<p>1. Ask, then <code>a_b*c</code>, not *this* or [^1] or &lt;b&gt;</p>"
         "<ul><li>snake_case and __init__</li></ul>"
     )
@@ -293,7 +293,7 @@ def test_markdown_characters_in_text_stay_text():
     assert normalise(page.get_text(" ")) == normalise(
         BeautifulSoup(html, "html.parser").get_text(" ")
     )
-    assert page.find(["h1", "em", "strong", "ol"]) is None
+    assert page.find(["h1", "h2", "em", "strong", "ol"]) is None and len(page("ul")) == 1
     assert "snake_case" in text and "2_days * 3" in text
 
 

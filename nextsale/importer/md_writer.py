@@ -44,7 +44,8 @@ _ESCAPES = (
 )
 # At the start of a line: headings, quotes, list items, setext rules, definitions, fences.
 _LINE_START_RE = re.compile(
-    r"^([ ]*)(?:([#>+]|[-*](?=\s|$))|(\d{1,9})(?=\.(?:\s|$))|(:)(?=\s)|(~))"
+    r"^([ ]*)(?:([#>]|[-*+](?=\s|$)|[=-](?=[=-]*[ ]*$))"
+    r"|(\d{1,9})(?=\.(?:\s|$))|(:)(?=\s)|(~)(?=~~))"
 )
 _PIPE_OUTSIDE_CODE_RE = re.compile(r"(`+).*?\1|(?<!\\)\|")
 
@@ -79,6 +80,8 @@ def _guard_line_start(text: str) -> str:
             return f"{lead}&#58;"
         if tilde:
             return f"{lead}&#126;"
+        if mark == "=":  # Markdown has no escape for "="
+            return f"{lead}&#61;"
         return f"{lead}\\{mark}"
 
     return _LINE_START_RE.sub(escape, text, count=1)
@@ -142,6 +145,14 @@ class PostConverter(MarkdownConverter):
         if "pre" in parent_tags:
             return "\n" + text
         return super().convert_br(el, text, parent_tags)
+
+    def convert_dt(self, el, text, parent_tags):
+        """Terms that share a definition stay on consecutive lines."""
+        term = super().convert_dt(el, text, parent_tags)
+        prev = el.previous_sibling
+        while isinstance(prev, NavigableString) and not str(prev).strip():
+            prev = prev.previous_sibling
+        return term.lstrip("\n") if isinstance(prev, Tag) and prev.name == "dt" else term
 
     def convert_blockquote(self, el, text, parent_tags):
         return self._apart(el, super().convert_blockquote(el, text, parent_tags))
