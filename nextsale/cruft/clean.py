@@ -433,6 +433,8 @@ def _trim_edges(scores: list[float], start: int, end: int) -> tuple[int, int]:
                 return None
         return None
 
-    first = cut(range(start, end))
-    last = cut(range(end - 1, start - 1, -1))
-    return (start if first is None else first, end if last is None else last + 1)
+    while (first := cut(range(start, end))) is not None:
+        start = first
+    while (last := cut(range(end - 1, start - 1, -1))) is not None:
+        end = last + 1
+    return start, end

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from nextsale.cruft.clean import split_alt_residue, strip_shortlinks
+from nextsale.cruft.clean import SENTENCE_END_RE, split_alt_residue, strip_shortlinks
 from nextsale.cruft.rules import RuleSet, compile_rules, normalise
 from nextsale.taxonomy.core import Taxonomy
 
@@ -28,6 +28,7 @@ from .text import (
     BIO_RE,
     COPYRIGHT_AUTHOR,
     CUT_TAIL_RE,
+    FOOTER_BYLINE_RE,
     TEASER_RE,
     format_date,
     mark_quotes,
@@ -117,15 +118,33 @@ def extract(
 
 
 def remove_bio(body: list[list[Line]], meta: dict, settings: dict, report: FileReport) -> None:
-    """Take the author's bio off the end of the body; it names the author if nothing did."""
+    """Take the author's box or bio off the end of the body; it names the author if
+    nothing did."""
+    lines = [(para, x) for para in body[-6:] for x in para]
+    for at, (para, line) in enumerate(lines):
+        signed = FOOTER_BYLINE_RE.fullmatch(line.text)
+        after = lines[at + 1 :]
+        if not signed or sum(len(x.text.split()) for _, x in after) > 60:
+            continue
+        name = person_name(signed.group("name") or (after[0][1].text if after else ""))
+        if name:
+            meta.setdefault("author", name)
+        report.consume("author", line.text)
+        para.remove(line)
+        for later, rest in after:
+            report.remove("author-bio", rest.text)
+            later.remove(rest)
+        return
     tail = [para for para in body[-3:] if para and all(x.kind == "text" for x in para)]
-    for i, para in enumerate(tail):
+    for para in tail:
         text = " ".join(x.text for x in para)
         found = BIO_RE.fullmatch(text)
         if found and len(text.split()) <= 90 and "author" not in meta:
             meta["author"] = found.group("name")
             report.consume("author", found.group("name"))
-        rules = compile_rules(settings, meta.get("author"))
+    rules = compile_rules(settings, meta.get("author"))
+    for i, para in enumerate(tail):
+        text = " ".join(x.text for x in para)
         if rules.match_line(text, at_tail=True) == "author-bio":
             heading_only = len(text.split()) <= 4
             for later in tail[i:] if heading_only else [para]:
@@ -149,7 +168,9 @@ def collapse_repeats(body: list[list[Line]], report: FileReport) -> None:
     for (key, index), (following, other) in itertools.pairwise(keyed):
         same = key == following
         if same or (len(key) >= 40 and following.startswith(key)):
-            drop = max(index, other) if same else index
+            # A heading listed twice: the first is a table of contents entry.
+            heading = not SENTENCE_END_RE.search(body[index][-1].text)
+            drop = (min if heading else max)(index, other) if same else index
             report.remove("duplicate-paragraph", " ".join(x.text for x in body[drop]))
             body[drop].clear()
 

@@ -78,6 +78,19 @@ TAGS_RE = re.compile(r"(?:tags|tagged|tagged with|labels|topics)\s*:\s*(?P<tags>
 CATEGORY_RE = re.compile(
     r"(?:in|filed under|categor(?:y|ies)|posted in)\s*:?\s+(?P<name>[^|]+?)\.?", re.I
 )
+# An author box below a post: "Written on Mar 17 by" (the name on the next line),
+# "Posted by Dana Whitfield".
+FOOTER_BYLINE_RE = re.compile(
+    r"(?:written|posted|published)(?: on [^.]{3,30}?)?(?: at [\d:.]+\s*(?:[ap]m)?)? by:?"
+    r"(?:\s+(?P<name>[^|,]{2,60}?))?",
+    re.I,
+)
+# A reposted post's note of where it first appeared: "Originally published at x.com on …".
+ORIGINAL_RE = re.compile(
+    r"(?:this (?:post|article|story) was )?originally (?:published|posted|appeared)"
+    r" (?:at|on|in) \S+?(?: on (?P<date>[^.]{4,40}?))?\.(?=\s|$)",
+    re.I,
+)
 # Tag and category lines below a post, written without a colon: "Tagged jobs, hiring".
 FOOTER_TAGS_RE = re.compile(r"tagged(?: with| as)?\s+(?P<tags>[^.]{1,200}?)\.?", re.I)
 FOOTER_CATEGORY_RE = re.compile(
@@ -221,6 +234,13 @@ def meta_line(line: Line, meta: dict, report: FileReport, rules: RuleSet, header
         meta.setdefault("author", as_name(copyright_.group("name")))
         report.consume("author", text)
         return None
+    original = ORIGINAL_RE.match(text)
+    if original:
+        when = parse_date(original.group("date") or "")
+        if when:
+            meta.setdefault("date", when)
+        report.consume("date" if when else "source", original.group(0))
+        return text[original.end() :].strip() or None
     if not header and not text.lower().startswith("posted"):
         return False
     found = parse_date(text)
@@ -326,7 +346,7 @@ DATEISH_RE = re.compile(
 # Words around a date in a dateline: "Posted on", "by", "at 12:55 AM", a comment count.
 DATELINE_WORDS = re.compile(
     r"^(?:posted|published|written|updated|last|on|by|at|in|@|am|pm|a\.m\.|p\.m\."
-    r"|[·•|/—–-]+|\d{1,2}[:.]\d{2}(?:[ap]m)?|\d{1,4}|utc|gmt|[a-z]{2,4}t)$",
+    r"|[·•|/—–-]+|\d{1,2}[:.]\d{2}(?:[ap]m)?|\d{1,4}|utc|gmt|[a-z]{2,4}t|@\w+)$",
     re.I,
 )
 # How many blocks above the post's first paragraph may hold its title, date and byline.
@@ -406,6 +426,7 @@ def trim_page(
         _drop_outside(para, meta, report, rules)
     header = [line for para in paragraphs[head:start] for line in para]
     kept_header = _header_lines(header, meta, rules, report)
+    start = _take_standfirst(paragraphs, start, end, meta, report)
     # Bylines, tags and share bars right below the post; after the first other line,
     # or the comment thread, only a copyright line is still read.
     below = True
@@ -451,18 +472,41 @@ def _header_lines(lines: list[Line], meta: dict, rules: RuleSet, report: FileRep
     for i, line in enumerate(lines):
         if first <= i < last:
             continue
-        dateline = first - 3 <= i < first and (find_dateline(line.text) or parse_date(line.text))
-        if dateline or (i >= last and texts[i] and not same_text(line.text, meta.get("title", ""))):
+        near = first - 3 <= i < first or i >= last
+        if (near and dated(line.text)) or (
+            i >= last and texts[i] and not same_text(line.text, meta.get("title", ""))
+        ):
             kept.append(line)
         else:
             _drop_outside([line], meta, report, rules)
     return kept
 
 
+def _take_standfirst(
+    paragraphs: list[list[Line]], start: int, end: int, meta: dict, report: FileReport
+) -> int:
+    """Read a short paragraph between the title and the byline as the summary."""
+    first = paragraphs[start]
+    if (
+        "title" not in meta
+        or "summary" in meta
+        or len(first) != 1
+        or first[0].kind != "text"
+        or len(first[0].text.split()) > 50
+    ):
+        return start
+    following = [x.text for para in paragraphs[start + 1 : min(end, start + 4)] for x in para]
+    if not any(dated(text) or _names_someone(text) for text in following):
+        return start
+    meta["summary"] = first[0].text
+    report.consume("summary", first[0].text)
+    return start + 1
+
+
 def _drop_outside(lines: list[Line], meta: dict, report: FileReport, rules: RuleSet) -> None:
     """Report lines of the page around the post; a copyright line still names the author."""
     for line in lines:
-        for sentence in re.split(r"(?<=[.!])\s+", line.text):
+        for sentence in re.split(r"(?<=[^\W\d_]{2}[.!?])\s+(?=[^\W\d_©(])", line.text):
             found = COPYRIGHT_RE.fullmatch(sentence)
             if found and as_name(found.group("name")):
                 # A byline, read later, names the author before the site's owner does.
