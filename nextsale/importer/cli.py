@@ -188,25 +188,13 @@ def _import_export(
             counts[kind] += 1
             entry = FileReport(post.ident, format=fmt.name)
             reports.append(entry)
-            folder, slugs = batch.places[kind]
-            # An earlier import of this post names its address, not the export's file.
-            same = SimpleNamespace(name=origin(post))
-            free = lambda slug, e=entry, s=slugs, o=same: s.free(slug, o, e)  # noqa: E731
-            try:
-                made = write_post(
-                    post, batch.settings, batch.known_tags, entry, free,
-                    categories=batch.categories,
-                )  # fmt: skip
-                _write(made, source, folder, batch.force, entry, slugs, batch.written)
-            except (ImportFailure, ValueError) as err:
-                entry.status = "failed"
-                entry.error = str(err)
+            _export_post(post, kind, source, entry, batch)
     except ImportFailure as err:
         report.status = "failed"
         report.error = (str(err).splitlines() or [""])[0]
-    except (ValueError, SyntaxError, UnicodeError, KeyError, TypeError) as err:
+    except (OSError, ValueError, SyntaxError, LookupError, TypeError, RecursionError) as err:
         report.status = "failed"
-        reason = (str(err).splitlines() or [type(err).__name__])[0]
+        reason = (str(err).splitlines() or [type(err).__name__])[0] or type(err).__name__
         report.error = (
             f"{source}: cannot read the {fmt.noun} ({reason}); the posts before "
             "that point were imported; export it again"
@@ -216,6 +204,30 @@ def _import_export(
     report.notes.append(f"{fmt.label}: {found}; only posts (articles) and pages are imported")
     if note := getattr(module, "EXPORT_NOTE", None):
         report.notes.append(note)
+
+
+def _export_post(post, kind: str, source: Path, entry: FileReport, batch: Batch) -> None:
+    """Write one post of an export; a post that cannot be written fails alone."""
+    folder, slugs = batch.places[kind]
+    # An earlier import of this post names its address, not the export's file.
+    same = SimpleNamespace(name=origin(post))
+    free = lambda slug: slugs.free(slug, same, entry)  # noqa: E731
+    try:
+        made = write_post(
+            post, batch.settings, batch.known_tags, entry, free, categories=batch.categories
+        )
+        _write(made, source, folder, batch.force, entry, slugs, batch.written)
+    except (ImportFailure, ValueError) as err:
+        entry.status, entry.error = "failed", str(err)
+    except RecursionError:
+        entry.status = "failed"
+        entry.error = (
+            f"{entry.source}: nested too deeply to convert; flatten the post's markup "
+            "on the old site and export it again"
+        )
+    except Exception as err:  # one broken post never stops the export
+        entry.status = "failed"
+        entry.error = f"{entry.source}: cannot be converted ({type(err).__name__}: {err})"
 
 
 def _read(module, source: Path, settings: dict, counts: Counter):
