@@ -250,6 +250,22 @@ def test_categories_map_into_the_sites_own(tmp_path):
     assert files["caption-on-image"]["Category"] == "misc"
 
 
+def test_a_malformed_category_map_stops_the_import_first(tmp_path, capsys):
+    settings = tmp_path / "pelicanconf.py"
+    settings.write_text(
+        (ROOT / "pelicanconf.py").read_text(encoding="utf-8")
+        + f"\nPATH = {str(ROOT / 'content')!r}\nIMPORT_CATEGORY_MAP = ['Retention']\n",
+        encoding="utf-8",
+    )
+    dest = tmp_path / "content" / "articles"
+    code = main([str(EXPORT), "--settings", str(settings), "--dest", str(dest),
+                 "--report", str(tmp_path / "r.json")])  # fmt: skip
+    assert code == 1
+    error = capsys.readouterr().err
+    assert "IMPORT_CATEGORY_MAP: must map each source category to a site category" in error
+    assert not dest.exists()
+
+
 def test_imports_everything_pelican_import_does(tmp_path):
     """Every post and page pelican-import writes is written here too, with the same
     title, date, author, category (through the map), tags and status."""

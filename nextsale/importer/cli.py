@@ -141,21 +141,15 @@ def import_posts(
 
 
 class Batch:
-    """What every source of one import shares: where posts and pages go, slugs taken."""
+    """What every source of one import shares: where posts and pages go, slugs taken,
+    the site's categories (read, and IMPORT_CATEGORY_MAP checked, before any source)."""
 
     def __init__(self, dest: Path, force: bool, known_tags, settings: dict, slugs: Slugs):
         self.force, self.known_tags, self.settings = force, known_tags, settings
         pages = dest.parent / "pages"
         self.places = {"article": (dest, slugs), "page": (pages, Slugs(pages, settings))}
         self.written: dict[str, str] = {}
-        self._categories: Categories | None = None
-
-    @property
-    def categories(self) -> Categories:
-        """The site's categories, read once and only when an export needs them."""
-        if self._categories is None:
-            self._categories = Categories(self.settings)
-        return self._categories
+        self.categories = Categories(settings)
 
 
 def _import_one(
