@@ -233,7 +233,11 @@ def read_saved_page(text: str, rules: RuleSet, report: FileReport, name: str):
     """Return (metadata, body, words kept) for a saved page; the body is one
     Markdown block (a `Line` of kind "markdown")."""
     meta, container = read_page(text, rules, report, name)
-    page_words = meta.pop("page_words")
+    # The title, bylines and dates the page shows are metadata, not body text.
+    shown = [meta.get("title") or ""] + [
+        c["text"] for c in report.consumed if c["field"] != "title"
+    ]
+    page_words = max(0, meta.pop("page_words") - sum(len(t.split()) for t in shown))
     summary = meta.get("summary")
     if not summary or is_junk_summary(summary, meta, rules):
         if summary:
