@@ -182,8 +182,10 @@ class PostConverter(MarkdownConverter):
             bullet = f"{first + len(el.find_previous_siblings('li'))}."
         else:
             bullet = "-"
-        # Python-Markdown nests by four spaces, whatever the marker's width.
-        return f"{bullet} " + text.replace("\n", "\n    ").replace("\n    \n", "\n\n") + "\n"
+        # Python-Markdown nests by four spaces, whatever the marker's width; an item
+        # of several blocks ends with a blank line, or the next item is read as its text.
+        body = text.replace("\n", "\n    ").replace("\n    \n", "\n\n")
+        return f"{bullet} {body}" + ("\n\n" if "\n\n" in text else "\n")
 
     def convert_pre(self, el, text, parent_tags):
         match = LANG_RE.match(text)
