@@ -32,6 +32,9 @@ CHROME_TOKENS = frozenset(
         "advert", "advertisement", "ad-container", "sponsored", "promo", "cookie-notice",
         "popup", "modal", "skip-link", "screen-reader-text", "sr-only", "visually-hidden",
         "reading-time", "post-reading-time", "disqus", "dsq-brlink", "blog-pager",
+        "gh-post-upgrade-cta", "post-upgrade-cta", "kg-signup-card", "gh-read-next",
+        "read-next", "gh-subscribe", "subscription-widget-wrap", "post-ufi",
+        "like-button-container", "footer-buttons",
     }
 )  # fmt: skip
 # Parts of class words that mark chrome whatever the theme's naming style
