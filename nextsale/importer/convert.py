@@ -54,14 +54,18 @@ BACKLINK_TEXT = "↩↑^⤴\ufe0e\ufe0f \u00a0\t\r\n"
 def html_to_markdown(
     html: str | Tag, rules: RuleSet, report: FileReport, *, base_url: str | None = None
 ) -> str:
-    """Convert a post's HTML to clean Markdown, reporting what was removed or changed."""
+    """Convert a post's HTML to clean Markdown, reporting what was removed or changed.
+
+    `base_url` is the post's old address: relative links and images are made
+    absolute against it. Raises ImportFailure for markup too deep to convert.
+    """
     soup = _raw_tree(html, rules, report)
     _drop_permalinks(soup)
     _mark_code_languages(soup)
     _fix_lazy_images(soup)
     _move_table_captions(soup)
-    notes = _take_footnotes(soup)
     record_dangerous(soup, report)
+    notes = _take_footnotes(soup)
     body = _convert_fragment(str(soup), report, base_url)
     for label, note in notes:
         text = _convert_fragment(note.decode_contents(), report, base_url).strip()
