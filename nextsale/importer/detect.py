@@ -125,7 +125,8 @@ def is_text(path: Path) -> bool:
         check_text(text, str(path))
     except (ImportFailure, OSError):
         return False
-    return not text.lstrip("\ufeff \t\r\n").startswith("<")
+    # Markup that is no HTML, feed or export is not a text copy of a post either.
+    return root_element(text.lstrip("\ufeff \t\r\n")[:4096]) is None
 
 
 def _reader(module: str) -> Callable[[Path], bool]:
@@ -200,25 +201,24 @@ def detect(path: Path) -> str:
     for fmt in FORMATS:
         if fmt.looks_like(path):
             return fmt.name
-    what = _what(path)
-    raise ImportFailure(f"{path}: {what}; nothing here is imported. Supported: {supported()}")
+    raise ImportFailure(f"{path}: {_what(path)}. Supported: {supported()}")
 
 
 def _what(path: Path) -> str:
     """Why a file fits no format, in the words of `decode`/`check_text` where they apply."""
     if path.is_dir():
-        return "a folder that is not a Substack or Medium export"
+        return "a folder that is not a Substack or Medium export; nothing here is imported"
     found = describe(path)
     if found:
-        return f"looks like {found}"
+        return f"looks like {found}; nothing here is imported"
     try:
         text, _ = decode(path.read_bytes(), str(path))
         check_text(text, str(path))
     except ImportFailure as err:
-        return str(err).split(": ", 1)[-1].split(";")[0]
+        return str(err).split(": ", 1)[-1]
     except OSError as err:
-        return f"cannot be read ({err.strerror})"
-    return "not a format the importer knows"
+        return f"cannot be read ({err.strerror}); check the file"
+    return "not a format the importer knows; nothing here is imported"
 
 
 def _is_json(path: Path, text: str) -> bool:
