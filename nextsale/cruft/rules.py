@@ -171,7 +171,8 @@ RULES: tuple[Rule, ...] = (
             r"for more\b.*\bclick here\s*[.!]?",
             r"(?:click|tap) here\b.*",
             r".*\b(?:click|tap) here\s*[.!]?",
-            r"(?:read more|continue reading)\b.{0,80}?\s*(?:»|→|\.{3}|…)?",
+            r"(?:read more|continue reading)\s*(?:»|→|\.{3}|…)?",
+            r"(?:read more|continue reading)\b.{1,80}?\s*(?:»|→|\.{3}|…)",
             # Sign-up and download boxes, whether or not their link survived the copy.
             r"(?:subscribe|sign up|join|get)(?: (?:to|for|now))?"
             r"(?: (?:our|my|the|this|a|free|weekly|daily|monthly|email|blog))*"

@@ -421,6 +421,7 @@ def trim_page(
     start, end = post_span([[x.text for x in para] for para in paragraphs], rules)
     if start == end:
         return paragraphs
+    first_removal = len(report.removed)
     head = max(0, start - HEADER_BLOCKS)
     for para in paragraphs[:head]:
         _drop_outside(para, meta, report, rules)
@@ -437,7 +438,20 @@ def trim_page(
                 continue
             below = below and bool(rules.match_line(line.text))
             _drop_outside([line], meta, report, rules)
+    _merge_runs(report.removed, first_removal)
     return [[line] for line in kept_header] + paragraphs[start:end]
+
+
+def _merge_runs(removed: list[dict], since: int) -> None:
+    """Report a run of page lines no rule names (a menu, a list of archive links) as one
+    removal, its lines joined by " / "."""
+    merged: list[dict] = []
+    for entry in removed[since:]:
+        if merged and entry["rule"] == OUTSIDE == merged[-1]["rule"]:
+            merged[-1] = {"rule": OUTSIDE, "text": f"{merged[-1]['text']} / {entry['text']}"}
+        else:
+            merged.append(entry)
+    removed[since:] = merged
 
 
 def _header_lines(lines: list[Line], meta: dict, rules: RuleSet, report: FileReport) -> list[Line]:
