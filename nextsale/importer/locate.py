@@ -121,7 +121,7 @@ def report_outside(soup: BeautifulSoup, container: Tag, rules: RuleSet, report: 
             continue
         rule = rules.match_element(tokens(el))
         if rule:
-            report.remove(rule, el.get_text(" ") or f"<{el.name}> element")
+            report.remove(rule, normalise(el.get_text(" ")) or f"<{el.name}> element")
             el.decompose()
 
 
@@ -138,7 +138,7 @@ def clean_body(container: Tag, kept: str, rules: RuleSet, report: FileReport) ->
         if rule is None and (is_chrome_element(el) or teasers) and not el.find_parent("blockquote"):
             rule = CHROME_RULE
         if rule:
-            report.remove(rule, el.get_text(" ") or f"<{el.name}> element")
+            report.remove(rule, normalise(el.get_text(" ")) or f"<{el.name}> element")
             el.decompose()
     for img in container.find_all("img"):
         # A tracking pixel: one or two pixels wide or high.
