@@ -192,6 +192,17 @@ def test_figures_give_the_image_and_an_italic_caption_below():
         '![The shop](https://old.example.org/shop.jpg "Our shop")\n\n'
         "*Our first counter, **spring** 2014*"
     )
+    # Without alt text, the caption (else the file's name) describes the image.
+    report = FileReport("x.html")
+    html = '<figure><img src="/counter-300x200.jpg"><figcaption>The till</figcaption></figure>'
+    assert html_to_markdown(html, RULES, report).startswith("![The till](/counter-300x200.jpg)")
+    report = FileReport("x.html")
+    assert html_to_markdown('<img src="/team-lunch_2019-300x200.jpg">', RULES, report) == (
+        "![team lunch 2019](/team-lunch_2019-300x200.jpg)"
+    )
+    assert report.notes == [
+        "image /team-lunch_2019-300x200.jpg had no alt text; it now reads 'team lunch 2019'"
+    ]
 
 
 @pytest.mark.parametrize(("name", "count"), [("google-sre-book-1", 4), ("wikipedia-3", 5)])

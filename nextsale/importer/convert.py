@@ -48,6 +48,7 @@ PERMALINK_CLASSES = {
 }  # fmt: skip
 PERMALINK_TEXTS = {"", "¶", "#", "§", "🔗", "⚓", "link", "permalink"}
 LAZY_SOURCES = ("data-src", "data-lazy-src", "data-original", "data-srcset", "data-lazy-srcset")
+IMAGE_EXTENSION_RE = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|svg|bmp|tiff?)\b", re.I)
 BACKLINK_TEXT = "↩↑^⤴\ufe0e\ufe0f \u00a0\t\r\n"
 
 
@@ -364,12 +365,18 @@ def _resolve_addresses(soup: BeautifulSoup, report: FileReport, base_url: str | 
             el.decompose()
             continue
         if not alt.strip():
-            alt = _alt_from_file_name(url)
+            figure = el.find_parent("figure")
+            caption = figure.find("figcaption") if figure is not None else None
+            alt = normalise(caption.get_text(" ")) if caption is not None else ""
+            alt = alt or _alt_from_file_name(url)
             report.notes.append(f"image {url} had no alt text; it now reads {alt!r}")
             el["alt"] = f"{alt}{TITLE_MARK}{title}" if title else alt
         report.images.append({"src": url, "alt": normalise(alt)})
 
 
 def _alt_from_file_name(url: str) -> str:
-    stem = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]).rsplit(".", 1)[0]
+    """The words of an image's file name: "team-lunch_2019-300x200.jpg" reads "team lunch 2019"."""
+    name = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
+    stem = IMAGE_EXTENSION_RE.split(name, maxsplit=1)[0]
+    stem = re.sub(r"[-_]\d+x\d+$", "", stem)  # a thumbnail's size
     return " ".join(w for w in re.split(r"[\W_]+", stem) if w) or "image"
