@@ -52,8 +52,10 @@ JINJA_ENVIRONMENT = {
 }
 
 # No script, no third-party origin: pages load their own stylesheet and images.
+# connect-src 'self' only lets audit tools (Lighthouse) fetch robots.txt. A page
+# with the newsletter sign-up form allows form-action to that service's origin.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "base-uri 'none'; form-action 'none'"
 )
 
@@ -139,6 +141,15 @@ NEWSLETTER_UNSUBSCRIBE_URL = "https://lists.thenextsale.example/unsubscribe"
 NEWSLETTER_UNSUBSCRIBE_MAILTO = "mailto:unsubscribe@thenextsale.example?subject=unsubscribe"
 NEWSLETTER_MAX_BYTES = 102_000  # Gmail clips messages over 102 KB
 NEWSLETTER_UTM = None  # e.g. {"source": "newsletter", "medium": "email"}
+# The sign-up form on articles, tags, the archive and the Subscribe page posts to
+# your email service (buttondown, mailchimp, listmonk, kit or custom; the README
+# shows each one's settings). With no "action", readers sign up by writing to
+# "mailto" (else NEWSLETTER_FROM) with the subject "subscribe".
+NEWSLETTER_SIGNUP = {
+    "service": "buttondown",
+    "action": None,  # e.g. "https://buttondown.com/api/emails/embed-subscribe/<username>"
+    "mailto": "letters@thenextsale.example",
+}
 
 # Importing old posts (python -m nextsale.importer; invoke import): a category of
 # an export becomes the site category it maps to here (names ignore case), else the

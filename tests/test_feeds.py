@@ -27,7 +27,6 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 CONTENT_ENCODED = "{http://purl.org/rss/1.0/modules/content/}encoded"
 FIXTURE_PLUGINS = str(FIXTURES / "feeds" / "plugins")
 PLUGINS = ["feeds"]
-XSL_NOTE = "This is a feed: copy its address into your reader"
 
 
 # ------------------------------------------------------------------ helpers
@@ -607,37 +606,30 @@ def test_old_utm_shape_in_a_build_gives_the_same_links(build_site):
     assert not [m for m in new.messages() if "FEEDS_UTM" in m]
 
 
-# ------------------------------------------------------------------- XSL
+# ------------------------------------------------------------- no XSLT
 
 
-def test_feeds_point_at_a_stylesheet_that_renders_a_readable_page(build_site):
-    site = build(build_site, SMALL)
-    xsl = etree.XSLT(etree.parse(str(site.path("feeds/feed.xsl"))))
-    for path in (
-        "feeds/all.atom.xml",
-        "feeds/all.rss.xml",
-        "feeds/tags/follow-up.rss.xml",
-    ):
-        doc = etree.parse(str(site.path(path)))
-        pis = [
+def test_no_feed_carries_an_xsl_stylesheet(build_site):
+    """Browsers are removing XSLT: feeds are plain XML, their pages explain them."""
+    site = build(build_site, SMALL, PLUGINS=["feeds", "newsletter"])
+    feeds = sorted(site.output.rglob("*.xml"))
+    assert len(feeds) > 5
+    for path in feeds:
+        data = path.read_bytes()
+        assert b"<?xml-stylesheet" not in data, path
+        doc = etree.fromstring(data)
+        assert not [
             n
-            for n in doc.getroot().itersiblings(preceding=True)
+            for n in doc.getroottree().getroot().itersiblings(preceding=True)
             if isinstance(n, etree._ProcessingInstruction)
-        ]
-        assert len(pis) == 1 and pis[0].target == "xml-stylesheet"
-        href = pis[0].get("href")
-        assert (site.path(path).parent / href).resolve() == site.path("feeds/feed.xsl")
-        page = BeautifulSoup(str(xsl(doc)), "html.parser")
-        assert XSL_NOTE in page.get_text(" ")
-        listed = [a.get_text() for a in page.select("li a")]
-        assert listed == [e.title for e in read(site.path(path).read_bytes()).entries]
-        assert not page.find_all("script")
+        ], path
+    assert not list(site.output.rglob("*.xsl"))
 
 
-def test_stylesheet_can_be_switched_off(build_site):
-    site = build(build_site, SMALL, FEEDS_XSL=False)
-    assert not site.path("feeds/feed.xsl").exists()
-    assert b"xml-stylesheet" not in site.path("feeds/all.atom.xml").read_bytes()
+def test_the_old_stylesheet_setting_is_named_as_unused(build_site):
+    site = build(build_site, SMALL, FEEDS_XSL=True)
+    assert "FEEDS_XSL is no longer used" in site.one_message("FEEDS_XSL")
+    assert not list(site.output.rglob("*.xsl"))
 
 
 # ---------------------------------------------------- pages link the feeds
@@ -705,7 +697,11 @@ def test_feed_links_interface(build_site):
         (["tags", "referrals.atom.xml"], "application/atom+xml"),
         (["tags", "referrals.rss.xml"], "application/rss+xml"),
     ]
-    assert "Shop: referrals (Atom)" in by_tag["referrals"].get_text()
+    # Plain names: the format, not the feed's full title.
+    assert [a.get_text(" ", strip=True) for a in by_tag["referrals"]("a")] == [
+        "Atom feed",
+        "RSS feed",
+    ]
     assert [a["type"] for a in by_tag["Retention"]("a")] == [
         "application/atom+xml",
         "application/rss+xml",
@@ -725,7 +721,6 @@ def test_feed_links_interface(build_site):
         ("FEEDS_MAX_ITEMS", 0, "FEEDS_MAX_ITEMS"),
         ("FEEDS_UTM", {"medium": "feed"}, "FEEDS_UTM"),
         ("FEEDS_TAG_ATOM", "feeds/tags.atom.xml", "{slug}"),
-        ("FEEDS_XSL", "yes", "FEEDS_XSL"),
         ("SITE_CANONICAL_URL", "", "SITE_CANONICAL_URL"),
     ],
 )
@@ -881,3 +876,44 @@ def test_subscribe_page_lists_every_feed(sample_site):
         if a["href"].endswith((".xml", ".json"))
     }
     assert written and written <= linked
+
+
+# ------------------------------------------- every feed has a page that explains it
+
+
+def _alternates(site: Site, page: str) -> dict[str, str]:
+    """A page's autodiscovery links: output path of the feed -> its title."""
+    found = {}
+    for link in site.soup(page).head.find_all("link", rel="alternate"):
+        target = (site.path(page).parent / link["href"]).resolve()
+        assert target.is_file(), (page, link["href"])
+        found[target.relative_to(site.output.resolve()).as_posix()] = link["title"]
+    return found
+
+
+def test_tag_category_and_topic_pages_advertise_their_own_feeds(sample_site):
+    site = sample_site
+    for page, feeds in {
+        "tags/referrals/index.html": "feeds/tags/referrals",
+        "category/retention/index.html": "feeds/category/retention",
+        "topics/lifetime-value/index.html": "feeds/topics/lifetime-value",
+    }.items():
+        own = {path for path in _alternates(site, page) if path.startswith(feeds)}
+        assert own == {f"{feeds}.atom.xml", f"{feeds}.rss.xml"}, page
+        # The same feeds are visible links on the page, with a word on how to use them.
+        note = site.soup(page).select_one("main .feeds")
+        assert "feed reader" in note.get_text(" ")
+        visible = {(site.path(page).parent / a["href"]).resolve() for a in note("a")}
+        assert {site.path(f).resolve() for f in own} <= visible
+
+
+def test_a_topic_feed_holds_the_articles_of_its_tags(sample_site):
+    site = sample_site
+    topic = read(site.path("feeds/topics/lifetime-value.atom.xml").read_bytes())
+    tagged = set()
+    for tag in ("customer-lifetime-value", "pricing", "upselling"):
+        tagged |= {
+            e.link for e in read(site.path(f"feeds/tags/{tag}.atom.xml").read_bytes()).entries
+        }
+    assert {e.link for e in topic.entries} == tagged
+    assert topic.feed.link == f"{CANONICAL}/topics/lifetime-value/"

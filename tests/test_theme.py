@@ -140,8 +140,11 @@ def test_questions_link_is_a_prefilled_mailto(build_site):
 def test_no_questions_link_when_turned_off(build_site):
     site = build_site({"articles/a.md": article("Quiet", slug="quiet")}, QUESTIONS_EMAIL=None)
     soup = site.soup("2024/quiet/index.html")
-    assert not soup.find("a", href=re.compile("^mailto:"))
+    # The only address left is the newsletter's mailto sign-up.
+    mailtos = [a["href"] for a in soup.find_all("a", href=re.compile("^mailto:"))]
+    assert all(href.endswith("?subject=subscribe") for href in mailtos), mailtos
     assert "write to us" not in soup.get_text()
+    assert "Questions?" not in soup.get_text()
 
 
 # --- index and pagination -------------------------------------------------
@@ -496,7 +499,7 @@ def test_every_page_has_the_common_head_and_landmarks(small):
         assert soup.find("meta", attrs={"name": "color-scheme"})["content"] == "light dark"
         csp = soup.find("meta", attrs={"http-equiv": "Content-Security-Policy"})["content"]
         assert csp == (
-            "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
             "base-uri 'none'; form-action 'none'"
         ), where
         assert soup.find("link", rel="canonical")["href"].startswith(CANONICAL + "/"), where
@@ -549,7 +552,8 @@ def test_publish_build_links_absolutely(build_site):
 
 def test_stylesheet_is_small_and_has_no_imports_or_fonts():
     css = THEME_CSS.read_text(encoding="utf-8")
-    assert len(css.encode()) < 5 * 1024
+    # 6 KB since the sign-up form's styles; the gzip round-trip budget below still holds.
+    assert len(css.encode()) < 6 * 1024
     assert "@import" not in css and "@font-face" not in css and "url(" not in css
     for needed in (
         "prefers-color-scheme: dark",

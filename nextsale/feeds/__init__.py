@@ -7,11 +7,14 @@ the same renderer.
 
 - `nextsale.feeds.items`: `FeedSite`, `Item`, `make_item`, `stable_id`, the
   guidance block that ends each article's item;
-- `nextsale.feeds.render`: `FeedMeta`, `atom_bytes`, `rss_bytes`, `json_bytes`
-  and the `<?xml-stylesheet?>` instruction.
+- `nextsale.feeds.render`: `FeedMeta`, `atom_bytes`, `rss_bytes`, `json_bytes`.
+
+No feed carries an `<?xml-stylesheet?>` instruction: browsers are dropping XSLT,
+so each feed's human page (tag, category, topic, newsletter archive, Subscribe)
+says how to follow it instead.
 """
 
-from nextsale.feeds.items import FeedSite, Item, Term, aware, make_item, stable_id
+from nextsale.feeds.items import FeedSite, Item, LeadImage, Term, aware, make_item, stable_id
 from nextsale.feeds.render import (
     LABEL,
     MIME,
@@ -20,7 +23,6 @@ from nextsale.feeds.render import (
     atom_bytes,
     json_bytes,
     rss_bytes,
-    stylesheet_href,
 )
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "FeedMeta",
     "FeedSite",
     "Item",
+    "LeadImage",
     "Term",
     "atom_bytes",
     "aware",
@@ -37,5 +40,4 @@ __all__ = [
     "make_item",
     "rss_bytes",
     "stable_id",
-    "stylesheet_href",
 ]

@@ -108,6 +108,15 @@ class Term:
     url: str
 
 
+@dataclass(frozen=True)
+class LeadImage:
+    """An item's lead image, as RSS-to-email templates read it (enclosure, media:content)."""
+
+    url: str  # absolute
+    type: str  # MIME type, e.g. image/png
+    length: int = 0  # bytes; 0 when the file is not on this site
+
+
 @dataclass
 class Item:
     """Everything a feed needs about one entry, built once per build.
@@ -129,6 +138,8 @@ class Item:
     guidance: GuidanceLink | None = None
     # Images from other hosts found in the content and summary (kept or removed, by policy).
     third_party_images: tuple[str, ...] = ()
+    author_email: str | None = None  # RSS `author` needs an address; dc:creator has the name
+    image: LeadImage | None = None
     _content: dict[str, str] = field(default_factory=dict, repr=False)
 
     def content_for(self, source: str, site: FeedSite) -> str:

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from feedgen.feed import FeedGenerator
-from lxml import etree
 
 from nextsale.feeds.items import FeedSite, Item
 
@@ -39,12 +37,6 @@ class FeedMeta:
     home_url: str  # the HTML page the feed follows
     save_as: str  # output-relative path
     self_url: str  # the feed's own absolute address
-    stylesheet: str | None = None  # the XSL's address relative to the feed, if any
-
-
-def stylesheet_href(save_as: str, stylesheet_save_as: str) -> str:
-    """Return the address of a stylesheet relative to the feed saved at `save_as`."""
-    return posixpath.relpath(stylesheet_save_as, posixpath.dirname(save_as) or ".")
 
 
 def feed_updated(items: Sequence[Item]) -> dt.datetime:
@@ -58,6 +50,9 @@ def build_feedgen(meta: FeedMeta, items: Sequence[Item], site: FeedSite, source:
     if any(item.authors for item in items):
         # RSS has no author name of its own: dc:creator carries it.
         fg.load_extension("dc", atom=False, rss=True)
+    if any(item.image for item in items):
+        # media:content is where RSS-to-email templates look for an item's image.
+        fg.load_extension("media", atom=True, rss=True)
     fg.id(meta.home_url)
     fg.title(meta.title)
     fg.subtitle(meta.description)
@@ -81,38 +76,28 @@ def build_feedgen(meta: FeedMeta, items: Sequence[Item], site: FeedSite, source:
         entry.published(item.published)
         entry.updated(item.updated)
         for name in item.authors:
-            entry.author({"name": name})
+            entry.author(
+                {"name": name, "email": item.author_email} if item.author_email else {"name": name}
+            )
             entry.dc.dc_creator(name)
+        if item.image:
+            image = item.image
+            entry.enclosure(image.url, str(image.length), image.type)
+            entry.media.content({"url": image.url, "type": image.type, "medium": "image"})
         terms = ([item.category] if item.category else []) + list(item.tags)
         for term in terms:
             entry.category(term=term.name, scheme=term.url)
     return fg
 
 
-def with_stylesheet(xml: bytes, href: str | None) -> bytes:
-    """Add an `<?xml-stylesheet?>` instruction pointing at `href` (None: unchanged)."""
-    if not href:
-        return xml
-    parser = etree.XMLParser(resolve_entities=False, no_network=True)
-    root = etree.fromstring(xml, parser)
-    root.addprevious(
-        etree.ProcessingInstruction("xml-stylesheet", f'type="text/xsl" href="{href}"')
-    )
-    return etree.tostring(
-        root.getroottree(), encoding="UTF-8", xml_declaration=True, pretty_print=True
-    )
-
-
 def atom_bytes(meta: FeedMeta, items: Sequence[Item], site: FeedSite) -> bytes:
     """Return an Atom 1.0 document."""
-    xml = build_feedgen(meta, items, site, "atom").atom_str(pretty=True)
-    return with_stylesheet(xml, meta.stylesheet)
+    return build_feedgen(meta, items, site, "atom").atom_str(pretty=True)
 
 
 def rss_bytes(meta: FeedMeta, items: Sequence[Item], site: FeedSite) -> bytes:
     """Return an RSS 2.0 document."""
-    xml = build_feedgen(meta, items, site, "rss").rss_str(pretty=True)
-    return with_stylesheet(xml, meta.stylesheet)
+    return build_feedgen(meta, items, site, "rss").rss_str(pretty=True)
 
 
 def json_feed(meta: FeedMeta, items: Sequence[Item], site: FeedSite) -> dict[str, Any]:

@@ -25,7 +25,7 @@ CHROME_INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_styleshee
 
 # The theme's policy when a site sets no CONTENT_SECURITY_POLICY (partials/head_meta.html).
 SITE_CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "base-uri 'none'; form-action 'none'"
 )
 

@@ -8,6 +8,7 @@ Pelican, calls these and writes the files.
 from __future__ import annotations
 
 import html
+import mimetypes
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from bs4 import BeautifulSoup
 from pelican.utils import path_to_url
 
-from nextsale.feeds import FeedMeta, FeedSite, Item, rss_bytes, stable_id
+from nextsale.feeds import FeedMeta, FeedSite, Item, LeadImage, rss_bytes, stable_id
 from nextsale.guidance import HEADING, GuidanceLink, as_link, guidance_links
 from nextsale.newsletter.email_render import TextRenderer, inline_css, safe_email_html
 from nextsale.newsletter.issues import Issue
@@ -256,8 +257,46 @@ def utm_link(site_url: str, utm: Mapping[str, str] | None) -> Callable[[str], st
 # --------------------------------------------------------------- the feed
 
 
-def feed_item(view: IssueView, site: FeedSite) -> Item:
-    """The issue as an item of the newsletter feed; its id follows the site feeds' rule."""
+def feed_content(body_html: str, base_url: str) -> str:
+    """The issue's content as its feed item carries it, headed by the issue's title.
+
+    Email HTML has no `<h1>` (mail clients style it unpredictably); the feed
+    keeps the title as a heading, so services that paste the content into
+    their own template still show which issue it is.
+    """
+    soup = BeautifulSoup(body_html, "html.parser")
+    for heading in soup.find_all("h1"):
+        heading.name = "h2"
+    return safe_email_html(str(soup), base_url)
+
+
+def lead_image(content_html: str, size_of: Callable[[str], int] | None = None) -> LeadImage | None:
+    """The first image of an issue's content, as an enclosure (None when it has none).
+
+    `size_of(url)` gives the image file's size in bytes (0 when unknown).
+    """
+    image = BeautifulSoup(content_html, "html.parser").find("img", src=True)
+    if image is None or not str(image["src"]).startswith(("https://", "http://")):
+        return None
+    url = str(image["src"])
+    kind = mimetypes.guess_type(url.split("?", maxsplit=1)[0])[0] or ""
+    if not kind.startswith("image/"):
+        return None
+    return LeadImage(url, kind, size_of(url) if size_of else 0)
+
+
+def feed_item(
+    view: IssueView,
+    site: FeedSite,
+    *,
+    author_email: str | None = None,
+    size_of: Callable[[str], int] | None = None,
+) -> Item:
+    """The issue as an item of the newsletter feed; its id follows the site feeds' rule.
+
+    Every item names the site's author (RSS `author` needs `author_email` too)
+    and carries the issue's lead image, when it has one.
+    """
     issue = view.issue
     return Item(
         id=stable_id(issue.source_path, issue.date, site.authority, issue.guid or None),
@@ -269,9 +308,24 @@ def feed_item(view: IssueView, site: FeedSite) -> Item:
         summary_text=view.preheader,
         published=issue.date,
         updated=issue.date,
+        authors=(site.author,),
+        author_email=author_email,
+        image=lead_image(view.feed_html, size_of),
     )
 
 
-def newsletter_feed(views: Sequence[IssueView], meta: FeedMeta, site: FeedSite) -> bytes:
+def newsletter_feed(
+    views: Sequence[IssueView],
+    meta: FeedMeta,
+    site: FeedSite,
+    *,
+    author_email: str | None = None,
+    size_of: Callable[[str], int] | None = None,
+) -> bytes:
     """The RSS feed that RSS-to-email services read: issues with an email, newest first."""
-    return rss_bytes(meta, [feed_item(view, site) for view in views if view.has_email], site)
+    items = [
+        feed_item(view, site, author_email=author_email, size_of=size_of)
+        for view in views
+        if view.has_email
+    ]
+    return rss_bytes(meta, items, site)

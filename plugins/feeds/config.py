@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from nextsale.feeds import FeedMeta, FeedSite, stylesheet_href
+from nextsale.feeds import FeedMeta, FeedSite
 from nextsale.newsletter import feed_path, newsletter_title
 from nextsale.sanitise import ThirdPartyImagesSettingError, site_hosts, third_party_images_setting
 from nextsale.site import plugin_enabled, setting
@@ -22,13 +22,13 @@ DEFAULTS: dict[str, Any] = {
     "FEEDS_CATEGORY_RSS": "feeds/category/{slug}.rss.xml",
     "FEEDS_TAG_ATOM": "feeds/tags/{slug}.atom.xml",
     "FEEDS_TAG_RSS": "feeds/tags/{slug}.rss.xml",
+    "FEEDS_TOPIC_ATOM": "feeds/topics/{slug}.atom.xml",
+    "FEEDS_TOPIC_RSS": "feeds/topics/{slug}.rss.xml",
     "FEEDS_MAX_ITEMS": 20,
     "FEEDS_UTM": None,
-    "FEEDS_XSL": True,
 }
 
-XSL_SOURCE = Path(__file__).with_name("feed.xsl")
-XSL_SAVE_AS = "feeds/feed.xsl"
+log = logging.getLogger(__name__)
 
 
 class FeedsError(ValueError):
@@ -52,8 +52,9 @@ class FeedsConfig:
     category_rss: str | None
     tag_atom: str | None
     tag_rss: str | None
+    topic_atom: str | None
+    topic_rss: str | None
     max_items: int | None
-    xsl: bool
     newsletter_feed: str | None  # listed in `feeds.site`; the newsletter plugin writes it
     newsletter_title: str
 
@@ -66,9 +67,8 @@ class FeedsConfig:
         return self.site.absolute(rel)
 
     def meta(self, save_as: str, title: str, description: str, home_url: str) -> FeedMeta:
-        """Describe the feed saved at `save_as`, pointing at the stylesheet if on."""
-        stylesheet = stylesheet_href(save_as, XSL_SAVE_AS) if self.xsl else None
-        return FeedMeta(title, description, home_url, save_as, self.absolute(save_as), stylesheet)
+        """Describe the feed saved at `save_as`; `home_url` is the page that explains it."""
+        return FeedMeta(title, description, home_url, save_as, self.absolute(save_as))
 
 
 def _path_setting(settings: dict[str, Any], name: str, needs_slug: bool) -> str | None:
@@ -122,10 +122,13 @@ def load_config(settings: dict[str, Any]) -> FeedsConfig:
             "(source is the feed format unless given)."
         ) from None
 
-    xsl = setting(settings, DEFAULTS, "FEEDS_XSL")
-    if not isinstance(xsl, bool):
-        raise FeedsError(
-            f"feeds: setting FEEDS_XSL in your settings file must be True or False (got {xsl!r})."
+    if "FEEDS_XSL" in settings:
+        # Browsers are removing XSLT; a feed's own page (tag, category, topic,
+        # newsletter archive, Subscribe) says how to follow it instead.
+        log.warning(
+            "feeds: FEEDS_XSL is no longer used: feeds carry no XSL stylesheet, because "
+            "browsers are removing XSLT. Remove the setting from your settings file",
+            extra={"limit_msg": "feeds: FEEDS_XSL is no longer used"},
         )
 
     try:
@@ -159,8 +162,9 @@ def load_config(settings: dict[str, Any]) -> FeedsConfig:
         category_rss=_path_setting(settings, "FEEDS_CATEGORY_RSS", True),
         tag_atom=_path_setting(settings, "FEEDS_TAG_ATOM", True),
         tag_rss=_path_setting(settings, "FEEDS_TAG_RSS", True),
+        topic_atom=_path_setting(settings, "FEEDS_TOPIC_ATOM", True),
+        topic_rss=_path_setting(settings, "FEEDS_TOPIC_RSS", True),
         max_items=max_items,
-        xsl=xsl,
         newsletter_feed=feed_path(settings) if newsletter else None,
         newsletter_title=clean_text(newsletter_title(settings)),
     )

@@ -3,14 +3,13 @@
 With the FEEDS_* settings checked by `config.py`, it gives templates the `feeds`
 variable (autodiscovery and subscribe links, `links.py`), and adds a generator that,
 once every article is read, turns the published articles into items, plans the
-site, category and tag feeds, has the builder render them and writes the bytes.
+site, category, tag and topic feeds, has the builder render them and writes the bytes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,7 @@ from nextsale.guidance import guidance_link
 from nextsale.site import plugin_enabled
 from nextsale.text import clean_text
 
-from .config import XSL_SAVE_AS, XSL_SOURCE, FeedsConfig, load_config
+from .config import FeedsConfig, load_config
 from .links import FeedLinks
 
 log = logging.getLogger(__name__)
@@ -109,6 +108,7 @@ def plan_feeds(
     tags: Iterable[tuple[Any, Sequence[Any]]],
     categories: Iterable[tuple[Any, Sequence[Any]]],
     cfg: FeedsConfig,
+    topics: Iterable[tuple[Any, Sequence[Any]]] = (),
 ) -> list[tuple[str, FeedMeta, list[Any]]]:
     """List every feed to write as (format, meta, newest-first capped articles)."""
     cap = cfg.max_items
@@ -126,6 +126,7 @@ def plan_feeds(
     for kind, groups, patterns in (
         ("category", categories, (("atom", cfg.category_atom), ("rss", cfg.category_rss))),
         ("tag", tags, (("atom", cfg.tag_atom), ("rss", cfg.tag_rss))),
+        ("topic", topics, (("atom", cfg.topic_atom), ("rss", cfg.topic_rss))),
     ):
         for term, group in sorted(groups, key=lambda pair: pair[0].slug):
             members = newest_first(group)
@@ -133,9 +134,9 @@ def plan_feeds(
                 continue
             name = clean_text(str(term.name))
             description = clean_text(str(getattr(term, "description", "") or "")) or (
-                f"Posts in {name} from {cfg.sitename}"
-                if kind == "category"
-                else f"Posts tagged {name} from {cfg.sitename}"
+                f"Posts tagged {name} from {cfg.sitename}"
+                if kind == "tag"
+                else f"Posts in {name} from {cfg.sitename}"
             )
             meta = (f"{cfg.sitename}: {name}", description, cfg.absolute(term.url))
             for fmt, pattern in patterns:
@@ -201,15 +202,21 @@ class FeedsGenerator(Generator):
             (c, [a for a in arts if id(a) in keep])
             for c, arts in self.context.get("categories", [])
         ]
+        # Topics come from the taxonomy plugin, when it is on.
+        self.topics = [
+            (t, [a for a in getattr(t, "articles", []) if id(a) in keep])
+            for t in self.context.get("topics") or []
+        ]
         links = self.context.get("feeds")
         if isinstance(links, FeedLinks):
             links.set_names(
                 {t.slug: clean_text(str(t.name)) for t, arts in self.tags if arts},
                 {c.slug: clean_text(str(c.name)) for c, arts in self.categories if arts},
+                {t.slug: clean_text(str(t.name)) for t, arts in self.topics if arts},
             )
 
     def generate_output(self, writer: Any) -> None:
-        plan = plan_feeds(self.articles, self.tags, self.categories, self.cfg)
+        plan = plan_feeds(self.articles, self.tags, self.categories, self.cfg, self.topics)
         rendered = render_feeds(plan, self.cfg)
         output = Path(self.output_path)
         for save_as, data in sorted(rendered.items()):
@@ -217,10 +224,6 @@ class FeedsGenerator(Generator):
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
             log.debug("feeds: wrote %s", save_as)
-        if self.cfg.xsl and any(fmt != "json" for fmt, _, _ in plan):
-            target = output / XSL_SAVE_AS
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(XSL_SOURCE, target)
         log.info("feeds: wrote %s feeds for %s articles", len(rendered), len(self.articles))
 
 

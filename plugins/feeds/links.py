@@ -13,8 +13,8 @@ if TYPE_CHECKING:
 class FeedLinks:
     """The `feeds` template variable: autodiscovery and subscribe links.
 
-    `site` lists the site-wide feeds; `tag(slug)` and `category(slug)` list
-    one taxonomy term's feeds. URLs are site-relative, like Pelican's.
+    `site` lists the site-wide feeds; `tag(slug)`, `category(slug)` and
+    `topic(slug)` list one term's feeds. URLs are site-relative, like Pelican's.
     """
 
     def __init__(self, cfg: FeedsConfig) -> None:
@@ -31,18 +31,25 @@ class FeedLinks:
             )
             if path
         ]
+        # The site's own feeds, without the newsletter's.
+        self.posts: list[dict[str, str]] = list(self.site)
+        self.newsletter: dict[str, str] | None = None
         if cfg.newsletter_feed:
-            self.site.append(
-                self._link(f"{cfg.newsletter_title} (RSS)", "rss", cfg.newsletter_feed)
+            self.newsletter = self._link(
+                f"{cfg.newsletter_title} (RSS)", "rss", cfg.newsletter_feed
             )
+            self.site.append(self.newsletter)
 
     @staticmethod
     def _link(title: str, kind: str, url: str) -> dict[str, str]:
-        return {"title": title, "type": MIME[kind], "url": url}
+        # `format` is the plain name a list of feeds shows ("Atom", "RSS").
+        return {"title": title, "type": MIME[kind], "url": url, "format": LABEL[kind]}
 
-    def set_names(self, tags: dict[str, str], categories: dict[str, str]) -> None:
-        """Record which tags and categories have feeds, with display names."""
-        self._names = {"tag": tags, "category": categories}
+    def set_names(
+        self, tags: dict[str, str], categories: dict[str, str], topics: dict[str, str] | None = None
+    ) -> None:
+        """Record which tags, categories and topics have feeds, with display names."""
+        self._names = {"tag": tags, "category": categories, "topic": topics or {}}
 
     def _term(self, kind: str, slug: str, patterns: dict[str, str | None]) -> list[dict]:
         if self._names is not None and slug not in self._names[kind]:
@@ -67,3 +74,6 @@ class FeedLinks:
             slug,
             {"atom": self._cfg.category_atom, "rss": self._cfg.category_rss},
         )
+
+    def topic(self, slug: str) -> list[dict[str, str]]:
+        return self._term("topic", slug, {"atom": self._cfg.topic_atom, "rss": self._cfg.topic_rss})

@@ -19,6 +19,7 @@ DEFAULTS: dict[str, Any] = {
     "NEWSLETTER_UTM": None,
     "NEWSLETTER_DEFAULT_GUIDANCE": None,
     "NEWSLETTER_TITLE": None,
+    "NEWSLETTER_DESCRIPTION": None,
     "NEWSLETTER_SUBJECT_FORMAT": "#{number}: {subject}",
     "NEWSLETTER_INDEX_URL": "newsletter/",
     "NEWSLETTER_INDEX_SAVE_AS": "newsletter/index.html",
@@ -52,7 +53,8 @@ class NewsletterSettingsError(ValueError):
 def load_config(settings: dict[str, Any]) -> dict[str, Any]:
     """Merge settings over DEFAULTS and validate them, without touching `settings`.
 
-    Adds SITE_URL, FROM_ADDRESS, UTM (the one UTM shape), FEED_SAVE_AS and TITLE.
+    Adds SITE_URL, FROM_ADDRESS, UTM (the one UTM shape), FEED_SAVE_AS, TITLE and
+    DESCRIPTION (the newsletter feed's).
     """
     cfg = {name: settings.get(name, default) for name, default in DEFAULTS.items()}
     check_header_settings(cfg)
@@ -145,6 +147,11 @@ def load_config(settings: dict[str, Any]) -> dict[str, Any]:
 
     cfg["FEED_SAVE_AS"] = feed_path(cfg)
     cfg["TITLE"] = newsletter_title(settings)
+    cfg["DESCRIPTION"] = str(
+        cfg["NEWSLETTER_DESCRIPTION"]
+        or f"Every issue of {cfg['TITLE']}: the newest posts in one letter, "
+        "with a short note on what to do with them."
+    )
     return cfg
 
 

@@ -37,6 +37,7 @@ from nextsale.newsletter.render import (
     MODES,
     IssueView,
     email_guidance,
+    feed_content,
     issue_guidance,
     issue_utm,
     newsletter_feed,
@@ -44,6 +45,7 @@ from nextsale.newsletter.render import (
     render_text,
     utm_link,
 )
+from nextsale.newsletter.signup import load_signup
 from nextsale.reading import site_page_profile
 from nextsale.sanitise import (
     ImagePolicy,
@@ -318,7 +320,7 @@ class NewsletterGenerator(Generator):
             list_id=f"{cfg['TITLE']} <newsletter.{urlsplit(site_url).hostname}>",
             language=self.settings.get("DEFAULT_LANG"),
         )
-        view.feed_html = safe_email_html(add_utm(email.body, site_url, utm), view.abs_url)
+        view.feed_html = feed_content(add_utm(email.body, site_url, utm), view.abs_url)
         view.has_email = True
         outputs = {
             view.email_html_save_as: email.html.encode("utf-8"),
@@ -374,20 +376,49 @@ class NewsletterGenerator(Generator):
         )
         meta = FeedMeta(
             title=clean_text(cfg["TITLE"]),
-            description=clean_text(
-                self.settings.get("SITE_DESCRIPTION") or f"Every issue of {cfg['TITLE']}"
-            ),
+            description=clean_text(cfg["DESCRIPTION"]),
+            # The channel links to the archive, the page that says how to subscribe.
             home_url=absolute(site_url, cfg["NEWSLETTER_INDEX_URL"]),
             save_as=save_as,
             self_url=absolute(site_url, path_to_url(save_as)),
         )
-        self.write_bytes(save_as, newsletter_feed(self.views, meta, site))
+        data = newsletter_feed(
+            self.views,
+            meta,
+            site,
+            author_email=cfg["FROM_ADDRESS"] or None,
+            size_of=self.static_file_sizes(),
+        )
+        self.write_bytes(save_as, data)
+
+    def static_file_sizes(self) -> Any:
+        """A function giving the size of a site image from its absolute URL (0 if unknown)."""
+        site_url = self.cfg["SITE_URL"]
+        files: dict[str, str] = {}
+        for static in self.context.get("static_content", {}).values():
+            url = getattr(static, "url", None)
+            if url and getattr(static, "source_path", None):
+                files[absolute(site_url, url)] = static.source_path
+
+        def size_of(url: str) -> int:
+            path = files.get(url)
+            return Path(path).stat().st_size if path and Path(path).is_file() else 0
+
+        return size_of
 
 
 def check_plugin_order(pelican: Any) -> None:
     """Stop the build at start-up when a plugin whose output we read comes after us."""
     if plugin_enabled(pelican.settings, "newsletter"):
         contracts.check(pelican.settings)
+
+
+def expose_signup(generator: Any) -> None:
+    """Give every template the sign-up form (`signup`), or its mailto stand-in."""
+    if not plugin_enabled(generator.settings, "newsletter"):
+        return
+    cfg = load_config(generator.settings)
+    generator.env.globals["signup"] = load_signup(generator.settings, cfg["FROM_ADDRESS"])
 
 
 def get_generators(pelican: Any) -> type[NewsletterGenerator] | None:
@@ -400,6 +431,8 @@ def register() -> None:
     signals.initialized.connect(check_plugin_order)
     # Every template (issue page, email) reads the guidance heading from one place.
     signals.generator_init.connect(expose_heading)
+    # Articles, pages, tags and the archive all draw the sign-up form.
+    signals.generator_init.connect(expose_signup)
     # A generator runs after the articles generator has read everything, and
     # can write files of its own (emails, .eml, feed) next to the pages.
     signals.get_generators.connect(get_generators)
