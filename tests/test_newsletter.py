@@ -12,6 +12,7 @@ import feedparser
 import pytest
 from bs4 import BeautifulSoup
 from conftest import FIXTURES, ROOT, article
+from lxml import etree
 
 from nextsale.feeds import stable_id
 from nextsale.guidance import HEADING
@@ -616,3 +617,66 @@ def test_issue_front_matter_is_read_as_articles_are():
     assert warnings == [
         "line 3: indent a continued value by four spaces; as written this line starts the intro"
     ]
+
+
+def tiny_png() -> bytes:
+    """A real 1x1 PNG, for an issue's lead image."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\x0b\x5d\x4b")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+def test_newsletter_feed_is_what_rss_to_email_services_read(build_site):
+    png = tiny_png()
+    site = build(
+        build_site,
+        {
+            "articles/a.md": article("Post A", slug="a", date="2025-01-06 08:00"),
+            "images/lead.png": png,
+            "newsletter/001-one.md": issue(
+                "Pictures of loyalty", body="![Regulars at the counter](/images/lead.png)\n\nWords."
+            ),
+            "newsletter/002-two.md": issue("Words only", date="2025-04-07 07:00"),
+        },
+        AUTHOR="Mara Ellison",
+        NEWSLETTER_FROM="The Next Sale <letters@thenextsale.example>",
+        NEWSLETTER_DESCRIPTION="Short letters on earning the next order.",
+    )
+    data = site.path("newsletter/feed.rss.xml").read_bytes()
+    assert b"<?xml-stylesheet" not in data
+    feed = feedparser.parse(data)
+    assert not feed.bozo
+    # The channel is the archive page, with the newsletter's own name and description.
+    assert feed.feed.link == f"{SITE}/newsletter/"
+    assert feed.feed.title == "The Next Sale newsletter"
+    assert feed.feed.subtitle == "Short letters on earning the next order."
+    two, one = feed.entries
+    for entry in (one, two):
+        assert entry.author == "Mara Ellison"
+        # The issue's title heads the content a service pastes into its template.
+        content = BeautifulSoup(entry.content[0].value, "html.parser")
+        assert content.find("h2").get_text(strip=True) == entry.title.split(": ", 1)[1]
+    # The lead image, where mail services look for it.
+    image = f"{SITE}/images/lead.png"
+    assert [(e.href, e.type, e.length) for e in one.enclosures] == [
+        (image, "image/png", str(len(png)))
+    ]
+    assert one.media_content == [
+        {"url": image, "type": "image/png", "medium": "image", "filesize": str(len(png))}
+    ]
+    assert not two.enclosures and "media_content" not in two
+    root = etree.fromstring(data)
+    assert [a.text for a in root.findall("channel/item/author")] == [
+        "letters@thenextsale.example (Mara Ellison)"
+    ] * 2
+    media = "{http://search.yahoo.com/mrss/}content"
+    assert len(root.findall(f"channel/item/{media}")) == 1

@@ -83,7 +83,11 @@ def build_feedgen(meta: FeedMeta, items: Sequence[Item], site: FeedSite, source:
         if item.image:
             image = item.image
             entry.enclosure(image.url, str(image.length), image.type)
-            entry.media.content({"url": image.url, "type": image.type, "medium": "image"})
+            media = {"url": image.url, "type": image.type, "medium": "image"}
+            if image.length:
+                media["fileSize"] = str(image.length)
+            # group=None: a direct child of the item, where mail services look.
+            entry.media.content(media, group=None)
         terms = ([item.category] if item.category else []) + list(item.tags)
         for term in terms:
             entry.category(term=term.name, scheme=term.url)
