@@ -29,7 +29,7 @@ DEFAULTS = {
         "summary", "slug", "modified", "status", "tags", "category", "author",
         "authors", "lang", "translation", "save_as", "url", "template", "date",
         "title", "guidance", "imported-from", "id", "subtitle", "image",
-        "image-alt", "series", "aliases",
+        "image-alt", "series", "aliases", "imported-tags",
     ),
     "CONTENT_CHECKS_STRICT": False,
     "SAFE_HTML_EXTRA_TAGS": [],

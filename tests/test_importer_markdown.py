@@ -56,7 +56,8 @@ def test_hugo_toml_post_shortcodes_and_tags_through_the_taxonomy(tmp_path):
     text = written(entry)
     assert "Author: Hugo Authors\n" in text
     assert "Date: 2019-03-10\n" in text
-    assert "Tags: shortcodes, trust\n" in text
+    # The known tag is shown; the unknown one is kept for the author, not lost.
+    assert "Tags: trust\nImported-Tags: shortcodes\n" in text
     assert "Summary: A brief description of Hugo Shortcodes\n" in text
     assert entry["unknown_tags"] == ["shortcodes"]
     assert "## YouTube Privacy Enhanced Shortcode" in text

@@ -26,7 +26,7 @@ from .markdown import md_inline
 from .model import MIN_BODY_WORDS, FileReport, ImportFailure
 from .slugs import make_slug
 from .sources import check_text, decode
-from .tags import resolve_tags
+from .tags import tag_lines
 from .text import format_date
 
 FRONT_RE = re.compile(r"\A(---|\+\+\+)[ \t]*\r?\n(.*?)^\1[ \t]*(?:\r?\n|\Z)", re.S | re.M)
@@ -223,11 +223,9 @@ def front_matter_article(
             report.notes.append(f"only the first category is kept; also listed: {categories[1:]}")
     else:
         report.missing.append("category")
-    tags = resolve_tags(as_list(meta.get("tags") or meta.get("tag")), taxonomy, report)
-    if tags:
-        lines.append(f"Tags: {', '.join(tags)}")
-        report.metadata["tags"] = tags
-    else:
+    tag_meta = tag_lines(as_list(meta.get("tags") or meta.get("tag")), taxonomy, report)
+    lines += tag_meta
+    if not tag_meta:
         report.missing.append("tags")
     summary = next((meta[k] for k in ("summary", "description", "excerpt") if meta.get(k)), None)
     if summary:

@@ -85,3 +85,37 @@ def resolve_tags(
             seen.add(key)
             tags.append(tag)
     return tags
+
+
+IMPORTED_TAGS_KEY = "Imported-Tags"
+
+
+def tag_lines(
+    written: Iterable[str], taxonomy: Taxonomy | None, report: FileReport
+) -> list[str]:
+    """The front-matter lines for a post's tags.
+
+    Tags the taxonomy knows go in `Tags:` as their canonical slugs. A tag it
+    does not know would stop a strict build, so it is kept, not lost, in
+    `Imported-Tags:` (which the site does not show) and reported: add it to
+    the taxonomy, then move it to `Tags:`. A site without a taxonomy takes
+    every tag as written.
+    """
+    unknown_before = len(report.unknown_tags)
+    tags = resolve_tags(written, taxonomy, report)
+    if taxonomy is None:
+        shown, kept = tags, []
+    else:
+        unknown = {strict_key(t) for t in report.unknown_tags[unknown_before:]}
+        shown = [t for t in tags if strict_key(t) not in unknown]
+        kept = [t for t in tags if strict_key(t) in unknown]
+    if shown:
+        report.metadata["tags"] = shown
+    if kept:
+        report.metadata["imported_tags"] = kept
+        report.notes.append(
+            f"tags not in the taxonomy kept in {IMPORTED_TAGS_KEY}: (not shown on the site): "
+            f"{', '.join(kept)}; add them to the taxonomy file and move them to Tags:"
+        )
+    lines = [f"Tags: {', '.join(shown)}"] if shown else []
+    return lines + ([f"{IMPORTED_TAGS_KEY}: {', '.join(kept)}"] if kept else [])

@@ -29,7 +29,7 @@ from .markdown import md_inline
 from .model import FileReport, ImportFailure
 from .post import Post
 from .slugs import make_slug
-from .tags import resolve_tags
+from .tags import tag_lines
 
 CATEGORY_RE = re.compile(r"^category:\s*(?P<name>.+?)\s*$", re.I)
 SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
@@ -145,7 +145,10 @@ def write_post(
                 report.metadata["modified"] = changed
     else:
         report.missing.append("date")
-    if post.status != "published" or post.date is None:
+    body = body_of(post, settings, report)
+    if not body.strip():
+        report.notes.append("empty body in the export: written as a draft")
+    if post.status != "published" or post.date is None or not body.strip():
         lines.append("Status: draft")
         report.metadata["status"] = "draft"
     else:
@@ -160,19 +163,13 @@ def write_post(
         category = (categories or Categories(settings)).resolve(post.categories, report)
         lines.append(f"Category: {category}")
         report.metadata["category"] = category
-    tags = resolve_tags([normalise(t) for t in post.tags if normalise(t)], taxonomy, report)
-    if tags:
-        lines.append(f"Tags: {', '.join(tags)}")
-        report.metadata["tags"] = tags
+    lines += tag_lines([normalise(t) for t in post.tags if normalise(t)], taxonomy, report)
     summary = normalise(post.summary or "")
     if summary:
         lines.append(f"Summary: {md_inline(summary, line_start=False)}")
         report.metadata["summary"] = summary
     lines.append(f"Slug: {slug}")
     lines.append(f"Imported-From: {origin(post)}")
-    body = body_of(post, settings, report)
-    if not body.strip():
-        report.notes.append("empty body in the export")
     return slug, "\n".join(lines) + "\n\n" + body + "\n"
 
 
