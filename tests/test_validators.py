@@ -36,6 +36,38 @@ def test_every_page_passes_the_nu_html_checker(published_sample_site):
     assert len(pages) > 40 and any(p.name == "email.html" for p in pages)
 
 
+def test_sign_up_form_pages_pass_the_nu_html_checker(build_site, tmp_path):
+    """The form's markup, on every kind of page that carries it, as the checker reads it."""
+    _need(sitecheck.VNU, "the Nu HTML checker (npm vnu-jar)")
+    files = {
+        "articles/a.md": "Title: Ask twice\nSlug: a\nDate: 2024-03-01\nTags: referrals\n\nAsk again.\n",
+        "pages/subscribe.md": "Title: Subscribe\nTemplate: subscribe\n\nHello.\n",
+    }
+    action = "https://example.us21.list-manage.com/subscribe/post?u=5a1b2c&id=9f8e7d"
+    site = build_site(
+        files,
+        PLUGINS=["feeds", "newsletter"],
+        NEWSLETTER_SIGNUP={
+            "service": "mailchimp",
+            "action": action,
+            "segments": {"referrals": "7"},
+        },
+    )
+    pages = tmp_path / "pages"
+    for number, rel in enumerate(
+        (
+            "2024/a/index.html",
+            "subscribe/index.html",
+            "newsletter/index.html",
+            "tags/referrals/index.html",
+        )
+    ):
+        assert "<form" in site.text(rel), rel
+        pages.mkdir(exist_ok=True)
+        shutil.copy(site.path(rel), pages / f"{number}.html")
+    assert sitecheck.nu_html_problems(pages) == []
+
+
 def test_nu_checker_reports_an_invalid_page(tmp_path):
     _need(sitecheck.VNU, "the Nu HTML checker (npm vnu-jar)")
     (tmp_path / "bad.html").write_text(
@@ -67,7 +99,10 @@ def test_every_feed_parses_without_errors(sample_site):
     feeds = [f for f in sample_site.output.rglob("*.xml") if f.name != "sitemap.xml"]
     assert feeds
     for feed in feeds:
-        assert feedparser.parse(feed.read_bytes()).entries, feed
+        data = feed.read_bytes()
+        assert feedparser.parse(data).entries, feed
+        assert b"<?xml-stylesheet" not in data, feed  # no XSLT: browsers are removing it
+    assert not list(sample_site.output.rglob("*.xsl"))
 
 
 @pytest.fixture(scope="module")
