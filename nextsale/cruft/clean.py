@@ -358,6 +358,9 @@ def line_score(text: str) -> float:
     stops = sum(w.strip(".,;:!?\"'“”‘’()").lower() in STOPWORDS for w in words)
     if len(words) >= 4 and stops and SENTENCE_END_RE.search(text):
         return float(len(words))
+    capitals = sum(w[:1].isupper() for w in words)
+    if capitals >= 0.7 * len(words):
+        return SHORT_BLOCK  # a headline in title case: a link to some other post
     if len(words) >= 10 and stops / len(words) >= 0.15:
         return len(words) / 2
     return SHORT_BLOCK

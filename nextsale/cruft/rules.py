@@ -118,8 +118,8 @@ RULES: tuple[Rule, ...] = (
         "share prompts and share bars",
         (
             r"share (?:this|it)(?: (?:post|article|page|story))?\s*[:!.]?",
-            r"share (?:on|to|via|with) (?:facebook|twitter|x|linkedin|pinterest|"
-            r"email|whatsapp|reddit|your friends)\b.*",
+            r"share (?:on|to|via|with) (?:facebook|twitter|x|linkedin|pinterest|tumblr|pocket|"
+            r"telegram|google\+?|messenger|email|whatsapp|reddit|your friends)\b.*",
             r"share\s*:?(?:\s*(?:facebook|twitter|linkedin|pinterest|email|"
             r"whatsapp|reddit|print|x)\b[\s,|]*)*",
             r"(?:email this\s*)?blogthis!.*",
@@ -171,7 +171,8 @@ RULES: tuple[Rule, ...] = (
             r"for more\b.*\bclick here\s*[.!]?",
             r"(?:click|tap) here\b.*",
             r".*\b(?:click|tap) here\s*[.!]?",
-            r"(?:read more|continue reading)\s*(?:»|→|\.{3}|…)?",
+            r"(?:read more|continue reading)(?: the (?:main |full |whole )?(?:story|article|post))?"
+            r"\s*(?:»|→|\.{3}|…)?",
             r"(?:read more|continue reading)\b.{1,80}?\s*(?:»|→|\.{3}|…)",
             # Sign-up and download boxes, whether or not their link survived the copy.
             r"(?:subscribe|sign up|join|get)(?: (?:to|for|now))?"
@@ -217,7 +218,8 @@ RULES: tuple[Rule, ...] = (
             r"(?:photo(?:graph)?|image|picture|illustration)s?\s*(?:credits?)?\s*[:©]\s*"
             r"(?-i:[A-Z@©]).{0,100}",
             r"(?:photo |image )?credits?:\s.*",
-            r"(?:.{0,100}[\s(])?\(?(?:getty|ap|reuters|afp|shutterstock|istock(?:photo)?"
+            r".{0,100}\((?:photo |image )?(?:credit|photo|image|courtesy)s?:? .{1,100}\)\.?",
+            r"(?:.{0,100}[\s(/])?\(?(?:getty|ap|reuters|afp|shutterstock|istock(?:photo)?"
             r"|unsplash|pexels|wikimedia commons|flickr)(?: images?| photo)?\)?\.?",
             r"(?:related posts?|you (?:may|might) also like|popular posts|recent posts|"
             r"blogroll|follow by email)\s*:?.{0,120}",

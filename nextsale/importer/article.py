@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from nextsale.cruft.clean import SENTENCE_END_RE, split_alt_residue, strip_short
 from nextsale.cruft.rules import RuleSet, compile_rules, normalise
 from nextsale.taxonomy.core import Taxonomy
 
+from .copied_page import COPYRIGHT_AUTHOR, trim_page
 from .markdown import md_inline, render_body
 from .model import MIN_BODY_WORDS, FileReport, ImportFailure, Line
 from .saved import read_saved_page
@@ -26,7 +26,6 @@ from .sources import check_text, decode, is_html
 from .tags import resolve_tags
 from .text import (
     BIO_RE,
-    COPYRIGHT_AUTHOR,
     CUT_TAIL_RE,
     FOOTER_BYLINE_RE,
     TEASER_RE,
@@ -38,7 +37,6 @@ from .text import (
     text_key,
     text_paragraphs,
     title_case,
-    trim_page,
 )
 
 
@@ -157,22 +155,24 @@ def remove_bio(body: list[list[Line]], meta: dict, settings: dict, report: FileR
 def collapse_repeats(body: list[list[Line]], report: FileReport) -> None:
     """Keep a paragraph the copy repeated once, whole: a later copy, or a teaser that
     is the start of a paragraph ("... Read more"), goes."""
-    keyed = []
+    copies: dict[str, list[int]] = {}
     for index, para in enumerate(body):
-        if para and all(x.kind == "text" for x in para):
-            text = " ".join(x.text for x in para)
-            key = text_key(CUT_TAIL_RE.sub("", text))
-            if len(text.split()) >= 4:
-                keyed.append((key, index))
-    keyed.sort()
-    for (key, index), (following, other) in itertools.pairwise(keyed):
-        same = key == following
-        if same or (len(key) >= 40 and following.startswith(key)):
-            # A heading listed twice: the first is a table of contents entry.
-            heading = not SENTENCE_END_RE.search(body[index][-1].text)
-            drop = (min if heading else max)(index, other) if same else index
-            report.remove("duplicate-paragraph", " ".join(x.text for x in body[drop]))
-            body[drop].clear()
+        text = " ".join(x.text for x in para)
+        if para and all(x.kind == "text" for x in para) and len(text.split()) >= 4:
+            copies.setdefault(text_key(CUT_TAIL_RE.sub("", text)), []).append(index)
+    keys = sorted(copies)
+    for n, key in enumerate(keys):
+        following = keys[n + 1] if n + 1 < len(keys) else ""
+        where = copies[key]
+        if len(key) >= 40 and following.startswith(key):
+            drop = where  # a teaser of the paragraph that follows in this order
+        elif SENTENCE_END_RE.search(body[where[0]][-1].text):
+            drop = where[1:]
+        else:
+            drop = where[:-1]  # a heading listed twice: the first is a table of contents
+        for index in drop:
+            report.remove("duplicate-paragraph", " ".join(x.text for x in body[index]))
+            body[index].clear()
 
 
 def visible(text: str) -> bool:
