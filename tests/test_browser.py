@@ -291,3 +291,15 @@ def test_without_a_service_the_sign_up_is_a_mailto(served, browser):
         link = page.locator("main .signup a[href^='mailto:']")
         assert link.get_attribute("href").endswith("?subject=subscribe")
     page.close()
+
+
+def test_audits_can_read_robots_txt_and_nothing_else_opens(served, browser):
+    """connect-src 'self': a same-site fetch works (Lighthouse's robots.txt audit), others fail."""
+    page = browser.new_page()
+    page.goto(served + "/")
+    assert page.evaluate("fetch('/robots.txt').then(r => r.status)") == 200
+    # The same server under another name is another origin: the policy refuses it.
+    other = served.replace("127.0.0.1", "localhost") + "/robots.txt"
+    outside = f"fetch('{other}', {{mode: 'no-cors'}}).then(() => 'open', () => 'blocked')"
+    assert page.evaluate(outside) == "blocked"
+    page.close()

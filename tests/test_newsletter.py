@@ -680,3 +680,19 @@ def test_newsletter_feed_is_what_rss_to_email_services_read(build_site):
     ] * 2
     media = "{http://search.yahoo.com/mrss/}content"
     assert len(root.findall(f"channel/item/{media}")) == 1
+
+
+def test_the_email_wears_the_sites_accent(hostile_site):
+    css = (ROOT / "theme" / "static" / "css" / "style.css").read_text(encoding="utf-8")
+    light = re.search(r"--accent:\s*(#[0-9a-f]{6})", css).group(1)
+    dark = re.findall(r"--accent:\s*(#[0-9a-f]{6})", css)[1]
+    html = hostile_site.text(
+        next(
+            p.relative_to(hostile_site.output).as_posix()
+            for p in hostile_site.output.rglob("email.html")
+        )
+    )
+    soup = BeautifulSoup(html, "html.parser")
+    link = soup.select_one(".masthead .site a")
+    assert f"color: {light}" in link["style"]
+    assert dark in soup.find("style").get_text()  # the dark-mode rules keep the site's too
