@@ -19,11 +19,13 @@ FILES = {
         "Ask twice", slug="ask-twice", date="2024-03-01 09:00", tags="referrals"
     ),
     "pages/subscribe.md": "Title: Subscribe\nSlug: subscribe\nTemplate: subscribe\n\nHello.\n",
+    "newsletter/001-one.md": "Subject: One\nDate: 2024-04-01\nArticles: since-previous\n\nHi.\n",
 }
 FORM_PAGES = (
     "2024/ask-twice/index.html",
     "subscribe/index.html",
     "newsletter/index.html",
+    "newsletter/001-one/index.html",
     "tags/referrals/index.html",
 )
 

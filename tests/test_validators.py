@@ -40,8 +40,9 @@ def test_sign_up_form_pages_pass_the_nu_html_checker(build_site, tmp_path):
     """The form's markup, on every kind of page that carries it, as the checker reads it."""
     _need(sitecheck.VNU, "the Nu HTML checker (npm vnu-jar)")
     files = {
-        "articles/a.md": "Title: Ask twice\nSlug: a\nDate: 2024-03-01\nTags: referrals\n\nAsk again.\n",
+        "articles/a.md": "Title: Ask\nSlug: a\nDate: 2024-03-01\nTags: referrals\n\nAsk again.\n",
         "pages/subscribe.md": "Title: Subscribe\nTemplate: subscribe\n\nHello.\n",
+        "newsletter/001-one.md": "Subject: One\nDate: 2024-04-01\nArticles: since-previous\n\n.\n",
     }
     action = "https://example.us21.list-manage.com/subscribe/post?u=5a1b2c&id=9f8e7d"
     site = build_site(
@@ -60,6 +61,7 @@ def test_sign_up_form_pages_pass_the_nu_html_checker(build_site, tmp_path):
             "subscribe/index.html",
             "newsletter/index.html",
             "tags/referrals/index.html",
+            "newsletter/001-one/index.html",
         )
     ):
         assert "<form" in site.text(rel), rel
