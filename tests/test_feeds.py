@@ -917,3 +917,6 @@ def test_a_topic_feed_holds_the_articles_of_its_tags(sample_site):
         }
     assert {e.link for e in topic.entries} == tagged
     assert topic.feed.link == f"{CANONICAL}/topics/lifetime-value/"
+    assert topic.feed.title == "The Next Sale: all of Lifetime value"
+    titles = _alternates(site, "topics/lifetime-value/index.html").values()
+    assert "The Next Sale: all of Lifetime value (Atom)" in titles

@@ -138,7 +138,9 @@ def plan_feeds(
                 if kind == "tag"
                 else f"Posts in {name} from {cfg.sitename}"
             )
-            meta = (f"{cfg.sitename}: {name}", description, cfg.absolute(term.url))
+            # A topic often shares its name with one of its tags: say which is which.
+            label = f"all of {name}" if kind == "topic" else name
+            meta = (f"{cfg.sitename}: {label}", description, cfg.absolute(term.url))
             for fmt, pattern in patterns:
                 add(fmt, pattern.format(slug=term.slug) if pattern else None, meta, members)
     return plan
@@ -212,7 +214,7 @@ class FeedsGenerator(Generator):
             links.set_names(
                 {t.slug: clean_text(str(t.name)) for t, arts in self.tags if arts},
                 {c.slug: clean_text(str(c.name)) for c, arts in self.categories if arts},
-                {t.slug: clean_text(str(t.name)) for t, arts in self.topics if arts},
+                {t.slug: f"all of {clean_text(str(t.name))}" for t, arts in self.topics if arts},
             )
 
     def generate_output(self, writer: Any) -> None:
