@@ -104,25 +104,42 @@ def trim_page(
     start, end = post_span([[x.text for x in para] for para in paragraphs], rules)
     if start == end:
         return paragraphs
-    first_removal = len(report.removed)
+    since = len(report.removed)
     head = max(0, start - HEADER_BLOCKS)
     for para in paragraphs[:head]:
         _drop_outside(para, meta, report, rules)
     header = [line for para in paragraphs[head:start] for line in para]
     kept_header = _header_lines(header, meta, rules, report)
     start = _take_standfirst(paragraphs, start, end, meta, report)
-    # Bylines, tags and share bars right below the post; after the first other line,
-    # or the comment thread, only a copyright line is still read.
-    below = True
-    for para in paragraphs[end:]:
+    _merge_runs(report.removed, since)
+    since = len(report.removed)
+    _read_below(paragraphs[end:], meta, rules, report)
+    _merge_runs(report.removed, since)
+    return [[line] for line in kept_header] + paragraphs[start:end]
+
+
+def _read_below(
+    paragraphs: list[list[Line]], meta: dict, rules: RuleSet, report: FileReport
+) -> None:
+    """Read and remove what follows the post: bylines, tags and share bars right below
+    it, an "About the author" box (its name the author's), then the rest of the page;
+    after the first other line, or the comment thread, only a copyright line is read."""
+    below, bio = True, 0
+    for para in paragraphs:
         below = below and not ends_post([x.text for x in para], rules)
         for line in para:
             if below and meta_line(line, meta, report, rules, header=True) is not False:
                 continue
+            if rules.match_line(line.text, at_tail=True) == "author-bio":
+                bio = 3  # the heading, then the name and a line or two about them
+            elif bio and len(line.text.split()) <= 60:
+                bio -= 1
+                if person_name(line.text) and "author" not in meta:
+                    meta["author"] = person_name(line.text)
+                report.remove("author-bio", line.text)
+                continue
             below = below and bool(rules.match_line(line.text))
             _drop_outside([line], meta, report, rules)
-    _merge_runs(report.removed, first_removal)
-    return [[line] for line in kept_header] + paragraphs[start:end]
 
 
 def _merge_runs(removed: list[dict], since: int) -> None:
