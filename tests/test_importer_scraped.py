@@ -391,3 +391,22 @@ def test_dates_as_blogs_print_them_are_read(tmp_path, printed, expected):
     _, meta, paragraphs = import_text(tmp_path, "\n\n".join(["The second order", printed, *BODY]))
     assert meta["Date"][:10] == expected.isoformat()
     assert paragraphs == BODY
+
+
+def test_imported_pages_build_into_the_site_without_their_chrome(imported, build_site):
+    files = {}
+    for name in ("blogger", "wordpress", "dropbox-blog"):
+        output = Path(imported[name][0].output)
+        files[f"articles/{output.name}"] = output.read_text(encoding="utf-8")
+    site = build_site(files)
+    # Slugs are cut at a hyphen to 80 characters.
+    page = site.soup(
+        "2017/stack-overflow-jobs-data-shows-reactjs-skills-in-high-demand-wordpress-market/"
+        "index.html"
+    )
+    assert page.find("h1").get_text(strip=True) == SHOWN["wordpress"]["title"]
+    content = page.select_one(".content").get_text(" ")
+    assert "One commenter, Bruce Van Horn" in content
+    for chrome in ("Share this:", "There are 13 comments", "Subscribe to Blog via Email",
+                   "Powered by WordPress", "Recent Comments", "Barry Kooij"):  # fmt: skip
+        assert chrome not in content
