@@ -132,7 +132,9 @@ def _read_below(
                 continue
             if rules.match_line(line.text, at_tail=True) == "author-bio":
                 bio = 3  # the heading, then the name and a line or two about them
-            elif bio and len(line.text.split()) <= 60:
+                report.remove("author-bio", line.text)
+                continue
+            if bio and len(line.text.split()) <= 60:
                 bio -= 1
                 if person_name(line.text) and "author" not in meta:
                     meta["author"] = person_name(line.text)
