@@ -145,12 +145,12 @@ def _read_below(
 
 
 def _merge_runs(removed: list[dict], since: int) -> None:
-    """Report a run of page lines no rule names (a menu, a list of archive links) as one
+    """Report a run of page lines one rule took (a menu, a list of archive links) as one
     removal, its lines joined by " / "."""
     merged: list[dict] = []
     for entry in removed[since:]:
-        if merged and entry["rule"] == OUTSIDE == merged[-1]["rule"]:
-            merged[-1] = {"rule": OUTSIDE, "text": f"{merged[-1]['text']} / {entry['text']}"}
+        if merged and entry["rule"] == merged[-1]["rule"]:
+            merged[-1] = {"rule": entry["rule"], "text": f"{merged[-1]['text']} / {entry['text']}"}
         else:
             merged.append(entry)
     removed[since:] = merged
