@@ -15,28 +15,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import urlsplit
 
+# fmt: off
 DEFAULTS = {
     "CRUFT_EXTRA_PATTERNS": [],
     "CRUFT_DISABLED_RULES": [],
     "CRUFT_SHORTLINK_HOSTS": [
-        "bit.ly",
-        "bitly.com",
-        "buff.ly",
-        "cutt.ly",
-        "dlvr.it",
-        "fb.me",
-        "goo.gl",
-        "is.gd",
-        "lnkd.in",
-        "ow.ly",
-        "rebrand.ly",
-        "shorturl.at",
-        "t.co",
-        "tiny.cc",
-        "tinyurl.com",
+        "bit.ly", "bitly.com", "buff.ly", "cutt.ly", "dlvr.it", "fb.me", "goo.gl", "is.gd",
+        "lnkd.in", "ow.ly", "rebrand.ly", "shorturl.at", "t.co", "tiny.cc", "tinyurl.com",
         "trib.al",
     ],
 }
+# fmt: on
 
 
 class CruftSettingError(ValueError):
@@ -68,22 +57,17 @@ RULES: tuple[Rule, ...] = (
         "comment-count",
         "comment counts and closed-comment notices",
         (
-            r"(?:no|one|\d+) (?:comments?|responses?|replies)"
-            r"(?: (?:to|on) .{1,80})?\s*[:.»]?",
+            r"(?:there (?:are|is) )?(?:no|one|\d+) (?:comments?|responses?|replies|thoughts?)"
+            r"(?: so far)?(?: (?:to|on) .{1,80})?\s*[:.»]?",
             r"comments? (?:are )?(?:off|closed|disabled)(?: on .{1,80})?\.?",
-            r"comments?\s*\(\d+\)",
-            r"(?:there (?:are|is) )?(?:\d+|no|one) (?:thoughts?|comments?|responses?)"
-            r"(?: so far)?\s*[:.]?",
-            r"(?:\d+ )?(?:comments|responses)(?: \(\d+\))?\s*:?",
+            r"(?:\d+ )?(?:comments?\s*\(\d+\)|(?:comments|responses)\s*:?)",
             r"(?:view|show|hide|read) (?:all )?(?:\d+ )?comments?\.?",
             r"\S.{0,60} said\s*(?:\.\.\.|…)",
         ),
         ("comment", "respons", "repl", "said", "thought"),
-        frozenset({
-            "comments", "comment-count", "comments-link", "comment-list", "commentlist",
+        frozenset({"comments", "comment-count", "comments-link", "comment-list", "commentlist",
             "comments-area", "comment-thread", "comment-holder", "post-comment-link",
-            "disqus_thread"
-        }),
+            "disqus_thread"}),
     ),
     Rule(
         "comment-form",
@@ -98,9 +82,7 @@ RULES: tuple[Rule, ...] = (
             r"post comments \(atom\)",
         ),
         ("comment", "email address", "required fields", "notify me"),
-        frozenset({
-            "comment-respond", "respond", "commentform", "comment-form", "comment-editor"
-        }),
+        frozenset({"comment-respond", "respond", "commentform", "comment-form", "comment-editor"}),
     ),
     Rule(
         "reply-prompt",
@@ -130,10 +112,8 @@ RULES: tuple[Rule, ...] = (
             r"(?:copy|copied) link|link copied\.?",
         ),
         ("share", "blogthis", "tweet", "pin it", "like", "loading", "click to", "link"),
-        frozenset({
-            "share", "sharing", "sharedaddy", "share-bar", "share-buttons", "social-share",
-            "post-share-buttons", "addtoany_share_save_container", "a2a_kit"
-        }),
+        frozenset({"share", "sharing", "sharedaddy", "share-bar", "share-buttons", "social-share",
+            "post-share-buttons", "addtoany_share_save_container", "a2a_kit"}),
     ),
     Rule(
         "permalink",
@@ -188,10 +168,8 @@ RULES: tuple[Rule, ...] = (
             r"join \d[\d,.]* other (?:subscribers|followers)\.?",
             r"(?:email address|your email|type your email address)\s*[:*]?",
         ),
-        (
-            "click here", "tap here", "read more", "continue reading", "subscribe", "sign up",
-            "newsletter", "download", "get", "grab", "claim", "join", "email",
-        ),
+        ("click here", "tap here", "read more", "continue reading", "subscribe", "sign up",
+         "newsletter", "download", "get", "grab", "claim", "join", "email"),
         max_words=24,
     ),
     Rule(
@@ -215,9 +193,8 @@ RULES: tuple[Rule, ...] = (
             # A credit names someone: a capital letter or @handle follows.
             r"(?:photo(?:graph)?|image|picture|illustration|header image|top image)s?"
             r" (?:by|courtesy(?: of)?|via|credit:?|source:?)\s+(?-i:[A-Z@]).*",
-            r"(?:photo(?:graph)?|image|picture|illustration)s?\s*(?:credits?)?\s*[:©]\s*"
-            r"(?-i:[A-Z@©]).{0,100}",
-            r"(?:photo |image )?credits?:\s.*",
+            r"(?:(?:photo(?:graph)?|image|picture|illustration)s?\s*(?:credits?)?\s*[:©]"
+            r"|(?:photo |image )?credits?:)\s*(?-i:[A-Z@©]).{0,100}",
             r".{0,100}\((?:photo |image )?(?:credit|photo|image|courtesy)s?:? .{1,100}\)\.?",
             r"(?:.{0,100}[\s(/])?\(?(?:getty|ap|reuters|afp|shutterstock|istock(?:photo)?"
             r"|unsplash|pexels|wikimedia commons|flickr)(?: images?| photo)?\)?\.?",
@@ -234,14 +211,12 @@ RULES: tuple[Rule, ...] = (
             r"\s*)?(?:\d{4})?\s*\(\d+\)",
             r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{4}",
         ),
-        (
-            "photo", "image", "picture", "illustration", "credit", "getty", "reuters",
-            "shutterstock", "istock", "unsplash", "pexels", "wikimedia", "flickr", "(ap)",
-            "ap photo", "afp", "posts", "related", "also like", "recent", "blogroll",
-            "archive", "categories", "tag", "follow by", "search", "menu",
-            "skip to", "previous", "next", "newer", "older", "home", "(", "jan", "feb", "mar",
-            "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-        ),
+        ("photo", "image", "picture", "illustration", "credit", "getty", "reuters",
+         "shutterstock", "istock", "unsplash", "pexels", "wikimedia", "flickr", "(ap)",
+         "ap photo", "afp", "posts", "related", "also like", "recent", "blogroll", "archive",
+         "categories", "tag", "follow by", "search", "menu", "skip to", "previous", "next",
+         "newer", "older", "home", "(", "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
+         "sep", "oct", "nov", "dec"),
         frozenset({"related-posts", "jp-relatedposts", "sidebar", "widget", "blog-pager"}),
         max_words=40,
     ),
@@ -262,26 +237,16 @@ RULES: tuple[Rule, ...] = (
             r"[\w-]+ (?:theme|template)\.?",
             r"(?:copyright|©|\(c\))(?:\s*(?:©|\(c\)))?\s*\d{4}(?:\s*[-–]\s*\d{4})?\b.{0,120}",
         ),
-        (
-            "feeds", "valid", "powered", "theme", "top", "queries", "brought to you", "hosted",
-            "sponsored", "template", "copyright", "©", "(c)",
-        ),
+        ("feeds", "valid", "powered", "theme", "top", "queries", "brought to you", "hosted",
+         "sponsored", "template", "copyright", "©", "(c)"),
         frozenset({"site-footer", "site-info", "credits"}),
     ),
-    Rule(
-        "reading-time",
-        "reading-time and view counters",
-        (
-            r"[·•|]?\s*\d+\s*min(?:ute)?s?(?: read|\s+to read)\s*[·•|]?",
-            r"\d[\d,.]*k? (?:views|reads|claps)",
-        ),
-        ("min", "views", "reads", "claps"),
-        max_words=6,
-    ),
-    Rule(
-        "outside-post",
-        "the page around a scraped post: navigation, sidebars, footers, comment threads",
-    ),
+    Rule("reading-time", "reading-time and view counters",
+         (r"[·•|]?\s*\d+\s*min(?:ute)?s?(?: read|\s+to read)\s*[·•|]?",
+          r"\d[\d,.]*k? (?:views|reads|claps)"),
+         ("min", "views", "reads", "claps"), max_words=6),
+    # Its lines are found by nextsale.cruft.clean.post_span, not by patterns.
+    Rule("outside-post", "the page around a post copied as text: menus, sidebars, footers"),
 )
 # fmt: on
 
