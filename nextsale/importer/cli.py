@@ -118,9 +118,7 @@ def import_posts(
             report.notes.append("not a text or HTML file; name it directly to import it")
             continue
         try:
-            _import_one(
-                source, dest, date, force, known_tags, settings, report, slugs, batch.written
-            )
+            _import_one(source, date, report, batch)
         except (ImportFailure, ValueError) as err:
             report.status = "failed"
             report.error = str(err)
@@ -152,19 +150,22 @@ class Batch:
         self.categories = Categories(settings)
 
 
-def _import_one(
-    source: Path, dest: Path, date: date | None, force: bool, known_tags, settings: dict,
-    report: FileReport, slugs: Slugs, written: dict[str, str],
-) -> None:  # fmt: skip
+def _import_one(source: Path, date: date | None, report: FileReport, batch: Batch) -> None:
     """Convert and write one source, filling in `report`; raise ImportFailure."""
     if not source.exists():
         raise ImportFailure(f"{source}: no such file or folder")
+    dest, slugs = batch.places["article"]
+    settings, known_tags = batch.settings, batch.known_tags
     free = lambda slug: slugs.free(slug, source, report)  # noqa: E731
-    made = read_front_matter_post(source, settings, date, known_tags, report, free)
-    if made is None:
+    post = read_front_matter_post(source, settings, report)
+    if post is None:
         meta, body = convert(source, settings, report)
         made = build_article(meta, body, source, date, known_tags, report, free_slug=free)
-    _write(made, source, dest, force, report, slugs, written)
+    else:
+        made = write_post(
+            post, settings, known_tags, report, free, categories=batch.categories, fill_date=date
+        )
+    _write(made, source, dest, batch.force, report, slugs, batch.written)
 
 
 def _import_export(

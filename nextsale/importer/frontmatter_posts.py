@@ -2,7 +2,7 @@
 
 A file that opens with a `---` YAML block or a `+++` TOML block followed by a
 body is recognised by its content, whatever its extension. The front matter
-is mapped to the site's metadata, the body is kept as written (never
+is mapped to a `Post` (written by the one writer), the body is kept as written (never
 escaped), only whole lines the cruft rules match are removed, and template
 tags (Liquid `{% %}`/`{{ }}`, Hugo shortcodes `{{< >}}`/`{{% %}}`) are
 reported by line and kept readable as inline code (a link to one keeps its
@@ -13,21 +13,16 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
 import yaml
 
 from nextsale.cruft.rules import compile_rules, normalise
-from nextsale.taxonomy.core import Taxonomy
 
-from .markdown import md_inline
 from .model import MIN_BODY_WORDS, FileReport, ImportFailure
-from .slugs import make_slug
+from .post import Post
 from .sources import check_text, decode
-from .tags import tag_lines
-from .text import format_date
 
 FRONT_RE = re.compile(r"\A(---|\+\+\+)[ \t]*\r?\n(.*?)^\1[ \t]*(?:\r?\n|\Z)", re.S | re.M)
 JEKYLL_NAME_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})-(.+)$")
@@ -156,12 +151,8 @@ def keep_body(body: str, first_line: int, settings: dict, report: FileReport) ->
     return "\n".join(out).strip("\n")
 
 
-def front_matter_article(
-    source: Path, text: str, settings: dict, fill_date: date | None,
-    taxonomy: Taxonomy | None, report: FileReport,
-    free_slug: Callable[[str], str] | None = None,
-) -> tuple[str, str] | None:  # fmt: skip
-    """Return (slug, Markdown text) for a post with front matter, or None if it has none."""
+def front_matter_post(source: Path, text: str, settings: dict, report: FileReport) -> Post | None:
+    """The post of a file with front matter, its body kept as Markdown; None if it has none."""
     parts = split_front_matter(text)
     if parts is None:
         return None
@@ -175,86 +166,37 @@ def front_matter_article(
     words = len(re.sub(r"[#*_>`-]", " ", body).split())
     if words < MIN_BODY_WORDS:
         raise ImportFailure(f"{name}: no recognisable post body (only {words} words)")
-    title = normalise(str(meta.get("title") or ""))
-    if not title:
+    post = Post("markdown", name, body_markdown=body)
+    post.title = normalise(str(meta.get("title") or ""))
+    if not post.title:
         found = JEKYLL_NAME_RE.match(source.stem)
         title = (found.group(4) if found else source.stem).replace("-", " ").replace("_", " ")
-        title = title.strip().capitalize() or "Untitled post"
-        report.missing.append("title")
+        post.title = title.strip().capitalize()
         report.notes.append("no title in the front matter; the file name was used")
-    slug = normalise(str(meta.get("slug") or "")) or title
-    slug = make_slug(slug, source, report)
-    if free_slug is not None:
-        slug = free_slug(slug)
-    lines = [f"Title: {title}"]
-    report.metadata["title"] = title
-    when = as_date(meta.get("date"), source)
-    if meta.get("date") is None and when is not None:
+    post.slug = normalise(str(meta.get("slug") or "")) or None
+    post.date = as_date(meta.get("date"), source)
+    if meta.get("date") is None and post.date is not None:
         report.notes.append("the date comes from the file name")
-    if when is not None:
-        lines.append(f"Date: {format_date(when)}")
-        report.metadata["date"] = format_date(when)
-    elif fill_date:
-        lines.append(f"Date: {fill_date.isoformat()}")
-        report.metadata["date"] = fill_date.isoformat()
-        report.missing.append("date")
-        report.notes.append("no date in the post; used --date")
-    else:
-        report.missing.append("date")
-    if (
-        meta.get("draft") is True
-        or meta.get("published") is False
-        or (when is None and not fill_date)
-    ):
-        lines.append("Status: draft")
-        report.metadata["status"] = "draft"
-    authors = as_list(meta.get("authors") or meta.get("author"), spaces=False)
-    if authors:
-        key = "Authors" if len(authors) > 1 else "Author"
-        lines.append(f"{key}: {', '.join(authors)}")
-        report.metadata["author"] = ", ".join(authors)
-    else:
-        report.missing.append("author")
-    categories = as_list(meta.get("categories") or meta.get("category"))
-    if categories:
-        lines.append(f"Category: {categories[0]}")
-        report.metadata["category"] = categories[0]
-        if len(categories) > 1:
-            report.notes.append(f"only the first category is kept; also listed: {categories[1:]}")
-    else:
-        report.missing.append("category")
-    tag_meta = tag_lines(as_list(meta.get("tags") or meta.get("tag")), taxonomy, report)
-    lines += tag_meta
-    if not tag_meta:
-        report.missing.append("tags")
+    if meta.get("draft") is True or meta.get("published") is False:
+        post.status = "draft"
+    post.authors = as_list(meta.get("authors") or meta.get("author"), spaces=False)
+    post.categories = as_list(meta.get("categories") or meta.get("category"))
+    post.tags = as_list(meta.get("tags") or meta.get("tag"))
     summary = next((meta[k] for k in ("summary", "description", "excerpt") if meta.get(k)), None)
-    if summary:
-        summary = normalise(str(summary))
-        lines.append(f"Summary: {md_inline(summary, line_start=False)}")
-        report.metadata["summary"] = summary
-    else:
-        report.missing.append("summary")
-    aliases = as_list(meta.get("aliases")) + as_list(meta.get("redirect_from"))
-    if aliases:
-        # Old addresses: the build writes a redirect page at each (plugins/redirects).
-        report.metadata["aliases"] = aliases
-        lines.append(f"Aliases: {', '.join(a for a in aliases if ',' not in a)}")
+    post.summary = normalise(str(summary)) if summary else None
+    post.aliases = as_list(meta.get("aliases")) + as_list(meta.get("redirect_from"))
     unknown = sorted(k for k in meta if k not in KNOWN_KEYS)
     if unknown:
         report.notes.append(f"front matter keys not imported: {', '.join(unknown)}")
-    lines += [f"Slug: {slug}", f"Imported-From: {source.name}"]
-    return slug, "\n".join(lines) + "\n\n" + body + "\n"
+    return post
 
 
-def read_front_matter_post(
-    source: Path, settings: dict, fill_date: date | None, taxonomy: Taxonomy | None,
-    report: FileReport, free_slug: Callable[[str], str] | None = None,
-) -> tuple[str, str] | None:  # fmt: skip
-    """Read `source`; (slug, Markdown) when it is a post with front matter, else None."""
+def read_front_matter_post(source: Path, settings: dict, report: FileReport) -> Post | None:
+    """Read `source`: its Post when it has front matter, else None."""
     try:
         data = source.read_bytes()
     except OSError:
         return None  # the ordinary path reports it
     text, _ = decode(data, str(source))
     check_text(text, str(source))
-    return front_matter_article(source, text, settings, fill_date, taxonomy, report, free_slug)
+    return front_matter_post(source, text, settings, report)

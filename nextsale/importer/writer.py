@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -115,11 +115,13 @@ def body_of(post: Post, settings: Mapping[str, Any], report: FileReport) -> str:
 def write_post(
     post: Post, settings: Mapping[str, Any], taxonomy, report: FileReport,
     free_slug: Callable[[str], str] | None = None, *, categories: Categories | None = None,
+    fill_date: date | None = None,
 ) -> tuple[str, str]:  # fmt: skip
-    """Return (slug, Markdown text) for one exported post or page, filling in `report`.
+    """Return (slug, Markdown text) for one post or page, filling in `report`.
 
     `categories` is built once per batch by the caller; without it the site's
-    articles are read for this post alone.
+    articles are read for this post alone. `fill_date` (--date) dates a post
+    that has none.
     """
     report.format = post.format
     report.metadata["kind"] = post.kind
@@ -143,31 +145,47 @@ def write_post(
             if changed > when:
                 lines.append(f"Modified: {changed}")
                 report.metadata["modified"] = changed
+    elif fill_date is not None:
+        lines.append(f"Date: {fill_date.isoformat()}")
+        report.metadata["date"] = fill_date.isoformat()
+        report.missing.append("date")
+        report.notes.append("no date in the post; used --date")
     else:
         report.missing.append("date")
     body = body_of(post, settings, report)
     if not body.strip():
         report.notes.append("empty body in the export: written as a draft")
-    if post.status != "published" or post.date is None or not body.strip():
+    undated = post.date is None and fill_date is None
+    if post.status != "published" or undated or not body.strip():
         lines.append("Status: draft")
         report.metadata["status"] = "draft"
     else:
         report.metadata["status"] = "published"
-    author = normalise(post.author or "")
-    if author:
-        lines.append(f"Author: {author}")
-        report.metadata["author"] = author
+    authors = [a for a in (normalise(n) for n in post.authors or [post.author or ""]) if a]
+    if authors:
+        lines.append(f"{'Authors' if len(authors) > 1 else 'Author'}: {', '.join(authors)}")
+        report.metadata["author"] = ", ".join(authors)
     else:
         report.missing.append("author")
     if post.kind == "article":
         category = (categories or Categories(settings)).resolve(post.categories, report)
         lines.append(f"Category: {category}")
         report.metadata["category"] = category
-    lines += tag_lines([normalise(t) for t in post.tags if normalise(t)], taxonomy, report)
+    tags = tag_lines([normalise(t) for t in post.tags if normalise(t)], taxonomy, report)
+    lines += tags
+    if not tags:
+        report.missing.append("tags")
     summary = normalise(post.summary or "")
     if summary:
         lines.append(f"Summary: {md_inline(summary, line_start=False)}")
         report.metadata["summary"] = summary
+    else:
+        report.missing.append("summary")
+    aliases = [a for a in (normalise(x) for x in post.aliases) if a and "," not in a]
+    if aliases:
+        # Old addresses: the build writes a redirect page at each (plugins/redirects).
+        lines.append(f"Aliases: {', '.join(aliases)}")
+        report.metadata["aliases"] = aliases
     lines.append(f"Slug: {slug}")
     lines.append(f"Imported-From: {origin(post)}")
     return slug, "\n".join(lines) + "\n\n" + body + "\n"
