@@ -157,7 +157,8 @@ def test_invoke_check_summarises_the_validators(project_copy):
 
     done = check()
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "5 of 5 checks passed." in done.stdout
+    assert "6 of 6 checks passed." in done.stdout
+    assert "ok   redirects" in done.stdout
 
     article_file = project_copy / "content" / "articles" / "follow-up-calendar.md"
     article_file.write_text(
