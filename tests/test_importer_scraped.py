@@ -382,6 +382,19 @@ def test_credits_sidebars_footers_promos_and_share_residue_go_by_rule(tmp_path):
         assert rules_for(report, line), line
 
 
+def test_a_card_for_another_post_inside_the_text_goes(tmp_path):
+    headline = "Why Regulars Stop Coming Back"
+    text = "\n\n".join(
+        ["The second order", "March 9th, 2015", BODY[0], f"{headline}   {headline}",
+         "When a regular stops coming, the reason is rarely the price, and the… Read more",
+         BODY[1], BODY[2]]
+    )  # fmt: skip
+    report, _, paragraphs = import_text(tmp_path, text)
+    assert paragraphs == BODY
+    assert rules_for(report, headline) == {"sidebar-residue"}
+    assert rules_for(report, "the reason is rarely the price") == {"sidebar-residue"}
+
+
 @pytest.mark.parametrize(
     ("printed", "expected"),
     [

@@ -281,7 +281,12 @@ STOPWORDS = frozenset(
     )
 )
 SENTENCE_END_RE = re.compile(r"[.!?;:][\"'”’)\]]*$")
-CUT_SHORT_RE = re.compile(r"(?:\.\.\.|…)\s*\]?\s*$|\[\s*(?:…|\.\.\.|more)\s*\]$")
+# A teaser cut short: "… Read more", "[…]".
+CUT_SHORT_RE = re.compile(
+    r"(?:\.\.\.|…)\s*\]?\s*(?:(?:read more|continue reading|more)\W*){0,2}$"
+    r"|\[\s*(?:…|\.\.\.|more)\s*\]$",
+    re.IGNORECASE,
+)
 # Blocks after which the post's own text is over: the comment thread, related posts.
 END_RULES = frozenset({"comment-count", "comment-form", "reply-prompt"})
 END_BLOCK_RE = re.compile(

@@ -61,7 +61,7 @@ RULES: tuple[Rule, ...] = (
             r"(?: so far)?(?: (?:to|on) .{1,80})?\s*[:.»]?",
             r"comments? (?:are )?(?:off|closed|disabled)(?: on .{1,80})?\.?",
             r"(?:\d+ )?(?:comments?\s*\(\d+\)|(?:comments|responses)\s*:?)",
-            r"(?:view|show|hide|read) (?:all )?(?:\d+ )?comments?\.?",
+            r"(?:view|show|hide|read) (?:all )?(?:\d+ )?comments?(?:\s*\(\d+\))?\.?",
             r"\S.{0,60} said\s*(?:\.\.\.|…)",
         ),
         ("comment", "respons", "repl", "said", "thought"),
@@ -167,9 +167,12 @@ RULES: tuple[Rule, ...] = (
             r"enter your email(?: address)?\b.*",
             r"join \d[\d,.]* other (?:subscribers|followers)\.?",
             r"(?:email address|your email|type your email address)\s*[:*]?",
+            r"(?:advertisement|advertising|sponsored (?:content|post|story)|paid (?:post|content))"
+            r"\s*:?",
         ),
         ("click here", "tap here", "read more", "continue reading", "subscribe", "sign up",
-         "newsletter", "download", "get", "grab", "claim", "join", "email"),
+         "newsletter", "download", "get", "grab", "claim", "join", "email", "advert", "sponsored",
+         "paid"),
         max_words=24,
     ),
     Rule(

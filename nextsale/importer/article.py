@@ -17,7 +17,7 @@ from nextsale.cruft.clean import SENTENCE_END_RE, split_alt_residue, strip_short
 from nextsale.cruft.rules import RuleSet, compile_rules, normalise
 from nextsale.taxonomy.core import Taxonomy
 
-from .copied_page import COPYRIGHT_AUTHOR, trim_page
+from .copied_page import COPYRIGHT_AUTHOR, remove_cards, trim_page
 from .markdown import md_inline, render_body
 from .model import MIN_BODY_WORDS, FileReport, ImportFailure, Line
 from .saved import read_saved_page
@@ -109,6 +109,7 @@ def extract(
     if copyright_author:
         meta.setdefault("author", copyright_author)
     remove_bio(body, meta, settings, report)
+    remove_cards(body, report)
     collapse_repeats(body, report)
     body = [para for para in body if para]
     mark_quotes(body)

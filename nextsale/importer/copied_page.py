@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from nextsale.cruft.clean import ends_post, post_span
+from nextsale.cruft.clean import SENTENCE_END_RE, ends_post, post_span
 from nextsale.cruft.rules import RuleSet, normalise
 
 from .model import FileReport, Line
@@ -29,6 +29,12 @@ from .text import (
     same_text,
 )
 
+# A phrase said two to four times on one line: a linked image, its alt text and caption.
+ECHO_RE = re.compile(r"(?P<phrase>\S.{6,200}?)(?:\s+(?P=phrase)){1,3}")
+# A card for another post: its opening words, cut short, and a "Read more" link.
+CARD_RE = re.compile(
+    r".{20,}(?:…|\.\.\.)\s*(?:read more|continue reading)(?:\W+read more)?\W*", re.I
+)
 # A byline or credit, never a title.
 BYLINE_START_RE = re.compile(
     r"(?:by|(?:written|edited|posted|reviewed|published|words|story|reporting) by)\b", re.I
@@ -101,6 +107,10 @@ def trim_page(
     """
     if OUTSIDE not in {rule.name for rule in rules.rules}:
         return paragraphs
+    for line in (x for para in paragraphs for x in para):
+        echo = ECHO_RE.fullmatch(line.text) if len(line.text) <= 800 else None
+        if echo:
+            line.text = echo.group("phrase")
     start, end = post_span([[x.text for x in para] for para in paragraphs], rules)
     if start == end:
         return paragraphs
@@ -235,3 +245,19 @@ def _drop_outside(lines: list[Line], meta: dict, report: FileReport, rules: Rule
                 report.consume("copyright", sentence)
                 continue
             report.remove(rules.match_line(sentence) or OUTSIDE, sentence)
+
+
+def remove_cards(body: list[list[Line]], report: FileReport) -> None:
+    """Take out cards for other posts left inside the text: a headline, then the
+    other post's opening words cut short and "Read more"."""
+    for i, para in enumerate(body):
+        text = " ".join(x.text for x in para)
+        if len(para) != 1 or not CARD_RE.fullmatch(text):
+            continue
+        report.remove("sidebar-residue", text)
+        para.clear()
+        above = body[i - 1] if i else []
+        headline = len(above) == 1 and above[0].kind == "text"
+        if headline and not SENTENCE_END_RE.search(above[0].text[-3:]) and len(above[0].text) < 200:
+            report.remove("sidebar-residue", above[0].text)
+            above.clear()
