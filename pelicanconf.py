@@ -156,3 +156,6 @@ NEWSLETTER_SIGNUP = {
 # same-named category the site's articles already use, else DEFAULT_CATEGORY, which
 # the import report names so it can be mapped.
 # IMPORT_CATEGORY_MAP = {"Uncategorized": "Retention", "Sales tips": "Follow-up"}
+# The old site's address: links relative to it, in posts that do not carry their
+# own old address (Markdown posts, text copies), are made absolute against it.
+# IMPORT_SITE_URL = "https://old-blog.example/"

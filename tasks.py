@@ -232,6 +232,7 @@ def taxonomy_lint(c, fix=False, limit=50):
         "report": "where to write the JSON import report",
         "taxonomy": "taxonomy file to match tags with (default: the one the build uses)",
         "fetch-images": "download each post's images into PATH/images/<slug>/",
+        "site-url": "the old site's address, for relative links in posts without their own",
     },
 )
 def import_posts(
@@ -244,8 +245,9 @@ def import_posts(
     report="import-report.json",
     taxonomy="",
     fetch_images=False,
+    site_url="",
 ):
-    """Import scraped posts (text or HTML) as clean Markdown articles, with a report."""
+    """Import a blog: platform exports, Markdown posts, saved pages, text copies."""
     args = [*shlex.split(sources), "--settings", settings or str(CONFIG["settings_base"])]
     args += ["--report", report]
     args += ["--dest", dest] if dest else []
@@ -253,6 +255,7 @@ def import_posts(
     args += ["--force"] if force else []
     args += ["--taxonomy", taxonomy] if taxonomy else []
     args += ["--fetch-images"] if fetch_images else []
+    args += ["--site-url", site_url] if site_url else []
     _tool(c, "nextsale.importer", shlex.join(args))
 
 

@@ -216,6 +216,42 @@ def test_a_relative_link_with_no_known_old_address_is_kept_and_noted(tmp_path):
     assert "../x/" in report.notes[0]
 
 
+ELEVENTY = FIXTURES / "import-markdown" / "secondpost.md"
+
+
+def test_raw_html_links_of_a_markdown_post_name_the_old_site_or_an_imported_file(tmp_path):
+    # The real Eleventy post links to two sibling posts with raw HTML <a href>,
+    # one from the site's root, one relative.
+    code, [entry], _content = run_import(
+        tmp_path, str(ELEVENTY), "--site-url", "https://old-blog.example/"
+    )
+    assert code == 0, entry
+    text = Path(entry["output"]).read_text(encoding="utf-8")
+    assert '<a href="https://old-blog.example/blog/firstpost.md">' in text
+    assert '<a href="https://old-blog.example/blog/thirdpost.md">' in text
+    assert {"from": "/blog/firstpost.md", "to": "https://old-blog.example/blog/firstpost.md",
+            "why": "relative to the old site: made absolute"} in entry["links"]  # fmt: skip
+
+    # Imported together with the post it names, the link leads to the new article.
+    sibling = tmp_path / "posts"
+    sibling.mkdir()
+    shutil.copy(ELEVENTY, sibling / "secondpost.md")
+    (sibling / "firstpost.md").write_text(
+        "---\ntitle: The first one\ndate: 2018-05-01\n---\n\nWords enough to make a post.\n",
+        encoding="utf-8",
+    )
+    code, entries, _content = run_import(tmp_path / "again", str(sibling))
+    assert code == 0, entries
+    second = next(Path(e["output"]) for e in entries if e["source"].endswith("secondpost.md"))
+    assert '<a href="{filename}/articles/the-first-one.md">' in second.read_text(encoding="utf-8")
+
+
+def test_site_url_must_be_an_address(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main([str(ELEVENTY), "--site-url", "old-blog", "--dest", str(tmp_path)])
+    assert "is not a site address; give it as https://old.example/" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     "url",
     [

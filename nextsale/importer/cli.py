@@ -12,7 +12,6 @@ exactly as a build of that site would.
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import os
 import sys
@@ -22,6 +21,7 @@ from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlsplit
 
 from pelican.settings import read_settings
 
@@ -226,10 +226,8 @@ def _export_post(post, kind: str, source: Path, entry: FileReport, batch: Batch)
 
 
 def _read(module, source: Path, settings: dict, counts: Counter):
-    """The posts of an export; a reader that takes `counts` also counts what it skips."""
-    if "counts" in inspect.signature(module.iter_posts).parameters:
-        return module.iter_posts(source, settings, counts=counts)
-    return module.iter_posts(source, settings)
+    """The posts of an export; the reader also counts what it skips (comments, ...)."""
+    return module.iter_posts(source, settings, counts=counts)
 
 
 def _write(
@@ -364,6 +362,16 @@ def totals(reports: list[FileReport]) -> dict[str, dict[str, int]]:
     return dict(sorted(found.items()))
 
 
+def site_url(value: str) -> str:
+    """--site-url: an http(s) address with a host."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a site address; give it as https://old.example/"
+        )
+    return value.strip()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the importer from the command line; 0 when every file imported."""
     parser = argparse.ArgumentParser(
@@ -388,6 +396,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="download each post's images into PATH/images/<slug>/ and link the copies",
     )
+    parser.add_argument(
+        "--site-url",
+        type=site_url,
+        help="the old site's address, for links relative to it in posts that do not "
+        "carry their own (default: IMPORT_SITE_URL)",
+    )
     parser.add_argument("--report", type=Path, default=DEFAULT_REPORT)
     parser.add_argument(
         "--taxonomy",
@@ -400,6 +414,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.dest is not None:
             check_dest(args.dest)
         settings = read_site_settings(args.settings)
+        if args.site_url:
+            settings["IMPORT_SITE_URL"] = args.site_url
         if args.taxonomy is not None:
             taxonomy, used = args.taxonomy, display_path(args.taxonomy)
         else:

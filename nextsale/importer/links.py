@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urljoin, urlsplit
 
 from nextsale import frontmatter
@@ -25,10 +25,16 @@ from .model import FileReport
 
 WHY_POST = "imported post"
 WHY_RELATIVE = "relative to the old site: made absolute"
+SOURCE_SUFFIXES = (".md", ".markdown", ".html", ".htm")
 # Index pages a server answers for a folder's address.
 INDEX_NAMES = ("index.html", "index.htm", "index.php")
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _CODE_SPAN = re.compile(r"(`+)(?:.+?)\1")
+# `href="…"` or `src="…"` of raw HTML a Markdown post keeps (one per tag).
+_HTML_ATTR = re.compile(
+    r"(?P<lead><[a-zA-Z][^<>]*?\s(?P<name>href|src)\s*=\s*)"
+    r"(?P<quote>[\"'])(?P<url>[^\"'<>]*)(?P=quote)"
+)
 # `](target "title")` of an inline link or image; `!` before `[` marks an image.
 _INLINE = re.compile(
     r"(?P<bang>!?)(?P<text>\[(?:[^\[\]]|\[[^\[\]]*\])*\])\(\s*"
@@ -93,10 +99,14 @@ class PostIndex:
         self.files: dict[str, Path] = {}
         self.titles: dict[Path, str] = {}
         self.hosts: set[str] = set()
+        # Posts imported from files (Jekyll, Hugo, Eleventy): a link may name the file.
+        self.sources: dict[str, Path] = {}
 
     def add(self, path: Path, meta: dict, extra_aliases: Iterable[str] = ()) -> None:
         origin = meta.get("imported-from", "")
         olds = [origin] if _is_web(origin) else []
+        if origin and not olds and origin.lower().endswith(SOURCE_SUFFIXES):
+            self.sources.setdefault(origin.lower(), path)
         olds += _aliases(meta.get("aliases")) + list(extra_aliases)
         for old in olds:
             if urlsplit(old).netloc:
@@ -108,7 +118,10 @@ class PostIndex:
         """The file an address of the old site names, or None."""
         if urlsplit(url).netloc and host_key(url) not in self.hosts:
             return None
-        return self.files.get(address_key(url))
+        found = self.files.get(address_key(url))
+        if found is None and not urlsplit(url).netloc:
+            found = self.sources.get(PurePosixPath(urlsplit(url).path).name.lower())
+        return found
 
 
 def build_index(written: list[tuple[FileReport, Path]]) -> PostIndex:
@@ -186,7 +199,15 @@ def rewrite_targets(
     def auto(match: re.Match) -> str:
         return autolink(match.group("url")) or match.group(0)
 
+    def html_attr(match: re.Match) -> str:
+        new = new_target(match.group("url"), match.group("name").lower() == "src")
+        if new is None:
+            return match.group(0)
+        quote = match.group("quote")
+        return f"{match.group('lead')}{quote}{new}{quote}"
+
     def piece(text: str) -> str:
+        text = _HTML_ATTR.sub(html_attr, text)  # raw HTML kept in a Markdown post
         text = _INLINE.sub(inline, text)
         text = _AUTOLINK.sub(auto, text)
         return _REFERENCE.sub(reference, text)
@@ -204,15 +225,20 @@ def _join(head: str, body: str) -> str:
     return f"{head}\n{body}" if head else body
 
 
-def rewrite_post(report: FileReport, path: Path, index: PostIndex, content: Path) -> None:
-    """Rewrite one written post's links in place, listing each in its report."""
+def rewrite_post(
+    report: FileReport, path: Path, index: PostIndex, content: Path, site_url: str = ""
+) -> None:
+    """Rewrite one written post's links in place, listing each in its report.
+
+    A relative link is made absolute against the post's old address, else
+    against `site_url` (the old site, IMPORT_SITE_URL / --site-url)."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return
     head, body = _split_front(text)
     origin = read_metadata(path).get("imported-from", "")
-    origin = origin if _is_web(origin) else ""
+    origin = origin if _is_web(origin) else site_url
     unresolved: list[str] = []
 
     def note(old: str, new: str, why: str) -> None:
@@ -266,7 +292,8 @@ def rewrite_post(report: FileReport, path: Path, index: PostIndex, content: Path
     if unresolved:
         report.notes.append(
             "links relative to the old site kept as they are (the post's old address is not"
-            f" known, so they cannot be made absolute): {', '.join(sorted(set(unresolved)))}"
+            " known, so they cannot be made absolute; pass --site-url with the old site's"
+            f" address): {', '.join(sorted(set(unresolved)))}"
         )
     if new_body != body:
         path.write_text(_join(head, new_body), encoding="utf-8")
@@ -290,8 +317,10 @@ def rewrite_links(written: list[tuple[FileReport, Path]], settings: dict) -> Non
         return
     content = content_root([path for _report, path in written], settings)
     index = build_index(written)
+    site_url = str(settings.get("IMPORT_SITE_URL") or "")
+    site_url = site_url.rstrip("/") + "/" if _is_web(site_url) else ""
     for report, path in written:
-        rewrite_post(report, path, index, content)
+        rewrite_post(report, path, index, content, site_url)
 
 
 # --- a second import of the same post ---------------------------------------

@@ -109,7 +109,8 @@ def body_of(post: Post, settings: Mapping[str, Any], report: FileReport) -> str:
     if post.body_markdown is not None:
         return post.body_markdown.strip("\n")
     rules = compile_rules(settings)
-    return html_to_markdown(post.body_html or "", rules, report, base_url=post.url).strip("\n")
+    base_url = post.url or settings.get("IMPORT_SITE_URL") or None
+    return html_to_markdown(post.body_html or "", rules, report, base_url=base_url).strip("\n")
 
 
 def write_post(
