@@ -90,9 +90,7 @@ def resolve_tags(
 IMPORTED_TAGS_KEY = "Imported-Tags"
 
 
-def tag_lines(
-    written: Iterable[str], taxonomy: Taxonomy | None, report: FileReport
-) -> list[str]:
+def tag_lines(written: Iterable[str], taxonomy: Taxonomy | None, report: FileReport) -> list[str]:
     """The front-matter lines for a post's tags.
 
     Tags the taxonomy knows go in `Tags:` as their canonical slugs. A tag it
