@@ -156,8 +156,10 @@ def measure(row: Row, files: list[Path], reference: dict[str, Counter], whole: C
         meta, blocks, raw = read_markdown(path)
         row.written += 1
         row.raw_html += raw
-        for key in ("title", "date", "author", "tags"):
+        for key in ("title", "date", "author"):
             row.counts[key] += bool(meta.get(key))
+        # Tags kept: shown ones, and those kept for the taxonomy (Imported-Tags).
+        row.counts["tags"] += bool(meta.get("tags") or meta.get("imported-tags"))
         body = words(" ".join(blocks))
         source = whole if whole is not None else reference.get(_key(meta.get("title", "")))
         if source:
@@ -269,11 +271,12 @@ def build_result(content: Path, site: Path) -> str:
         result = sitebuild.build(PUBLISH, published, content=content, strict=True)
         dev = sitebuild.build(PROJECT_ROOT / "pelicanconf.py", relative, content=content)
     if not result.ok:
-        return "no (strict build)"
+        first = result.problems[0] if result.problems else result.failed or ""
+        return f"no (strict build: {first[:160]})"
     if not dev.ok:
         return "no (build)"
     broken = sitecheck.broken_links(relative, "thenextsale.example")
-    return f"no ({len(broken)} broken links)" if broken else "yes"
+    return f"no ({len(broken)} broken links, first: {broken[0][:160]})" if broken else "yes"
 
 
 HEADER = ["input", "written", "title", "date", "author", "tags", "body kept", "cruft left",
