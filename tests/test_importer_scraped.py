@@ -17,7 +17,8 @@ import markdown
 import pytest
 from bs4 import BeautifulSoup
 
-from nextsale.cruft.rules import RULES
+from nextsale.cruft.clean import clean_html
+from nextsale.cruft.rules import RULES, compile_rules
 from nextsale.importer import import_posts
 from tests.conftest import FIXTURES
 
@@ -427,3 +428,13 @@ def test_imported_pages_build_into_the_site_without_their_chrome(imported, build
     for chrome in ("Share this:", "There are 13 comments", "Subscribe to Blog via Email",
                    "Powered by WordPress", "Recent Comments", "Barry Kooij"):  # fmt: skip
         assert chrome not in content
+
+
+def test_an_articles_own_words_for_page_furniture_stay_in_the_build():
+    """Sidebar headings are named only around a copied post; in an article they stay."""
+    html = (
+        "<h2>Menu</h2><p>Soup of the day and a sandwich.</p><h2>Tags</h2>"
+        "<p>March 2015</p><p>Share the photo with the customers who subscribe.</p>"
+    )
+    cleaned, removed = clean_html(html, compile_rules({}))
+    assert cleaned == html and not removed

@@ -203,23 +203,13 @@ RULES: tuple[Rule, ...] = (
             r"|unsplash|pexels|wikimedia commons|flickr)(?: images?| photo)?\)?\.?",
             r"(?:related posts?|you (?:may|might) also like|popular posts|recent posts|"
             r"blogroll|follow by email)\s*:?.{0,120}",
-            # Headings of sidebar boxes and page furniture, alone on their line.
-            r"(?:related(?: articles?| stories)?|recent (?:comments|articles|entries)"
-            r"|archives?|blog archive|categories|tags|tag cloud"
-            r"|search(?: for)?|menu|skip to (?:main )?content|previous post|next post)\s*:?",
             r"(?:newer posts?|older posts?|home|newer|older)"
             r"(?:\s*(?:newer posts?|older posts?|home|newer|older))*",
-            # Archive links: "March 2015 (3)", "► 2014 (8)".
-            r"[►▼▶▸\s]*(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-            r"\s*)?(?:\d{4})?\s*\(\d+\)",
-            r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{4}",
         ),
         ("photo", "image", "picture", "illustration", "credit", "getty", "reuters",
          "shutterstock", "istock", "unsplash", "pexels", "wikimedia", "flickr", "(ap)",
-         "ap photo", "afp", "posts", "related", "also like", "recent", "blogroll", "archive",
-         "categories", "tag", "follow by", "search", "menu", "skip to", "previous", "next",
-         "newer", "older", "home", "(", "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
-         "sep", "oct", "nov", "dec"),
+         "ap photo", "afp", "posts", "also like", "blogroll", "follow by", "newer", "older",
+         "home"),
         frozenset({"related-posts", "jp-relatedposts", "sidebar", "widget", "blog-pager"}),
         max_words=40,
     ),

@@ -35,6 +35,17 @@ ECHO_RE = re.compile(r"(?P<phrase>\S.{6,200}?)(?:\s+(?P=phrase)){1,3}")
 CARD_RE = re.compile(
     r".{20,}(?:…|\.\.\.)\s*(?:read more|continue reading)(?:\W+read more)?\W*", re.I
 )
+# Sidebar furniture around a copied post: box headings ("Recent Comments", "Archives",
+# "Tags") and archive links ("March 2015 (3)", "► 2014 (8)"). Named only around the
+# post, never in an article (where "Menu" may well be a heading).
+FURNITURE_RE = re.compile(
+    r"(?:related(?: articles?| stories)?|recent (?:posts|comments|articles|entries)|archives?"
+    r"|blog archive|categories|tags|tag cloud|search(?: for)?|menu|skip to (?:main )?content"
+    r"|previous post|next post|[►▼▶▸\s]*(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+    r"[a-z]*\.?\s*)?(?:\d{4})?\s*\(\d+\)|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+    r"[a-z]* \d{4})\s*:?",
+    re.I,
+)
 # A byline or credit, never a title.
 BYLINE_START_RE = re.compile(
     r"(?:by|(?:written|edited|posted|reviewed|published|words|story|reporting) by)\b", re.I
@@ -44,6 +55,7 @@ FILE_NAME_RE = re.compile(r"\S+\.(?:jpe?g|png|gif|webp|svg|html?)|\S+://\S+", re
 # How many blocks above the post's first paragraph may hold its title, date and byline.
 HEADER_BLOCKS = 15
 OUTSIDE = "outside-post"
+SIDEBAR = "sidebar-residue"
 COPYRIGHT_AUTHOR = "copyright-author"
 
 
@@ -56,6 +68,7 @@ def is_heading(text: str, rules: RuleSet) -> bool:
         and not re.search(r"[.,;]$|…$", text)
         and not BYLINE_START_RE.match(text)
         and not FILE_NAME_RE.fullmatch(text)
+        and not FURNITURE_RE.fullmatch(text)
         and not dated(text)
         and not rules.match_line(text)
     )
@@ -244,7 +257,13 @@ def _drop_outside(lines: list[Line], meta: dict, report: FileReport, rules: Rule
                 meta.setdefault(COPYRIGHT_AUTHOR, as_name(found.group("name")))
                 report.consume("copyright", sentence)
                 continue
-            report.remove(rules.match_line(sentence) or OUTSIDE, sentence)
+            report.remove(rules.match_line(sentence) or _furniture(sentence, rules), sentence)
+
+
+def _furniture(text: str, rules: RuleSet) -> str:
+    """The rule for a line around the post no pattern names: sidebar furniture or the rest."""
+    sidebar = any(rule.name == SIDEBAR for rule in rules.rules)
+    return SIDEBAR if sidebar and FURNITURE_RE.fullmatch(text) else OUTSIDE
 
 
 def remove_cards(body: list[list[Line]], report: FileReport) -> None:
