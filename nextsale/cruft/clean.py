@@ -291,7 +291,7 @@ CUT_SHORT_RE = re.compile(
 END_RULES = frozenset({"comment-count", "comment-form", "reply-prompt"})
 END_BLOCK_RE = re.compile(
     r"(?:related(?: posts?| articles?| stories)?|you (?:may|might) also like"
-    r"|more (?:posts|stories)(?: from .{1,40})?)\s*:?",
+    r"|more (?:posts|stories)(?: from .{1,40})?|comments|responses)\s*:?",
     re.IGNORECASE,
 )
 SHORT_BLOCK = -3.0  # a short line that is not a sentence: a menu entry, a label

@@ -60,7 +60,7 @@ RULES: tuple[Rule, ...] = (
             r"(?:there (?:are|is) )?(?:no|one|\d+) (?:comments?|responses?|replies|thoughts?)"
             r"(?: so far)?(?: (?:to|on) .{1,80})?\s*[:.»]?",
             r"comments? (?:are )?(?:off|closed|disabled)(?: on .{1,80})?\.?",
-            r"(?:\d+ )?(?:comments?\s*\(\d+\)|(?:comments|responses)\s*:?)",
+            r"(?:\d+ )?comments?\s*\(\d+\)",
             r"(?:view|show|hide|read) (?:all )?(?:\d+ )?comments?(?:\s*\(\d+\))?\.?",
             r"\S.{0,60} said\s*(?:\.\.\.|…)",
         ),
@@ -156,8 +156,11 @@ RULES: tuple[Rule, ...] = (
             r"(?:read more|continue reading)\b.{1,80}?\s*(?:»|→|\.{3}|…)",
             # Sign-up and download boxes, whether or not their link survived the copy.
             r"(?:subscribe|sign up|join|get)(?: (?:to|for|now))?"
-            r"(?: (?:our|my|the|this|a|free|weekly|daily|monthly|email|blog))*"
-            r" (?:newsletter|mailing list|updates|blog|posts|list|digest)\b.{0,80}",
+            r"(?: (?:our|my|the|this|a|free|weekly|daily|monthly))*"
+            r" (?:newsletter|mailing list|e-?mail (?:list|updates|digest))\b.{0,80}",
+            r"(?:subscribe|sign up)(?: (?:to|for|now))?"
+            r"(?: (?:our|my|the|this|a|free|weekly|daily|monthly|e-?mail))*"
+            r" (?:blog|posts|updates|list|digest|feed)\b.{0,80}",
             r"subscribe(?: now| here| today)?\s*[.!]?",
             # A giveaway: "Download our free guide", "Grab your free checklist now".
             r"(?:(?:download|get|grab|claim)(?: (?:our|my|your|this|a|the))? (?:free|complimentary)"
