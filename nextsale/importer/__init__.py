@@ -8,19 +8,25 @@ Cruft is removed by the same rules the build cleans with
 matched with the build's taxonomy, and every removal is listed in the report.
 See README.md in this folder.
 
-    sources   finding files, decoding bytes, text or HTML
-    detect    recognising each input by its content (FORMATS)
-    writer    the one writer of exported posts (wxr, blogger, feed, ghost, ...)
-    text      plain-text heuristics: dates, names, bylines, tag lines, quotes
-    html      saved pages: metadata, the post's container, elements into lines
-    markdown  escaping and rendering the body
-    tags      matching tags with the taxonomy as the build does
-    slugs     a usable slug for any title, never one an existing article uses
-    article   one article: convert, extract, build_article
-    cli       import_posts, the report, main
+    sources       finding files, decoding bytes, text or HTML
+    detect        recognising each input by its content (FORMATS)
+    post, writer  the Post every reader gives; the one writer of front matter
+    wxr, blogger, feed, ghost, substack, medium
+                  the export readers: each yields Posts
+    frontmatter_posts  Markdown posts with YAML/TOML front matter
+    saved, page, locate, chrome, html
+                  saved pages: metadata, the post found (trafilatura), chrome out
+    text, copied_page, article
+                  text copies: dates, names, bylines, the post in a copied page
+    convert, md_writer  HTML into Markdown (markdownify)
+    dates         dates as blogs print them (dateparser), written in TIMEZONE
+    markdown      escaping and rendering text lines
+    tags, slugs   the build's taxonomy; a free, usable slug for any title
+    links, images {filename} links, absolute old-site links, --fetch-images
+    cli           import_posts, the report, main
 """
 
-from .article import build_article, convert, extract
+from .article import convert, extract, recovered_post
 from .cli import format_report, import_posts, main, read_site_settings
 from .model import FileReport, ImportFailure, Line
 
@@ -28,11 +34,11 @@ __all__ = [
     "FileReport",
     "ImportFailure",
     "Line",
-    "build_article",
     "convert",
     "extract",
     "format_report",
     "import_posts",
     "main",
     "read_site_settings",
+    "recovered_post",
 ]

@@ -2,34 +2,29 @@
 
 `convert` reads a file (text or HTML) into metadata and body paragraphs,
 `extract` takes the metadata lines and the cruft out of them, and
-`build_article` writes the front matter and the body.
+`recovered_post` makes the `Post` the one writer writes.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 from nextsale.cruft.clean import SENTENCE_END_RE, split_alt_residue, strip_shortlinks
 from nextsale.cruft.rules import RuleSet, compile_rules, normalise
-from nextsale.taxonomy.core import Taxonomy
 
 from .copied_page import COPYRIGHT_AUTHOR, remove_cards, trim_page
-from .markdown import md_inline, render_body
+from .markdown import render_body
 from .model import MIN_BODY_WORDS, FileReport, ImportFailure, Line
+from .post import Post
 from .saved import read_saved_page
-from .slugs import make_slug
 from .sources import check_text, decode, is_html
-from .tags import resolve_tags
 from .text import (
     BIO_RE,
     CUT_TAIL_RE,
     FOOTER_BYLINE_RE,
     TEASER_RE,
-    format_date,
     mark_quotes,
     meta_line,
     person_name,
@@ -182,15 +177,8 @@ def visible(text: str) -> bool:
     return any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in text)
 
 
-def build_article(
-    meta: dict, body: list[list[Line]], source: Path, fill_date: date | None,
-    taxonomy: Taxonomy | None, report: FileReport,
-    free_slug: Callable[[str], str] | None = None,
-) -> tuple[str, str]:  # fmt: skip
-    """Return (slug, Markdown text) for a recovered post.
-
-    `free_slug` turns the slug the title gives into one no other article uses.
-    """
+def recovered_post(meta: dict, body: list[list[Line]], source: Path, report: FileReport) -> Post:
+    """The `Post` of a saved page or text copy, for the one writer."""
     title = meta.get("title")
     why = "no title line found"
     if title and not visible(title):
@@ -203,47 +191,22 @@ def build_article(
         report.notes.append(f"{why}; the file name was used")
     if title == title.lower():
         title = title_case(title)
-    slug = make_slug(title, source, report)
-    if free_slug is not None:
-        slug = free_slug(slug)
-    lines = [f"Title: {title}"]
-    report.metadata["title"] = title
-    if meta.get("date"):
-        lines.append(f"Date: {format_date(meta['date'])}")
-        report.metadata["date"] = format_date(meta["date"])
-    else:
-        report.missing.append("date")
-        if fill_date:
-            lines.append(f"Date: {fill_date.isoformat()}")
-            report.metadata["date"] = fill_date.isoformat()
-            report.notes.append("no date in the post; used --date")
-        else:
-            lines.append("Status: draft")
-            report.metadata["status"] = "draft"
-            report.notes.append("no date in the post: imported as a draft; add a Date")
-    for key in ("author", "category"):
-        if meta.get(key):
-            lines.append(f"{key.title()}: {meta[key]}")
-            report.metadata[key] = meta[key]
-        else:
-            report.missing.append(key)
-    tags = resolve_tags(meta.get("tags") or [], taxonomy, report)
-    if tags:
-        lines.append(f"Tags: {', '.join(tags)}")
-        report.metadata["tags"] = tags
-    else:
-        report.missing.append("tags")
     summary = meta.get("summary")
     if not summary:
         first = next((p for p in body if all(x.kind == "text" for x in p)), None)
         summary = " ".join(x.text for x in first) if first else None
-    if summary:
-        lines.append(f"Summary: {md_inline(normalise(summary), line_start=False)}")
-        report.metadata["summary"] = normalise(summary)
-    else:
-        report.missing.append("summary")
-    lines += [f"Slug: {slug}", f"Imported-From: {meta.get('url') or source.name}"]
-    return slug, "\n".join(lines) + "\n\n" + render_body(body) + "\n"
+    return Post(
+        report.format or "text",
+        str(source),
+        title=title,
+        date=meta.get("date"),
+        author=meta.get("author"),
+        categories=[meta["category"]] if meta.get("category") else [],
+        tags=list(meta.get("tags") or []),
+        summary=normalise(summary) if summary else None,
+        url=meta.get("url"),
+        body_markdown=render_body(body),
+    )
 
 
 def convert(source: Path, settings: dict, report: FileReport):

@@ -28,7 +28,7 @@ from pelican.settings import read_settings
 from nextsale.cruft.rules import compile_rules
 from nextsale.site import PROJECT_ROOT, display_path
 
-from .article import build_article, convert
+from .article import convert, recovered_post
 from .detect import BY_NAME, detect, is_export_folder, reader_module
 from .frontmatter_posts import read_front_matter_post
 from .images import finish_batch
@@ -160,11 +160,10 @@ def _import_one(source: Path, date: date | None, report: FileReport, batch: Batc
     post = read_front_matter_post(source, settings, report)
     if post is None:
         meta, body = convert(source, settings, report)
-        made = build_article(meta, body, source, date, known_tags, report, free_slug=free)
-    else:
-        made = write_post(
-            post, settings, known_tags, report, free, categories=batch.categories, fill_date=date
-        )
+        post = recovered_post(meta, body, source, report)
+    made = write_post(
+        post, settings, known_tags, report, free, categories=batch.categories, fill_date=date
+    )
     _write(made, source, dest, batch.force, report, slugs, batch.written)
 
 

@@ -56,6 +56,8 @@ class Categories:
 
     def resolve(self, names: list[str], report: FileReport) -> str:
         """The site category for a post listing `names`; the report says why."""
+        if names:
+            report.metadata["source_categories"] = list(names)
         for name in names:
             key = normalise(name).casefold()
             if key in self.mapping:
@@ -153,6 +155,7 @@ def write_post(
         report.notes.append("no date in the post; used --date")
     else:
         report.missing.append("date")
+        report.notes.append("no date in the post: imported as a draft; add a Date")
     body = body_of(post, settings, report)
     if not body.strip():
         report.notes.append("empty body in the export: written as a draft")

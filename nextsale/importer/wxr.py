@@ -15,9 +15,8 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 from lxml import etree
 
-from nextsale.cruft.rules import compile_rules, normalise
+from nextsale.cruft.rules import normalise
 
-from .convert import html_to_markdown
 from .model import FileReport
 from .post import Post
 from .writer import write_post
@@ -176,11 +175,6 @@ def shortcodes(html: str, report: FileReport) -> str:
         report.notes.append(f"shortcodes not converted (removed): {', '.join(found)}")
         html = SHORTCODE_RE.sub("", html)
     return html
-
-
-def body_markdown(html: str, settings: dict, report: FileReport) -> str:
-    """The post's HTML as Markdown, through WordPress's paragraph rules and the converter."""
-    return html_to_markdown(wpautop(shortcodes(html, report)), compile_rules(settings), report)
 
 
 def _date(item: dict) -> datetime | None:
