@@ -55,6 +55,8 @@ CHROME = (
     "tagged in", "categories:", "subscribe to", "sign up for", "follow us", "written by",
     "about the author", "read more", "click to share", "comments",
 )  # fmt: skip
+# The author's old address, given as --site-url (posts without their own address).
+OLD_SITE = "https://old-blog.example/"
 # pelican-import's switch for each format it reads.
 PELICAN_IMPORT = {"wordpress": "--wpfile", "blogger": "--blogger", "medium": "--medium",
                   "feed": "--feed"}  # fmt: skip
@@ -221,7 +223,7 @@ def ours(item: Input, site: Path, build: bool) -> Row:
     run = subprocess.run(
         [sys.executable, "-m", "nextsale.importer", str(item.path), "--settings",
          str(PROJECT_ROOT / "pelicanconf.py"), "--dest", str(content / "articles"),
-         "--report", str(report), "--date", "2020-01-01"],
+         "--report", str(report), "--site-url", OLD_SITE],
         check=False, capture_output=True, text=True, cwd=PROJECT_ROOT,
     )  # fmt: skip
     row = Row(item.name)
