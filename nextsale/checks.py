@@ -354,7 +354,8 @@ def check_source(
         report.findings.append(nesting)
         report.fatal = True
 
-    if meta.entries and not "".join(lines[meta.body_start :]).strip():
+    drafted = found.get("status", (0, ""))[1].strip().lower() == "draft"
+    if meta.entries and not drafted and not "".join(lines[meta.body_start :]).strip():
         report.findings.append(
             Finding(
                 meta.entries[-1][0],

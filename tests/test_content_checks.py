@@ -200,6 +200,13 @@ def test_metadata_without_body(build_site, tmp_path):
     assert_strict_fails(tmp_path, files, "bare.md:3:", "no text")
 
 
+def test_a_draft_without_body_is_being_written(build_site):
+    # As the message above advises: a draft may have no text yet.
+    draft = "Title: Bare\nDate: 2024-03-02\nCategory: Retention\nStatus: draft\n\n\n"
+    site = dev(build_site, {"articles/bare.md": draft})
+    assert not [m for m in site.messages() if "bare.md" in m]
+
+
 def test_invalid_utf8(build_site, tmp_path):
     raw = (FIXTURES / "content_checks" / "latin1.md").read_bytes()
     offset = raw.index(b"\xe9")
