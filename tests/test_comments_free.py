@@ -170,6 +170,20 @@ def test_author_bio_at_the_end_is_removed_only_there():
     assert "runs a small consultancy" not in cleaned
 
 
+def test_empty_blocks_after_the_post_do_not_hide_its_last_paragraph():
+    # A saved news page: the columnist's line, then empty ad slots.
+    rules = compile_rules({}, "Laurie Oakes")
+    html = (
+        "<p>Memories of that grief would make anyone sit up and take notice.</p>"
+        "<p><b>LAURIE OAKES IS THE NINE NETWORK POLITICAL EDITOR </b></p>"
+        + '<div class="ad-block"></div>'
+        * 4
+    )
+    cleaned, removed = clean_html(html, rules)
+    assert [r.rule for r in removed] == ["author-bio"]
+    assert "NINE NETWORK" not in cleaned and "take notice" in cleaned
+
+
 def test_untriggered_html_is_returned_without_parsing():
     html = "<p>Plain words &amp; <em>nothing</em> to strip<br/></p>"
     cleaned, removed = clean_html(html, compile_rules({}))

@@ -119,7 +119,9 @@ def might_hold_cruft(html: str, rules: RuleSet) -> bool:
             while ancestor is not None and ancestor not in parents:
                 parents.add(ancestor)
                 ancestor = ancestor.getparent()
-    leaves = [el for el in blocks if el not in parents]
+    # Leaves with text only, as clean_html counts them: an empty block after the
+    # post (an ad slot) must not push its last paragraph out of the tail.
+    leaves = [el for el in blocks if el not in parents and "".join(el.itertext()).strip()]
     longest = {
         tail: max((r.max_words for r in rules.rules if tail or not r.tail_only), default=0)
         for tail in (False, True)

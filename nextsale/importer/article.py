@@ -222,7 +222,7 @@ def convert(source: Path, settings: dict, report: FileReport):
         report.notes.append(f"not UTF-8: decoded as {encoding}")
     rules = compile_rules(settings)
     if is_html(text, source):
-        meta, body, words = read_saved_page(text, rules, report, name)
+        meta, body, words = read_saved_page(text, settings, report, name)
     else:
         paragraphs, meta = text_paragraphs(text), {}
         body = extract(paragraphs, meta, rules, report, settings)

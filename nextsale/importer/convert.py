@@ -89,6 +89,11 @@ def _raw_tree(html: str | Tag, rules: RuleSet, report: FileReport) -> BeautifulS
         soup = BeautifulSoup(body.decode_contents(), "html.parser")
     for el in soup.find_all(["head", "title", "meta", "link"]):
         el.decompose()
+    # Code never shown goes first (listed as the sanitiser's), so the cruft rules
+    # see the post's real last paragraphs: an author bio is only cruft at the end.
+    for el in soup.find_all(["script", "style", "template"]):
+        report.remove("sanitiser", f"<{el.name}> element")
+        el.decompose()
     for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
         comment.extract()
     tables = _shield_tables(soup, rules, report)

@@ -12,7 +12,7 @@ import re
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
-from nextsale.cruft.rules import URL_RE, RuleSet, normalise
+from nextsale.cruft.rules import URL_RE, RuleSet, compile_rules, normalise
 
 from .chrome import CHROME_RULE, is_chrome_line
 from .convert import html_to_markdown
@@ -229,9 +229,13 @@ def markdown_words(markdown: str) -> int:
     return len(re.findall(r"\w+", MARKDOWN_URL_RE.sub(" ", markdown)))
 
 
-def read_saved_page(text: str, rules: RuleSet, report: FileReport, name: str):
+def read_saved_page(text: str, settings: dict, report: FileReport, name: str):
     """Return (metadata, body, words kept) for a saved page; the body is one
-    Markdown block (a `Line` of kind "markdown")."""
+    Markdown block (a `Line` of kind "markdown").
+
+    The body is cleaned with the rules the build will clean it with, which
+    know the author once the page has named one (an author bio at the end)."""
+    rules = compile_rules(settings)
     meta, container = read_page(text, rules, report, name)
     # The title, bylines and dates the page shows are metadata, not body text.
     shown = [meta.get("title") or ""] + [
@@ -243,7 +247,8 @@ def read_saved_page(text: str, rules: RuleSet, report: FileReport, name: str):
         if summary:
             report.notes.append(f"summary {summary!r} read as chrome; the first paragraph used")
         meta["summary"] = None
-    markdown = html_to_markdown(container, rules, report, base_url=meta.get("url"))
+    body_rules = compile_rules(settings, meta.get("author")) if meta.get("author") else rules
+    markdown = html_to_markdown(container, body_rules, report, base_url=meta.get("url"))
     meta["summary"] = meta["summary"] or first_paragraph(markdown, meta, rules)
     words = markdown_words(markdown)
     check_complete(name, words, page_words, report)

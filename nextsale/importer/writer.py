@@ -110,7 +110,8 @@ def body_of(post: Post, settings: Mapping[str, Any], report: FileReport) -> str:
     """The post's Markdown: as the reader gave it, else converted from its HTML."""
     if post.body_markdown is not None:
         return post.body_markdown.strip("\n")
-    rules = compile_rules(settings)
+    # The rules the build cleans the post with: they know its author (a bio at the end).
+    rules = compile_rules(settings, normalise(post.author or "") or None)
     base_url = post.url or settings.get("IMPORT_SITE_URL") or None
     return html_to_markdown(post.body_html or "", rules, report, base_url=base_url).strip("\n")
 
