@@ -420,3 +420,17 @@ def test_dates_are_written_in_the_site_timezone():
     assert format_date(parse_date("March 9, 2015"), LONDON) == "2015-03-09"
     with pytest.raises(ImportFailure, match=r"TIMEZONE 'Mars/Olympus'.*pelicanconf\.py"):
         format_date(morning, {"TIMEZONE": "Mars/Olympus"})
+
+
+def test_same_page_links_lead_to_the_headings_the_site_names():
+    # The real page's contents list links to headings by ids the Markdown cannot
+    # keep; the build's toc extension names each heading from its text.
+    page = (FIXTURES / "import-pages" / "topicseed-1" / "source.html").read_text(encoding="utf-8")
+    text = html_to_markdown(page, RULES, FileReport("topicseed-1.html"))
+    html = markdown.Markdown(extensions=["extra", "toc"]).convert(text)
+    soup = BeautifulSoup(html, "html.parser")
+    targets = [a["href"][1:] for a in soup.find_all("a", href=True) if a["href"][1:2]
+               and a["href"].startswith("#") and not a["href"].startswith("#fn")]  # fmt: skip
+    assert targets, "the page links to its own headings"
+    ids = {el["id"] for el in soup.find_all(id=True)}
+    assert [t for t in targets if t not in ids] == []

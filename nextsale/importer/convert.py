@@ -15,6 +15,7 @@ import re
 from urllib.parse import unquote, urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from markdown.extensions.toc import slugify as toc_slugify
 
 from nextsale.cruft.clean import clean_html
 from nextsale.cruft.rules import SHORTLINK_RULE, RuleSet, normalise
@@ -61,6 +62,7 @@ def html_to_markdown(
     absolute against it. Raises ImportFailure for markup too deep to convert.
     """
     soup = _raw_tree(html, rules, report)
+    _point_to_new_heading_ids(soup)
     _drop_permalinks(soup)
     _mark_code_languages(soup)
     _fix_lazy_images(soup)
@@ -141,6 +143,24 @@ def _shield_tables(soup: BeautifulSoup, rules: RuleSet, report: FileReport) -> d
 def _classes(el: Tag) -> list[str]:
     value = el.get("class") or []
     return [str(c) for c in ([value] if isinstance(value, str) else value)]
+
+
+def _point_to_new_heading_ids(soup: BeautifulSoup) -> None:
+    """Same-page links to a heading lead to the id the site will give it.
+
+    The heading's own id is not kept (Markdown has no place for it); the
+    build's table-of-contents extension names headings from their text, so a
+    link to `#old-id` becomes a link to that name."""
+    new_ids: dict[str, str] = {}
+    for heading in soup.find_all(HEADINGS):
+        ids = [heading.get("id")] + [a.get("id") or a.get("name") for a in heading.find_all("a")]
+        text = normalise(heading.get_text(" "))
+        for old in filter(None, ids):
+            new_ids.setdefault(str(old), toc_slugify(text, "-"))
+    for link in soup.find_all("a", href=True):
+        href = str(link["href"])
+        if href.startswith("#") and new_ids.get(href[1:]) not in (None, "", href[1:]):
+            link["href"] = "#" + new_ids[href[1:]]
 
 
 def _drop_permalinks(soup: BeautifulSoup) -> None:
