@@ -37,10 +37,11 @@ def post(slug: str, tags: str | None, date: str = "2024-03-01 09:00", **meta) ->
 
 
 def related_slugs(site, rel: str) -> list[str]:
-    aside = site.soup(rel).find("aside", class_="guidance")
-    if aside is None or aside.find("ul") is None:
+    """The "Related reading" list, a part of its own after the guidance band."""
+    related = site.soup(rel).find("nav", class_="related")
+    if related is None or related.find("ul") is None:
         return []
-    return [a["href"].rstrip("/").rsplit("/", 1)[-1] for a in aside.find("ul").find_all("a")]
+    return [a["href"].rstrip("/").rsplit("/", 1)[-1] for a in related.find("ul").find_all("a")]
 
 
 def guidance_link(site, rel: str) -> tuple[str, str]:
