@@ -305,3 +305,54 @@ def test_imports_everything_pelican_import_does(tmp_path):
         if "Category" in meta:
             assert mine["Category"] == categories[meta["Category"]], title
     assert len(ours) == len(theirs)
+
+
+PEAK = """
+import resource, sys
+from nextsale.importer import main
+code = main(sys.argv[1:])
+print("peak-kb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+sys.exit(code)
+"""
+
+
+def test_a_100_mb_export_imports_in_bounded_memory(tmp_path):
+    # The real export's channel and posts, then what makes real exports big: tens
+    # of thousands of comments, here 100 MB of them on one more post.
+    real = EXPORT.read_text(encoding="utf-8")
+    start, end = real.index("<item>"), real.rindex("</channel>")
+    comment = (
+        "<wp:comment><wp:comment_id>{n}</wp:comment_id><wp:comment_author>Reader</wp:comment_author>"
+        "<wp:comment_content><![CDATA[" + "A thoughtful reply about repeat orders. " * 45
+        + "]]></wp:comment_content></wp:comment>\n"
+    )  # fmt: skip
+    big = tmp_path / "big-export.xml"
+    with big.open("w", encoding="utf-8") as out:
+        out.write(real[:end])
+        out.write(
+            "<item><title>The post everyone answered</title><link>http://thisisa.test/big/</link>"
+            "<dc:creator>bob</dc:creator><content:encoded><![CDATA[Thanks for every reply to "
+            "this one.]]></content:encoded><wp:post_id>9000</wp:post_id>"
+            "<wp:post_date_gmt>2012-05-01 10:00:00</wp:post_date_gmt><wp:post_name>big"
+            "</wp:post_name><wp:status>publish</wp:status><wp:post_type>post</wp:post_type>\n"
+        )
+        for n in range(55_000):
+            out.write(comment.format(n=n))
+        out.write("</item>\n" + real[end:])
+    assert big.stat().st_size > 100_000_000
+    assert real[start:end]  # the real posts come first
+    done = subprocess.run(
+        [sys.executable, "-c", PEAK, str(big), "--dest", str(tmp_path / "content" / "articles"),
+         "--report", str(tmp_path / "report.json"), "--settings", str(ROOT / "pelicanconf.py")],
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    peak_mb = int(done.stdout.rsplit("peak-kb", 1)[1]) / 1024
+    # The whole file would be several times its size as a tree; streamed, the
+    # process stays near what the importer's libraries take on their own (about
+    # 65 MB importing the small export).
+    assert peak_mb < 140, f"peak {peak_mb:.0f} MB for a {big.stat().st_size >> 20} MB export"
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert report["totals"]["wordpress"]["articles"] == 15
+    summary = report["files"][0]
+    assert summary["metadata"]["comments"] == str(4 + 55_000)

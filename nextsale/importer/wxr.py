@@ -77,6 +77,7 @@ def _key(tag: str) -> str:
 def iter_items(source: Path) -> Iterator[tuple[dict, dict[str, str]]]:
     """Yield (item fields, author display names by login) for every `<item>`."""
     authors: dict[str, str] = {}
+    comments = 0  # of the item being read: counted and dropped as each one ends
     parser = etree.iterparse(
         str(source), events=("end",), resolve_entities=False, no_network=True, huge_tree=False
     )
@@ -89,8 +90,16 @@ def iter_items(source: Path) -> Iterator[tuple[dict, dict[str, str]]]:
             login = fields.get("wp:author_login", "")
             authors[login.lower()] = fields.get("wp:author_display_name") or login
             elem.clear()
+        elif key == "wp:comment":
+            # A popular post carries thousands of comments: never hold them all.
+            comments += 1
+            parent = elem.getparent()
+            elem.clear()
+            if parent is not None:
+                parent.remove(elem)
         elif key == "item":
-            item: dict = {"categories": [], "tags": [], "comments": 0}
+            item: dict = {"categories": [], "tags": [], "comments": comments}
+            comments = 0
             for child in elem:
                 if not isinstance(child.tag, str):
                     continue
@@ -102,8 +111,6 @@ def iter_items(source: Path) -> Iterator[tuple[dict, dict[str, str]]]:
                         item["categories"].append(text)
                     elif domain == "post_tag" and text:
                         item["tags"].append(text)
-                elif ck == "wp:comment":
-                    item["comments"] += 1
                 elif ck not in item:
                     item[ck] = child.text or ""
             yield item, authors
