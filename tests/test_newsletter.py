@@ -208,6 +208,28 @@ def test_drafts_hidden_and_future_articles_never_appear(build_site):
     assert "Live post" not in feed.entries[0].content[0].value  # already in issue 1
 
 
+def test_imported_posts_join_an_issue_only_when_listed(build_site):
+    # An old blog imported after issue 1 was sent must not change issue 1.
+    old = article(
+        "From the old blog", slug="old-blog", date="2025-02-01 08:00",
+        imported_from="https://old-blog.example/2025/02/from-the-old-blog/",
+    )  # fmt: skip
+    site = build(
+        build_site,
+        {
+            "articles/live.md": article("Live post", slug="live", date="2025-01-06 08:00"),
+            "articles/old.md": old,
+            "newsletter/001-all.md": issue("Everything so far", date="2025-06-01 07:00"),
+            "newsletter/002-listed.md": issue(
+                "From the archive", date="2025-07-01 07:00", articles="{filename}/articles/old.md"
+            ),
+        },
+    )
+    first = site.text("newsletter/001-all/email.txt")
+    assert "Live post" in first and "From the old blog" not in first
+    assert "From the old blog" in site.text("newsletter/002-listed/email.txt")
+
+
 @pytest.mark.parametrize(
     ("target", "files", "expected"),
     [

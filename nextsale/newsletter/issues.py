@@ -271,11 +271,16 @@ def resolve_refs(issue: Issue, catalogue: Catalogue) -> list[Any]:
 
 
 def since(catalogue: Catalogue, start: datetime | None, end: datetime) -> list[Any]:
-    """Published articles dated after `start` and up to `end`, newest first."""
+    """Published articles dated after `start` and up to `end`, newest first.
+
+    Imported posts (an `Imported-From:` line) were published elsewhere, often
+    before the issue was sent: importing them must not change an issue, so
+    only an explicit `Articles:` list includes one."""
     dates = [a.date for a in catalogue.published]
     lo = 0 if start is None else bisect.bisect_right(dates, start)
     hi = bisect.bisect_right(dates, end)
-    return list(reversed(catalogue.published[lo:hi]))
+    window = catalogue.published[lo:hi]
+    return [a for a in reversed(window) if not a.metadata.get("imported-from")]
 
 
 def choose_articles(issues: list[Issue], catalogue: Catalogue) -> list[tuple[Issue, str]]:
