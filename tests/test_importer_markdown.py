@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from nextsale.importer import main
+from nextsale.importer.markdown import even_headings
 from tests.conftest import FIXTURES
 from tests.test_importer import write_taxonomy
 
@@ -41,7 +43,8 @@ def test_jekyll_post_keeps_its_markdown_and_metadata(tmp_path):
     ]
     assert "---" not in head and "layout" not in text.lower().split("\n\n", 1)[0]
     assert "## A *lot* more!" in body
-    assert "### 2. `relative_url` and `absolute_url` filters" in body
+    # Under the page's title, its level-3 sections become level 2 (none skipped).
+    assert "\n## 2. `relative_url` and `absolute_url` filters" in body
     assert "\\*" not in body and "\\#" not in body
     notes = "\n".join(entry["notes"])
     assert "line 42: Liquid tag {% raw %}" in notes
@@ -140,3 +143,24 @@ def test_eleventy_post_with_a_yaml_list_of_tags(tmp_path):
     assert "Summary: This is a post on My Blog about leveraging agile frameworks.\n" in text
     assert "\n## Section Header\n" in text
     assert text.endswith("close the loop on focusing solely on the bottom line.\n")
+
+
+def test_headings_follow_the_page_title_without_skipping_a_level(tmp_path):
+    # The real Jekyll post opens with a level-3 heading under the page's title.
+    code, [entry] = run(tmp_path, JEKYLL)
+    assert code == 0, entry
+    body = written(entry).split("\n\n", 1)[1]
+    levels = [len(line) - len(line.lstrip("#")) for line in body.splitlines()
+              if re.match(r"#{1,6} ", line)]  # fmt: skip
+    assert levels[0] == 2
+    assert all(b - a <= 1 for a, b in zip([1, *levels], levels, strict=False))
+    assert any(n.startswith("headings renumbered under the page's title") for n in entry["notes"])
+
+
+def test_even_headings_keeps_code_and_turns_underlined_headings_into_atx():
+    body = "# Top\n\ntext\n\n#### Deep\n\n```\n# a comment\n```\n\nUnder\n=====\n"
+    new, changed = even_headings(body)
+    assert new.splitlines()[0] == "## Top"
+    assert "### Deep" in new and "# a comment" in new and "## Under" in new
+    assert (4, 3) in changed
+    assert even_headings("## Fine\n\n### Also\n") == ("## Fine\n\n### Also\n", [])

@@ -87,3 +87,55 @@ def render_body(paragraphs: list[list[Line]]) -> str:
             i += 1
         flush()
     return "\n\n".join(blocks)
+
+
+ATX_RE = re.compile(r"^(#{1,6})([ \t]+.*?)?[ \t]*#*[ \t]*$")
+SETEXT_RE = re.compile(r"^(=+|-+)[ \t]*$")
+FENCE_RE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
+
+
+def even_headings(body: str) -> tuple[str, list[tuple[int, int]]]:
+    """Headings renumbered under the page's title (its one h1): the body's top
+    level becomes h2 and no level is skipped, as the HTML checker and screen
+    readers expect. Return the body and the (old, new) levels that changed."""
+    lines = body.split("\n")
+    found: list[tuple[int, int, bool]] = []  # line, level, setext
+    fence = None
+    for i, line in enumerate(lines):
+        opened = FENCE_RE.match(line)
+        if fence is not None:
+            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
+                fence = None
+            continue
+        if opened:
+            fence = opened.group(1)
+        elif (atx := ATX_RE.match(line)) and atx.group(2) is not None:
+            found.append((i, len(atx.group(1)), False))
+        elif (
+            SETEXT_RE.match(line)
+            and i
+            and lines[i - 1].strip()
+            and not re.match(r"^\s*([-*+]|\d+[.)])\s", lines[i - 1])
+            and not (found and found[-1][0] == i - 1)
+        ):
+            found.append((i - 1, 1 if line.lstrip()[0] == "=" else 2, True))
+    if not found:
+        return body, []
+    # Each heading sits one level below the nearest earlier heading of a higher
+    # level (the outline the author meant), the outermost at h2.
+    changed: list[tuple[int, int]] = []
+    outline: list[tuple[int, int]] = []  # (level as written, level given)
+    for i, level, setext in found:
+        while outline and outline[-1][0] >= level:
+            outline.pop()
+        new = min(6, outline[-1][1] + 1 if outline else 2)
+        outline.append((level, new))
+        if new == level and not setext:
+            continue
+        text = lines[i].strip() if setext else ATX_RE.match(lines[i]).group(2).strip()
+        lines[i] = "#" * new + " " + text
+        if setext:
+            lines[i + 1] = ""
+        if new != level:
+            changed.append((level, new))
+    return "\n".join(lines), changed

@@ -25,7 +25,7 @@ from nextsale.cruft.rules import compile_rules, normalise
 
 from .convert import html_to_markdown
 from .dates import format_date
-from .markdown import md_inline
+from .markdown import even_headings, md_inline
 from .model import FileReport, ImportFailure
 from .post import Post
 from .slugs import make_slug
@@ -107,6 +107,15 @@ def site_categories(path: str | Path | None) -> list[str]:
 
 
 def body_of(post: Post, settings: Mapping[str, Any], report: FileReport) -> str:
+    """The post's Markdown, its headings under the page's title."""
+    body, changed = even_headings(_markdown(post, settings, report))
+    if changed:
+        moves = ", ".join(sorted({f"h{old}→h{new}" for old, new in changed}))
+        report.notes.append(f"headings renumbered under the page's title (h1): {moves}")
+    return body
+
+
+def _markdown(post: Post, settings: Mapping[str, Any], report: FileReport) -> str:
     """The post's Markdown: as the reader gave it, else converted from its HTML."""
     if post.body_markdown is not None:
         return post.body_markdown.strip("\n")
