@@ -246,6 +246,20 @@ def test_raw_html_links_of_a_markdown_post_name_the_old_site_or_an_imported_file
     assert '<a href="{filename}/articles/the-first-one.md">' in second.read_text(encoding="utf-8")
 
 
+def test_the_printed_report_lists_images_and_rewritten_links(tmp_path, capsys):
+    page = FIXTURES / "import-pages" / "wordpress" / "source.html"
+    code, _entries, _content = run_import(
+        tmp_path, str(page), str(ELEVENTY), "--site-url", "https://old-blog.example/"
+    )
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "  image: https://i0.wp.com/wptavern.com/wp-content/uploads/2016/07/" in printed
+    assert (
+        "  link: /blog/firstpost.md -> https://old-blog.example/blog/firstpost.md"
+        " (relative to the old site: made absolute)"
+    ) in printed
+
+
 def test_site_url_must_be_an_address(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main([str(ELEVENTY), "--site-url", "old-blog", "--dest", str(tmp_path)])

@@ -326,6 +326,14 @@ def format_report(reports: list[FileReport]) -> str:
             out.append(f"  unknown tags (not in the taxonomy): {', '.join(r.unknown_tags)}")
         for item in r.removed:
             out.append(f"  removed [{item['rule']}]: {item['text'][:100]}")
+        for image in r.images:
+            kept = f" -> {image['file']}" if image.get("file") else ""
+            out.append(
+                f"  image: {image['src']}{kept}"
+                + (f" ({image['error']})" if image.get("error") else "")
+            )
+        for link in r.links:
+            out.append(f"  link: {link['from']} -> {link['to']} ({link['why']})")
         for note in r.notes:
             out.append(f"  note: {note}")
     ok = sum(r.status in ("imported", "unchanged") for r in reports)
