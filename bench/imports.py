@@ -252,8 +252,10 @@ def pelican_import(item: Input, site: Path, build: bool) -> Row | None:
         return None
     content = sample_site(site)
     (content / "articles" / "imported").mkdir()
+    # pelican-import reads a Medium archive's posts/ folder, not the archive.
+    source = item.path / "posts" if fmt == "medium" else item.path
     run = subprocess.run(
-        [str(Path(sys.executable).with_name("pelican-import")), switch, str(item.path), "-o",
+        [str(Path(sys.executable).with_name("pelican-import")), switch, str(source), "-o",
          str(content / "articles" / "imported"), "-m", "markdown"],
         check=False, capture_output=True, text=True,
     )  # fmt: skip
