@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from tests.conftest import FIXTURES
-from tests.test_importer_wxr import header, pelican_import, run, same_instant
+from tests.test_importer_wxr import header, pelican_import, run, same_instant, tags_of
 
 EXPORT = FIXTURES / "import-blogger" / "bloggerexport.xml"
 
@@ -62,12 +62,6 @@ TAKEOUT = """<?xml version='1.0' encoding='UTF-8'?>
 
 def by_title(entries: list[dict]) -> dict[str, dict]:
     return {e["metadata"]["title"]: e for e in entries if e.get("output")}
-
-
-def tags_of(meta: dict) -> str | None:
-    """Every tag a written post keeps: shown (Tags) and kept for the author (Imported-Tags)."""
-    tags = [meta[k] for k in ("Tags", "Imported-Tags") if meta.get(k)]
-    return ", ".join(tags) or None
 
 
 def test_real_export_gives_its_posts_and_pages(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import FIXTURES
-from tests.test_importer_wxr import header, pelican_import, run, same_instant
+from tests.test_importer_wxr import header, pelican_import, run, same_instant, tags_of
 
 ATOM = FIXTURES / "import-feed" / "pelican-all.atom.xml"
 RSS = FIXTURES / "import-feed" / "pelican-all.rss.xml"
@@ -13,12 +13,6 @@ RSS = FIXTURES / "import-feed" / "pelican-all.rss.xml"
 
 def by_title(entries: list[dict]) -> dict[str, dict]:
     return {e["metadata"]["title"]: e for e in entries if e.get("output")}
-
-
-def tags_of(meta: dict) -> str | None:
-    """Every tag a written post keeps: shown (Tags) and kept for the author (Imported-Tags)."""
-    tags = [meta[k] for k in ("Tags", "Imported-Tags") if meta.get(k)]
-    return ", ".join(tags) or None
 
 
 def test_atom_feed_with_full_posts(tmp_path):
