@@ -23,12 +23,13 @@ See README.md in this folder.
     markdown      escaping and rendering text lines
     tags, slugs   the build's taxonomy; a free, usable slug for any title
     links, images {filename} links, absolute old-site links, --fetch-images
-    cli           import_posts, the report, main
+    cli, report   import_posts and main; the printed report and totals
 """
 
 from .article import convert, extract, recovered_post
-from .cli import format_report, import_posts, main, read_site_settings
+from .cli import import_posts, main, read_site_settings
 from .model import FileReport, ImportFailure, Line
+from .report import format_report
 
 __all__ = [
     "FileReport",
