@@ -86,15 +86,19 @@ def livereload(c, port=CONFIG["port"]):
     """Build, serve at http://127.0.0.1:8000 and rebuild + reload the browser on every edit."""
     from livereload import Server
 
+    from nextsale.live import LiveSite
+
     # The live-reload server injects its own script and websocket into every
     # page it serves; only these local builds let the policy allow them.
     policy = sitebuild.load_settings(CONFIG["settings_base"], {})["CONTENT_SECURITY_POLICY"]
     live = "script-src 'self' 'unsafe-inline'; connect-src 'self'"
     overrides = {"CONTENT_SECURITY_POLICY": f"{policy}; {live}"}
 
+    # One process keeps the site between rebuilds, so an edit costs what it changed.
+    site = LiveSite(CONFIG["settings_base"], CONFIG["output"], overrides=overrides)
+
     def rebuild_quietly():
-        result = sitebuild.build(CONFIG["settings_base"], CONFIG["output"], overrides=overrides)
-        sitebuild.report(result)
+        sitebuild.report(site.rebuild())
 
     rebuild_quietly()
     server = Server()

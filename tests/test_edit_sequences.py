@@ -1,0 +1,218 @@
+"""After every edit, the live-reload rebuild gives the very bytes a clean build gives.
+
+A small site (the sample content plus generated articles) is built once the way
+`invoke livereload` builds it, then edited step by step with a seeded random
+sequence of every kind of edit an author makes. After each step the live
+session rebuilds in this process, a clean build of the same content runs in a
+fresh process with an empty cache, and the two output trees must be identical.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, _disconnect_new_receivers, _pelican_signals, tree_differences
+
+from nextsale.live import LiveSite
+
+SEED = 14
+STEPS = 16
+GENERATED = 20
+TAGS = ["follow-up", "referrals", "trust", "repeat customers", "life time value", "complaints"]
+WORDS = [
+    "customer",
+    "order",
+    "visit",
+    "note",
+    "thank",
+    "referral",
+    "trust",
+    "price",
+    "value",
+    "habit",
+    "call",
+]
+
+# The edits an author makes to articles and pages; settings and template
+# changes are applied once each, at fixed steps, and must rebuild everything.
+KINDS = ("body", "title", "date", "tags", "new", "delete", "publish", "page")
+SETTINGS_STEP, TEMPLATE_STEP = 5, 11
+
+# A clean build: a new process, an empty cache, no previous output.
+CLEAN_BUILD = """
+import json, sys
+from pathlib import Path
+from nextsale import build
+settings, output, content, overrides = json.loads(sys.argv[1])
+result = build.build(Path(settings), Path(output), content=Path(content), overrides=overrides)
+sys.exit(0 if result.ok else result.failed)
+"""
+
+
+def _generated(number: int, rng: random.Random, draft: bool = False) -> str:
+    lines = [
+        f"Title: Generated note {number}",
+        f"Date: 2022-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d} {rng.randint(8, 18)}:00",
+        f"Category: {rng.choice(['Retention', 'Referrals'])}",
+        f"Tags: {', '.join(rng.sample(TAGS, rng.randint(1, 3)))}",
+        f"Slug: note-{number:03d}",
+    ]
+    if draft:
+        lines.append("Status: draft")
+    if rng.random() < 0.5:
+        lines.append(f"Summary: {_sentence(rng)}")
+    body = "\n\n".join(_sentence(rng) * rng.randint(1, 4) for _ in range(rng.randint(2, 5)))
+    if number and rng.random() < 0.4:
+        body += (
+            f"\n\nSee [an earlier note]({{filename}}/articles/note-{rng.randrange(number):03d}.md)."
+        )
+    return "\n".join(lines) + "\n\n" + body + "\n"
+
+
+def _sentence(rng: random.Random) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 12))).capitalize() + ". "
+
+
+def _set_field(path: Path, key: str, value: str | None) -> None:
+    """Replace (or add, or with None remove) one front-matter line."""
+    text = path.read_text(encoding="utf-8")
+    head, _, body = text.partition("\n\n")
+    lines = [line for line in head.splitlines() if not line.startswith(f"{key}:")]
+    if value is not None:
+        lines.append(f"{key}: {value}")
+    path.write_text("\n".join(lines) + "\n\n" + body, encoding="utf-8")
+
+
+class Author:
+    """Edits the site's content the way an author does, from a seeded generator."""
+
+    def __init__(self, content: Path, rng: random.Random) -> None:
+        self.content, self.rng = content, rng
+        self.next_number = GENERATED
+
+    def notes(self) -> list[Path]:
+        return sorted((self.content / "articles").glob("note-*.md"))
+
+    def articles(self) -> list[Path]:
+        return sorted((self.content / "articles").glob("*.md"))
+
+    def edit(self, kind: str) -> str:
+        rng = self.rng
+        if kind == "body":
+            path = rng.choice(self.articles())
+            with path.open("a", encoding="utf-8") as text:
+                text.write(f"\n{_sentence(rng)}\n")
+        elif kind == "title":
+            path = rng.choice(self.articles())
+            title = f"{_sentence(rng).strip()} & <more> “quoted”"
+            _set_field(path, "Title", title[: rng.randint(12, len(title))])
+        elif kind == "date":
+            path = rng.choice(self.articles())
+            _set_field(path, "Date", f"20{rng.randint(15, 24)}-{rng.randint(1, 12):02d}-03 09:00")
+        elif kind == "tags":
+            path = rng.choice(self.articles())
+            _set_field(path, "Tags", ", ".join(rng.sample(TAGS, rng.randint(1, 3))))
+        elif kind == "new":
+            path = self.content / "articles" / f"note-{self.next_number:03d}.md"
+            path.write_text(_generated(self.next_number, rng), encoding="utf-8")
+            self.next_number += 1
+        elif kind == "delete":
+            path = rng.choice(self.notes())
+            path.unlink()
+        elif kind == "publish":
+            drafts = [p for p in self.notes() if "Status: draft" in p.read_text(encoding="utf-8")]
+            path = rng.choice(drafts or self.notes())
+            _set_field(path, "Status", None if drafts else "draft")
+        else:
+            path = self.content / "pages" / "about.md"
+            with path.open("a", encoding="utf-8") as text:
+                text.write(f"\n{_sentence(rng)}\n")
+        return f"{kind} {path.name}"
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A settings file, theme and content of our own, so every one of them can be edited."""
+    content, theme = tmp_path / "content", tmp_path / "theme"
+    shutil.copytree(ROOT / "content", content)
+    shutil.copytree(ROOT / "theme", theme)
+    rng = random.Random(SEED)
+    for number in range(GENERATED):
+        path = content / "articles" / f"note-{number:03d}.md"
+        path.write_text(_generated(number, rng, draft=number % 7 == 3), encoding="utf-8")
+    settings = tmp_path / "pelicanconf.py"
+    shutil.copy(ROOT / "pelicanconf.py", settings)
+    overrides = {
+        "THEME": str(theme),
+        "PLUGIN_PATHS": [str(ROOT / "plugins")],
+        "CACHE_PATH": str(tmp_path / "cache"),
+    }
+    before = {signal: set(signal.receivers) for signal in _pelican_signals()}
+    yield tmp_path, settings, content, theme, overrides
+    _disconnect_new_receivers(before)
+
+
+def _clean_build(settings: Path, content: Path, overrides: dict, folder: Path) -> Path:
+    shutil.rmtree(folder, ignore_errors=True)
+    output = folder / "output"
+    arguments = [
+        str(settings),
+        str(output),
+        str(content),
+        {**overrides, "CACHE_PATH": str(folder / "cache")},
+    ]
+    done = subprocess.run(
+        [sys.executable, "-c", CLEAN_BUILD, json.dumps(arguments)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return output
+
+
+def test_every_edit_gives_the_bytes_of_a_clean_build(project, caplog):
+    tmp_path, settings, content, theme, overrides = project
+    live = LiveSite(settings, tmp_path / "output", content=content, overrides=overrides)
+    assert live.rebuild().ok
+    rng = random.Random(SEED)
+    author = Author(content, rng)
+    # Every kind at least once; body edits, the commonest, fill the other steps.
+    kinds = list(KINDS) + [rng.choice(("body", "body", *KINDS)) for _ in range(STEPS - len(KINDS))]
+    rng.shuffle(kinds)
+    caplog.set_level("INFO")
+    selective = 0
+    for step, kind in enumerate(kinds):
+        if step == SETTINGS_STEP:
+            with settings.open("a", encoding="utf-8") as text:
+                text.write("\nDEFAULT_PAGINATION = 4\n")
+            done = "settings: DEFAULT_PAGINATION"
+        elif step == TEMPLATE_STEP:
+            page = theme / "templates" / "article.html"
+            page.write_text(
+                page.read_text(encoding="utf-8").replace(
+                    "</article>", "<p>Edited.</p></article>", 1
+                ),
+                encoding="utf-8",
+            )
+            done = "template: article.html"
+        else:
+            done = author.edit(kind)
+        caplog.clear()
+        result = live.rebuild()
+        assert result.ok, f"step {step} ({done}): {result.failed}"
+        selective += "rendering only" in caplog.text
+        if step in (SETTINGS_STEP, TEMPLATE_STEP):
+            assert re.search(r"rendering everything|full build", caplog.text), done
+        clean = _clean_build(settings, content, overrides, tmp_path / "clean")
+        differences = tree_differences(live.output, clean)
+        assert differences == [], f"step {step} ({done}): {differences[:10]}"
+    assert selective, "no step rendered only what changed: the sequence tests nothing new"
