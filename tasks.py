@@ -340,18 +340,39 @@ def newsletter_unsubscribe(c, address, suppress=""):
 
 
 @task(
+    auto_shortflags=False,
     help={
         "sizes": "corpus sizes, comma-separated (e.g. 100,1000,5000,10000)",
         "repeats": "A/B pairs per size",
         "plugin_costs": "also time the build with each plugin switched off",
-        "profile": "add a pyinstrument profile of our build at the first size",
+        "profile": "add pyinstrument profiles of the full build and of one edit at 1,000 articles",
+        "one_core": "also A/B ours and vanilla Pelican pinned to one CPU (taskset -c 0)",
+        "one_core_sizes": "sizes for the one-core run, comma-separated (default: --sizes)",
+        "edit_loop": "time saving a post until it is rebuilt, as in invoke livereload",
+        "edit_loop_sizes": "sizes for the edit loop, comma-separated (default: 1000)",
+        "hugo": "time Hugo on the same posts when it is installed (default: yes)",
     }
 )
-def bench(c, sizes="1000", repeats=3, plugin_costs=False, profile=False):
-    """Benchmark our build against vanilla Pelican; write bench/RESULTS.md."""
+def bench(
+    c,
+    sizes="1000",
+    repeats=3,
+    plugin_costs=False,
+    profile=False,
+    one_core=False,
+    one_core_sizes="",
+    edit_loop=False,
+    edit_loop_sizes="1000",
+    hugo=True,
+):
+    """Benchmark our build against vanilla Pelican (and Hugo); write bench/RESULTS.md."""
     args = ["--sizes", *sizes.split(","), "--repeats", str(repeats)]
     args += ["--plugin-costs"] if plugin_costs else []
     args += ["--profile"] if profile else []
+    args += ["--one-core"] if one_core else []
+    args += ["--one-core-sizes", *one_core_sizes.split(",")] if one_core_sizes else []
+    args += ["--edit-loop", "--edit-loop-sizes", *edit_loop_sizes.split(",")] if edit_loop else []
+    args += [] if hugo else ["--no-hugo"]
     c.run(f"{shlex.quote(sys.executable)} {ROOT / 'bench' / 'bench.py'} {shlex.join(args)}")
 
 

@@ -1,12 +1,16 @@
-"""Benchmark our build against vanilla Pelican on the same generated corpus.
+"""Benchmark our build against vanilla Pelican (and Hugo) on the same generated corpus.
 
     python bench/bench.py [--sizes 1000 5000] [--repeats 3] [--plugin-costs]
-                          [--profile] [--results bench/RESULTS.md]
+                          [--one-core] [--edit-loop [--edit-loop-sizes 1000 10000]]
+                          [--profile] [--no-hugo] [--results bench/RESULTS.md]
 
-Builds alternate A (ours: theme, every plugin, feeds, newsletter) and B (vanilla
-Pelican, default theme, site/category/tag feeds in RSS and Atom) so that noise
-hits both; medians and the pair-by-pair A/B ratios are printed. Each build runs
-in its own process (bench/run_one.py), which also reports its peak memory.
+Builds alternate A (ours: theme, every plugin, feeds, newsletter), B (vanilla
+Pelican, default theme, site/category/tag feeds in RSS and Atom) and, when
+`hugo` is installed, Hugo on the same posts (bench/hugo.py), so that noise hits
+all; medians and the pair-by-pair ratios are printed. Each build runs in its
+own process (bench/run_one.py), which also reports its peak memory. --one-core
+pins A and B to one CPU; --edit-loop times saving a post until the site is
+rebuilt, in one long-lived process as `invoke livereload` (bench/editloop.py).
 """
 
 from __future__ import annotations
@@ -15,13 +19,11 @@ import argparse
 import gzip
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-from datetime import date
 from pathlib import Path
 
 from bs4 import BeautifulSoup
@@ -29,14 +31,19 @@ from bs4 import BeautifulSoup
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
-import corpus as corpus_module  # noqa: E402 - bench/ is first on sys.path as a script
+# bench/ is first on sys.path when run as a script
+import corpus as corpus_module  # noqa: E402
+import editloop  # noqa: E402
+import hugo  # noqa: E402
+from report import PLUGINS_TO_COST, markdown_report  # noqa: E402
 
-PLUGINS_TO_COST = ("reading", "content_checks", "taxonomy", "feeds", "newsletter")
+ONE_CORE = ("taskset", "-c", "0")
 
 
-def run_build(mode: str, corpus: Path, output: Path, *extra: str) -> dict:
+def run_build(mode: str, corpus: Path, output: Path, *extra: str, pin: bool = False) -> dict:
     done = subprocess.run(
         [
+            *(ONE_CORE if pin else ()),
             sys.executable,
             str(HERE / "run_one.py"),
             mode,
@@ -53,12 +60,41 @@ def run_build(mode: str, corpus: Path, output: Path, *extra: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def time_pairs(corpus: Path, work: Path, repeats: int) -> dict:
-    ours, vanilla = [], []
+def time_pairs(corpus: Path, work: Path, repeats: int, hugo_site: Path | None = None) -> dict:
+    """Alternate ours, vanilla Pelican (and Hugo, given its site) `repeats` times."""
+    ours, vanilla, hugos = [], [], []
     for _ in range(repeats):
         ours.append(run_build("ours", corpus, work / "ours"))
         vanilla.append(run_build("vanilla", corpus, work / "vanilla"))
-    return {"ours": ours, "vanilla": vanilla}
+        if hugo_site:
+            hugos.append(hugo.build(hugo_site, work / "hugo-output"))
+    return {"ours": ours, "vanilla": vanilla, "hugo": hugos}
+
+
+def time_one_core(corpus: Path, work: Path, repeats: int) -> dict:
+    """Ours and vanilla Pelican alternating, each pinned to one CPU."""
+    a, b = [], []
+    for _ in range(repeats):
+        a.append(run_build("ours", corpus, work / "ours", pin=True)["seconds"])
+        b.append(run_build("vanilla", corpus, work / "vanilla", pin=True)["seconds"])
+    return {"a": a, "b": b, "ratios": [x / y for x, y in zip(a, b, strict=True)]}
+
+
+def run_edit_loop(
+    count: int, work: Path, edits: int, profile_edit: Path | None = None
+) -> dict[str, list[dict]]:
+    """The edit loop (bench/editloop.py) in a process of its own, on a fresh corpus."""
+    corpus = corpus_module.generate(work / f"editloop-corpus-{count}", count)
+    scratch = work / f"editloop-{count}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    extra = ["--profile-edit", str(profile_edit)] if profile_edit else ["--watcher"]
+    command = [sys.executable, str(HERE / "editloop.py"), str(corpus), str(scratch)]
+    done = subprocess.run(
+        [*command, "--edits", str(edits), *extra], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"edit loop failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def time_incremental(corpus: Path, work: Path, repeats: int, *extra: str) -> list[float]:
@@ -100,24 +136,32 @@ def time_without_plugins(corpus: Path, work: Path, repeats: int) -> dict[str, fl
     return shares
 
 
-def profile(corpus: Path, work: Path) -> str:
-    target = work / "profile.txt"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pyinstrument",
-            "-o",
-            str(target),
-            str(HERE / "run_one.py"),
-            "ours",
-            str(corpus),
-            str(work / "profiled"),
-        ],
-        check=True,
-        capture_output=True,
+def profile(corpus: Path, work: Path, count: int) -> dict[str, tuple[str, str]]:
+    """pyinstrument profiles of the full build and of one body edit's rebuild."""
+    full, edit = work / "full.pyisession", work / "edit.pyisession"
+    command = [sys.executable, "-m", "pyinstrument", "-o", str(full)]
+    command += [str(HERE / "run_one.py"), "ours", str(corpus), str(work / "profiled")]
+    subprocess.run(command, check=True, capture_output=True)
+    run_edit_loop(count, work, 1, profile_edit=edit)
+    return {
+        f"full build, {count} articles (publish settings)": _render_profile(full),
+        f"rebuild after one body edit, {count} articles (`invoke livereload`)": (
+            _render_profile(edit)
+        ),
+    }
+
+
+def _render_profile(session_file: Path, top: int = 25) -> tuple[str, str]:
+    from pyinstrument.renderers import ConsoleRenderer
+    from pyinstrument.session import Session
+
+    session = Session.load(str(session_file))
+    flat = ConsoleRenderer(unicode=True, flat=True).render(session)
+    flat = "\n".join(flat.splitlines()[: 7 + top])
+    tree = ConsoleRenderer(unicode=True, processor_options={"filter_threshold": 0.02}).render(
+        session
     )
-    return target.read_text(encoding="utf-8")
+    return flat, tree
 
 
 def taxonomy_scaling() -> str:
@@ -221,103 +265,6 @@ def versions() -> str:
     return ", ".join(f"{name} {version(name)}" for name in names)
 
 
-def markdown_report(
-    sizes: dict, weights: list[dict], letters: list[dict], prof: str | None, scaling: str
-) -> str:
-    lines = [
-        "# Benchmark results",
-        "",
-        f"Date: {date.today().isoformat()} · Python {platform.python_version()} · "
-        f"{versions()} · {os.cpu_count()} cores ({platform.machine()})",
-        "",
-        "Command: `invoke bench` (`python bench/bench.py`). A = our full build (theme, every "
-        "plugin, feeds, newsletter); B = vanilla Pelican, default theme, site/category/tag "
-        "feeds in RSS and Atom, on the same generated corpus. Builds alternate A/B/A/B; "
-        "figures are medians, A/B is the median of the pair-by-pair ratios. Incremental: "
-        "warm content cache, one article's body edited, rebuilt (cache only: everything "
-        "re-rendered; changed pages only: the engine's incremental mode, as in "
-        "`invoke build` and `invoke livereload`).",
-        "",
-        "| articles | A wall s | B wall s | A ms/article | B ms/article | A/B (pairs) | "
-        "A peak MB | B peak MB | incremental / full: cache only | incremental / full: "
-        "changed pages only |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for count, row in sizes.items():
-        lines.append(
-            f"| {count} | {row['a']:.2f} | {row['b']:.2f} | {row['a_ms']:.2f} | "
-            f"{row['b_ms']:.2f} | {row['ratio']:.2f} "
-            f"({', '.join(f'{r:.2f}' for r in row['ratios'])}) | "
-            f"{row['a_peak']:.0f} | {row['b_peak']:.0f} | "
-            + (
-                f"{row['cache_only']:.2f} | {row['incremental']:.2f}"
-                if row.get("incremental")
-                else "– | –"
-            )
-            + " |"
-        )
-    plugin_rows = [(count, row["plugins"]) for count, row in sizes.items() if row.get("plugins")]
-    if plugin_rows:
-        lines += [
-            "",
-            "Share of the full build each plugin costs (build time without it):",
-            "",
-        ]
-        lines += [
-            "| articles | " + " | ".join(PLUGINS_TO_COST) + " |",
-            "|---|" + "---|" * len(PLUGINS_TO_COST),
-        ]
-        for count, shares in plugin_rows:
-            lines.append(
-                f"| {count} | "
-                + " | ".join(f"{shares.get(name, 0) * 100:.1f}%" for name in PLUGINS_TO_COST)
-                + " |"
-            )
-    lines += [
-        "",
-        "## Page weight (sample site, publish build)",
-        "",
-        "| page | file | HTML B | CSS B | gzip(HTML+CSS) B | JS B | requests |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for row in weights:
-        lines.append(
-            f"| {row['page']} | `{row['file']}` | {row['html']} | {row['css']} | "
-            f"{row['gzip']} | {row['js']} | {row['requests']} |"
-        )
-    if letters:
-        lines += [
-            "",
-            "## Newsletter issues",
-            "",
-            "| issue | HTML after inlining B | text B | .eml B |",
-            "|---|---|---|---|",
-        ]
-        for row in letters:
-            lines.append(f"| {row['issue']} | {row['html']} | {row['text']} | {row['eml']} |")
-    lines += [
-        "",
-        "## Taxonomy plugin scaling (`PYTHONPATH=plugins python bench/taxonomy_bench.py`)",
-        "",
-        "Its real handlers (normalisation, inverted index, guidance, related reading) on "
-        "generated articles, without reading or writing:",
-        "",
-        "```",
-        scaling.strip(),
-        "```",
-    ]
-    if prof:
-        lines += [
-            "",
-            "## Profile of our build (pyinstrument)",
-            "",
-            "```",
-            prof.strip(),
-            "```",
-        ]
-    return "\n".join(lines) + "\n"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000])
@@ -330,10 +277,16 @@ def main(argv: list[str] | None = None) -> int:
         help="sizes at which to cost plugins (default: every size)",
     )
     parser.add_argument("--no-incremental", action="store_true")
+    parser.add_argument("--no-hugo", action="store_true", help="skip Hugo even if installed")
+    parser.add_argument("--one-core", action="store_true", help="also A/B on one CPU")
+    parser.add_argument("--one-core-sizes", type=int, nargs="*", help="default: --sizes")
+    parser.add_argument("--edit-loop", action="store_true", help="time the livereload loop")
+    parser.add_argument("--edit-loop-sizes", type=int, nargs="*", default=[1000])
+    parser.add_argument("--edits", type=int, default=3, help="edit-loop edits of each kind")
     parser.add_argument(
         "--profile",
         action="store_true",
-        help="profile our build at --profile-size articles",
+        help="profile our build and one edit's rebuild at --profile-size articles",
     )
     parser.add_argument("--profile-size", type=int, default=1000)
     parser.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
@@ -341,58 +294,84 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     work = args.work or Path(tempfile.mkdtemp(prefix="nextsale-bench-"))
-    sizes = {}
-    prof = None
-    for count in args.sizes:
-        corpus = corpus_module.generate(work / f"corpus-{count}", count)
-        total = len(list((corpus / "articles").rglob("*.md")))
-        pairs = time_pairs(corpus, work, args.repeats)
-        a = [r["seconds"] for r in pairs["ours"]]
-        b = [r["seconds"] for r in pairs["vanilla"]]
-        row = {
-            "a": statistics.median(a),
-            "b": statistics.median(b),
-            "ratios": [x / y for x, y in zip(a, b, strict=True)],
-            "a_peak": max(r["peak_mb"] for r in pairs["ours"]),
-            "b_peak": max(r["peak_mb"] for r in pairs["vanilla"]),
-        }
-        row["ratio"] = statistics.median(row["ratios"])
-        row["a_ms"] = row["a"] * 1000 / total
-        row["b_ms"] = row["b"] * 1000 / total
-        if not args.no_incremental:
-            row["cache_only"] = (
-                statistics.median(time_incremental(corpus, work, args.repeats, "--cache-only"))
-                / row["a"]
-            )
-            row["incremental"] = (
-                statistics.median(time_incremental(corpus, work, args.repeats)) / row["a"]
-            )
-        if args.plugin_costs and (not args.plugin_cost_sizes or count in args.plugin_cost_sizes):
-            row["plugins"] = time_without_plugins(corpus, work, args.repeats)
-        if args.profile and count == args.profile_size:
-            prof = profile(corpus, work)
-        sizes[count] = row
-        print(
-            f"{count} articles: ours {row['a']:.2f} s ({row['a_ms']:.2f} ms/article, "
-            f"{row['a_peak']:.0f} MB), vanilla {row['b']:.2f} s ({row['b_ms']:.2f} ms/article, "
-            f"{row['b_peak']:.0f} MB), A/B {row['ratio']:.2f}"
-            + (
-                f", incremental/full {row['cache_only']:.2f} (cache only), "
-                f"{row['incremental']:.2f} (changed pages only)"
-                if "incremental" in row
-                else ""
-            ),
-            flush=True,
+    use_hugo = hugo.available() and not args.no_hugo
+    extra: dict = {"one_core": {}, "edit_loop": {}, "poll": editloop.POLL_SECONDS}
+    if use_hugo:
+        extra["hugo_version"] = hugo.version()
+    else:
+        extra["hugo_note"] = (
+            "Not measured: `hugo` is not on PATH (Debian: `apt-get install hugo`)."
+            if not args.no_hugo
+            else "Not measured (`--no-hugo`)."
         )
+    sizes = {}
+    for count in sorted(set(args.sizes) | set(args.one_core_sizes or [])):
+        corpus = corpus_module.generate(work / f"corpus-{count}", count)
+        if count in args.sizes:
+            site = hugo.write_site(corpus, work / "hugo-site") if use_hugo else None
+            sizes[count] = measure_size(corpus, work, count, args, site)
+        if args.one_core and count in (args.one_core_sizes or args.sizes):
+            extra["one_core"][count] = time_one_core(corpus, work, args.repeats)
+            print(f"{count} articles, one core: A/B {extra['one_core'][count]['ratios']}")
+        if args.profile and count == args.profile_size:
+            extra["profiles"] = profile(corpus, work, count)
+    if args.edit_loop:
+        for count in args.edit_loop_sizes:
+            extra["edit_loop"][count] = run_edit_loop(count, work, args.edits)
+            print(f"{count} articles, edit loop: {extra['edit_loop'][count]}", flush=True)
     site = build_sample(work)
     weights, letters = page_weight(site), newsletter_weight(site)
-    report = markdown_report(sizes, weights, letters, prof, taxonomy_scaling())
+    report = markdown_report(sizes, weights, letters, taxonomy_scaling(), versions(), extra)
     print(report)
     args.results.write_text(report, encoding="utf-8")
     print(f"Wrote {args.results}")
     if not args.work:
         shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def measure_size(
+    corpus: Path, work: Path, count: int, args: argparse.Namespace, hugo_site: Path | None
+) -> dict:
+    """Full builds A/B (and Hugo), incremental rebuilds and plugin costs at one size."""
+    total = len(list((corpus / "articles").rglob("*.md")))
+    pairs = time_pairs(corpus, work, args.repeats, hugo_site)
+    a = [r["seconds"] for r in pairs["ours"]]
+    b = [r["seconds"] for r in pairs["vanilla"]]
+    row = {
+        "a": statistics.median(a),
+        "b": statistics.median(b),
+        "ratios": [x / y for x, y in zip(a, b, strict=True)],
+        "a_peak": max(r["peak_mb"] for r in pairs["ours"]),
+        "b_peak": max(r["peak_mb"] for r in pairs["vanilla"]),
+        "ours_runs": pairs["ours"],
+        "hugo": pairs["hugo"],
+    }
+    row["ratio"] = statistics.median(row["ratios"])
+    row["a_ms"] = row["a"] * 1000 / total
+    row["b_ms"] = row["b"] * 1000 / total
+    if not args.no_incremental:
+        cache_only = time_incremental(corpus, work, args.repeats, "--cache-only")
+        row["cache_only"] = statistics.median(cache_only) / row["a"]
+        row["incremental"] = (
+            statistics.median(time_incremental(corpus, work, args.repeats)) / row["a"]
+        )
+    if args.plugin_costs and (not args.plugin_cost_sizes or count in args.plugin_cost_sizes):
+        row["plugins"] = time_without_plugins(corpus, work, args.repeats)
+    print(
+        f"{count} articles: ours {row['a']:.2f} s ({row['a_ms']:.2f} ms/article, "
+        f"{row['a_peak']:.0f} MB), vanilla {row['b']:.2f} s ({row['b_ms']:.2f} ms/article, "
+        f"{row['b_peak']:.0f} MB), A/B {row['ratio']:.2f}"
+        + (f", Hugo {statistics.median(row['hugo']):.2f} s" if row["hugo"] else "")
+        + (
+            f", incremental/full {row['cache_only']:.2f} (cache only), "
+            f"{row['incremental']:.2f} (changed pages only)"
+            if "incremental" in row
+            else ""
+        ),
+        flush=True,
+    )
+    return row
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ def test_bench_runs_and_writes_results(tmp_path):
             "--repeats",
             "1",
             "--plugin-costs",
+            "--one-core",
             "--results",
             str(results),
             "--work",
@@ -52,9 +53,29 @@ def test_bench_runs_and_writes_results(tmp_path):
     report = results.read_text(encoding="utf-8")
     assert "| 20 |" in report and "A/B" in report
     assert "incremental / full: cache only" in report and "changed pages only" in report
+    assert "## One core" in report and "taskset -c 0" in report
+    # Timed against Hugo when it is installed, and said so when it is not.
+    assert "A/Hugo (pairs)" in report or "`hugo` is not on PATH" in report
     for plugin in ("taxonomy", "feeds", "newsletter"):
         assert plugin in report
     for page in ("index", "article", "tag page", "tags index"):
         assert f"| {page} |" in report
     assert "001-three-ways-to-earn-the-second-order" in report
     assert "Taxonomy plugin scaling" in report and "µs/article" in report
+
+
+def test_edit_loop_rebuilds_after_every_kind_of_edit(tmp_path):
+    from bench import corpus, editloop
+
+    site = corpus.generate(tmp_path / "corpus", 20)
+    results = editloop.run(site, tmp_path / "work", edits=1, through_watcher=True)
+    assert set(results) == set(editloop.KINDS)
+    for kind, runs in results.items():
+        assert len(runs) == 1, kind
+        assert runs[0]["changed"], f"the {kind} edit does not show in the rebuilt site"
+        assert runs[0]["seconds"] >= runs[0]["rebuild_seconds"] > 0
+    # The edits really happened to the corpus the loop built.
+    generated = site / "articles" / "generated"
+    assert len(list(generated.glob("new-*.md"))) == 1
+    assert len(list(generated.glob("post-*.md"))) == 19
+    assert not any("Status: draft" in p.read_text("utf-8") for p in generated.glob("*.md"))
