@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 # cache, where the next build's engine reads it.
 MANIFEST_NAME = ".incremental.json"
 KEPT_MANIFEST_NAME = "incremental.json"
+# Left by the engine in a build folder that holds only the files an edit changed;
+# the rest of the site is the previous output, into which they are moved.
+PARTIAL_NAME = ".incremental-partial"
 
 
 @dataclass
@@ -97,8 +100,13 @@ def build(
     content: Path | None = None,
     strict: bool = False,
     overrides: dict | None = None,
+    template_cache=None,
 ) -> BuildResult:
-    """Build into a sibling temporary folder and swap it in only on success."""
+    """Build into a sibling temporary folder and swap it in only on success.
+
+    `template_cache` (a Jinja bytecode cache) lets a long-lived process keep its
+    compiled templates from one build to the next.
+    """
     from pelican import Pelican
 
     output = output.resolve()
@@ -126,6 +134,9 @@ def build(
     started = time.perf_counter()
     try:
         settings = load_settings(settings_file, settings_overrides)
+        if template_cache is not None:
+            jinja = settings.get("JINJA_ENVIRONMENT") or {}
+            settings["JINJA_ENVIRONMENT"] = {**jinja, "bytecode_cache": template_cache}
         Pelican(settings).run()
     except Exception as error:  # any failure must leave the old output intact
         result.failed = f"{error.__class__.__name__}: {error}"
@@ -140,7 +151,11 @@ def build(
             f"{len(result.problems)} warning(s) in a strict build; fix them and build again"
         )
 
-    if result.ok:
+    if result.ok and (staging / PARTIAL_NAME).exists():
+        _move_into_place(staging, output)
+        _keep_manifest(staging, Path(settings["CACHE_PATH"]))
+        shutil.rmtree(staging, ignore_errors=True)
+    elif result.ok:
         _swap_into_place(staging, output)
         _keep_manifest(output, Path(settings["CACHE_PATH"]))
     else:
@@ -189,6 +204,23 @@ def _swap_into_place(staging: Path, output: Path) -> None:
     output.rename(retired)
     staging.rename(output)
     _remove_in_background(retired)
+
+
+def _move_into_place(staging: Path, output: Path) -> None:
+    """Move the few files of a build that rendered only what an edit changed into `output`.
+
+    Each file replaces its old version in one step, so no page is ever missing or
+    half-written; a build that fails moves nothing. Unlike the swap of a whole
+    site, the pages change one after another (within milliseconds): a reader
+    may see an old page next to a new one, and an interrupted move leaves some
+    of each, which the next build, comparing with the previous record, renders again.
+    """
+    for folder, _, files in os.walk(staging):
+        target = output / Path(folder).relative_to(staging)
+        target.mkdir(mode=0o755, exist_ok=True)
+        for name in files:
+            if name not in (PARTIAL_NAME, MANIFEST_NAME):
+                (Path(folder) / name).replace(target / name)
 
 
 def _leftover(output: Path, folder: Path) -> tuple[str, int] | None:

@@ -176,6 +176,9 @@ def start_sharing(generator, content=None) -> None:
     build.share_decided = True
     if build.writer is None:
         return
+    if build.plan is not None and build.plan.selective:
+        log.debug("engine: rendering on one process: only changed pages are rendered")
+        return
     listener = rendering.other_listener(OWN_RECEIVERS)
     if listener is not None:
         log.info("engine: rendering on one process: %s", listener)
@@ -197,7 +200,7 @@ def finish_sharing(generator, writer=None) -> None:
 
 
 def complete_output(pelican) -> None:
-    """Fill a selective build's folder from the previous output; leave a record."""
+    """Mark a selective build's folder as holding only what changed; leave a record."""
     build = _builds.pop(pelican.settings.get("OUTPUT_PATH"), None)
     if build is None:
         return
@@ -207,9 +210,7 @@ def complete_output(pelican) -> None:
         return
     output = Path(pelican.settings["OUTPUT_PATH"])
     if plan.selective and build.writer is not None:
-        previous = Path(pelican.settings["INCREMENTAL_PREVIOUS_OUTPUT"])
-        linked = incremental.link_unwritten(previous, output)
-        log.info("engine: kept %d unchanged files from the previous build", linked)
+        incremental.mark_partial(output)
     incremental.write_manifest(output, plan.fingerprint, plan.sources)
 
 

@@ -6,23 +6,22 @@ the manifest the previous build left. When the same files exist, the theme,
 plugins, settings and taxonomy are untouched, and no article's listing data
 (title, dates, slug, tags, category, authors, status, summary) changed, then
 an edit can only have changed the edited articles' own pages: only those are
-rendered. Feeds, the newsletter and the sitemap are always rewritten. Every
-file not written this time is then hard-linked from the previous output, so
-the new folder is complete and the previous one is never modified. In any
-other case the build renders everything, as usual.
+rendered. Feeds, the newsletter and the sitemap are always rewritten. The
+folder then holds only the files written this time, and says so; the build
+driver moves them into the previous output. In any other case the build
+renders everything, as usual.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nextsale
 from nextsale import compat
-from nextsale.build import KEPT_MANIFEST_NAME, MANIFEST_NAME
+from nextsale.build import KEPT_MANIFEST_NAME, MANIFEST_NAME, PARTIAL_NAME
 
 CORE = Path(nextsale.__file__).parent
 
@@ -155,21 +154,10 @@ def write_manifest(output: Path, fingerprint_now: str, sources: dict) -> None:
     (output / MANIFEST_NAME).write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
 
 
-def link_unwritten(previous: Path, output: Path) -> int:
-    """Hard-link every file of the previous output that this build did not write."""
-    linked = 0
-    for folder, _, files in os.walk(previous):
-        target_folder = output / Path(folder).relative_to(previous)
-        for name in files:
-            if name == MANIFEST_NAME:
-                continue
-            target = target_folder / name
-            if target.exists():
-                continue
-            target_folder.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(Path(folder) / name, target)
-            except OSError:  # another file system: copy instead
-                target.write_bytes((Path(folder) / name).read_bytes())
-            linked += 1
-    return linked
+def mark_partial(output: Path) -> None:
+    """Say that `output` holds only this build's files; the previous output holds the rest.
+
+    The build driver then moves these files into the previous output one by one
+    instead of swapping the whole folder in (see `nextsale.build`).
+    """
+    (output / PARTIAL_NAME).write_bytes(b"")
