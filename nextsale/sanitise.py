@@ -176,12 +176,21 @@ PROFILES: dict[str, Profile] = {
     ),
 }
 
-# Only to decide whether to tell the author: sanitising always runs.
-UNSAFE_HINT = re.compile(
-    r"<\s*(script|style|i?frame|frameset|object|embed|applet|form|input|button|select"
-    r"|textarea|link|meta|base)\b|\son[a-z]+\s*=|javascript:|vbscript:|data:text/html"
-    r"|data:image/svg",
-    re.IGNORECASE,
+# Only to decide whether to tell the author: sanitising always runs. Three searches,
+# each with a first character the regex engine can skip to (one alternation that
+# starts with a letter is tried at every position of the text, several times slower).
+UNSAFE_HINTS = (
+    re.compile(
+        r"<\s*(script|style|i?frame|frameset|object|embed|applet|form|input|button|select"
+        r"|textarea|link|meta|base)\b",
+        re.IGNORECASE,
+    ),
+    re.compile(r"\son[a-z]+\s*=", re.IGNORECASE),
+    # javascript:, vbscript:, data:text/html and data:image/svg, found from their colon.
+    re.compile(
+        r":(?:(?<=javascript:)|(?<=vbscript:)|(?<=data:)(?:text/html|image/svg))",
+        re.IGNORECASE,
+    ),
 )
 
 AttributeFilter = Callable[[str, str, str], str | None]
@@ -196,7 +205,7 @@ def page_profile(extra_tags: Iterable[str] = (), url_schemes: Iterable[str] = ()
 
 def looks_unsafe(html: str) -> bool:
     """Whether html holds something a reader should be told was removed."""
-    return bool(UNSAFE_HINT.search(html))
+    return any(hint.search(html) for hint in UNSAFE_HINTS)
 
 
 def _safe_url(url: str, schemes: frozenset[str], image: bool) -> bool:

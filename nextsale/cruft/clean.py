@@ -14,6 +14,7 @@ from .rules import (
     DANGLING_LINK_TEXT_RE,
     SHORTLINK_RULE,
     URL_RE,
+    CompiledRule,
     RuleSet,
     normalise,
 )
@@ -106,11 +107,13 @@ def might_hold_cruft(html: str, rules: RuleSet) -> bool:
         return True
     blocks, parents = [], set()
     for el in root.iter(etree.Element):
-        tokens = {c.lower() for c in (el.get("class") or "").split()}
-        if el.get("id"):
-            tokens.add(el.get("id").lower())
-        if tokens and rules.match_element(tokens):
-            return True
+        classes, name = el.get("class"), el.get("id")
+        if classes or name:
+            tokens = {c.lower() for c in (classes or "").split()}
+            if name:
+                tokens.add(name.lower())
+            if tokens and rules.match_element(tokens):
+                return True
         if el.tag == "br":  # line breaks split lines, as _split_lines does
             el.tail = "\n" + (el.tail or "")
         elif el.tag in BLOCK_TAGS:
@@ -121,21 +124,46 @@ def might_hold_cruft(html: str, rules: RuleSet) -> bool:
                 ancestor = ancestor.getparent()
     # Leaves with text only, as clean_html counts them: an empty block after the
     # post (an ad slot) must not push its last paragraph out of the tail.
-    leaves = [el for el in blocks if el not in parents and "".join(el.itertext()).strip()]
-    longest = {
-        tail: max((r.max_words for r in rules.rules if tail or not r.tail_only), default=0)
-        for tail in (False, True)
-    }
-    for position, el in enumerate(leaves):
+    texts = (list(el.itertext()) for el in blocks if el not in parents)
+    leaves = [pieces for pieces in texts if "".join(pieces).strip()]
+    for position, pieces in enumerate(leaves):
         at_tail = position >= len(leaves) - TAIL_BLOCKS
-        pieces = list(el.itertext())
         whole = " ".join(pieces)
         candidates = [whole, *"".join(pieces).split("\n")] if "\n" in whole else [whole]
         for text in candidates:
             # Rules match whole short lines only; prose is skipped unread.
-            if len(text.split()) <= longest[at_tail] and rules.match_line(text, at_tail=at_tail):
+            fitting, gate = line_gate(rules, len(text.split()), at_tail)
+            if not fitting:
+                continue
+            line = normalise(text)
+            if gate is not None and not gate.search(line.lower()):
+                continue
+            if rules.match_line(line, at_tail=at_tail, among=fitting):
                 return True
     return False
+
+
+def line_gate(
+    rules: RuleSet, words: int, at_tail: bool
+) -> tuple[tuple[CompiledRule, ...], re.Pattern | None]:
+    """The rules a line of `words` words can match, and one regex of their trigger words.
+
+    A long line is within reach of few rules, so its test looks for their few
+    trigger words instead of every rule's (None: some rule needs no trigger).
+    """
+    key = (words, at_tail)
+    if key not in rules.line_gates:
+        fitting = tuple(
+            rule
+            for rule in rules.rules
+            if rule.patterns and words <= rule.max_words and (at_tail or not rule.tail_only)
+        )
+        triggers = sorted({t for rule in fitting for t in rule.triggers})
+        gate = None
+        if triggers and all(rule.triggers for rule in fitting):
+            gate = re.compile("|".join(map(re.escape, triggers)))
+        rules.line_gates[key] = (fitting, gate)
+    return rules.line_gates[key]
 
 
 def _tokens(el: Tag) -> set[str]:

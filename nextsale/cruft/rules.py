@@ -297,17 +297,24 @@ class RuleSet:
             return None
         return re.compile("|".join(map(re.escape, self.triggers))) if self.triggers else None
 
-    def match_line(self, text: str, *, at_tail: bool = False) -> str | None:
-        """Return the name of the rule a whole line or block matches, or None."""
+    @cached_property
+    def line_gates(self) -> dict:
+        """Memo of `nextsale.cruft.clean.line_gate`, per line length."""
+        return {}
+
+    def match_line(
+        self, text: str, *, at_tail: bool = False, among: tuple[CompiledRule, ...] | None = None
+    ) -> str | None:
+        """Return the name of the rule a whole line or block matches, or None (of `among` only)."""
         line = normalise(text)
         if not line:
             return None
         lowered = line.lower()
         # Most lines hold no trigger word at all: one search rules them all out.
-        if self.any_trigger_re is not None and not self.any_trigger_re.search(lowered):
+        if among is None and self.any_trigger_re and not self.any_trigger_re.search(lowered):
             return None
         words = len(line.split())
-        for rule in self.rules:
+        for rule in self.rules if among is None else among:
             if rule.tail_only and not at_tail:
                 continue
             if words > rule.max_words:
