@@ -54,6 +54,8 @@ class LiveSite:
         self.content = content
         self.overrides = dict(overrides or {})
         self.templates = CompiledTemplates()
+        # What the engine keeps from one build to the next (plugins/engine).
+        self.memory: dict = {}
 
     def rebuild(self) -> sitebuild.BuildResult:
         """Build the site as it is on disk now."""
@@ -61,6 +63,6 @@ class LiveSite:
             self.settings_file,
             self.output,
             content=self.content,
-            overrides=self.overrides,
+            overrides={**self.overrides, "ENGINE_MEMORY": self.memory},
             template_cache=self.templates,
         )

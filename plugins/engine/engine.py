@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pelican import signals
+from pelican.contents import Article, Page
 
 from nextsale import compat
 from nextsale.site import plugin_enabled
@@ -46,6 +47,7 @@ class Build:
     """The engine's part of one build, from `initialized` to `finalized`."""
 
     settings: dict
+    urls: urls.Memo
     generators: list = field(default_factory=list)
     plan: incremental.Plan | None = None
     writer: rendering.EngineWriter | None = None
@@ -92,7 +94,16 @@ def open_build(pelican) -> None:
             found,
         )
         return
-    _builds[settings["OUTPUT_PATH"]] = Build(settings)
+    memo = urls.Memo(settings, settings.get("ENGINE_MEMORY"))
+    _builds[settings["OUTPUT_PATH"]] = Build(settings, memo)
+
+
+def remember_urls(content) -> None:
+    """From its birth, an article or page works its URL out once (see urls.py)."""
+    if isinstance(content, Article | Page):
+        build = _build(content.settings)
+        if build is not None:
+            urls.remember(content, build.urls)
 
 
 def read_articles(generator) -> None:
@@ -150,7 +161,7 @@ def offer_writer(pelican):
     build = _build(pelican.settings)
     if build is None:
         return None
-    log.debug("engine: %d URLs computed once", urls.remember(build.generators))
+    log.debug("engine: %d more URL memos", urls.remember_all(build.generators, build.urls))
     if rendering.listeners(signals.get_writer) != [offer_writer]:
         return None
     return _writer_for(build)
@@ -221,6 +232,8 @@ OWN_RECEIVERS = (start_sharing, finish_sharing)
 def register() -> None:
     # Once per build, before anything else: is this build asking for us?
     signals.initialized.connect(open_build)
+    # Each article and page, as soon as it exists, works its URL out once.
+    signals.content_object_init.connect(remember_urls)
     # The generator has its readers but has read nothing yet; then it has read all.
     signals.article_generator_init.connect(read_articles)
     signals.article_generator_pretaxonomy.connect(articles_read)

@@ -26,7 +26,13 @@ from nextsale.build import KEPT_MANIFEST_NAME, MANIFEST_NAME, PARTIAL_NAME
 CORE = Path(nextsale.__file__).parent
 
 # Settings whose value changes from build to build without changing the site.
-VOLATILE_SETTINGS = {"OUTPUT_PATH", "INCREMENTAL_PREVIOUS_OUTPUT", "CACHE_PATH", "PATH"}
+VOLATILE_SETTINGS = {
+    "OUTPUT_PATH",
+    "INCREMENTAL_PREVIOUS_OUTPUT",
+    "CACHE_PATH",
+    "PATH",
+    "ENGINE_MEMORY",
+}
 
 # The lists of Pelican's articles and pages generators that get a page each.
 SOURCE_LISTS = ("articles", "drafts", "hidden_articles", "pages", "hidden_pages", "draft_pages")

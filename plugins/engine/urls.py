@@ -2,18 +2,28 @@
 
 Pelican computes `url` and `save_as` from the URL settings on every access
 (copying the metadata and resolving paths each time), through the content's
-public `get_url_setting`; templates mention an article's URL in its own page,
-every listing, feed, related-reading block and neighbour link. When Pelican
-asks for its writer, every generator and every plugin's
-`all_generators_finalized` handler has finished (nothing changes a slug, date
-or category any more): each content object then gets its own memo of
-`get_url_setting`, which keeps the first answer for `url` and for `save_as`.
-Pelican's `override_url` and `override_save_as` are never set, so the
-writer's overwrite protection and every plugin see the content exactly as
-Pelican made it.
+public `get_url_setting`; plugins and templates mention an article's URL in
+its own page, every listing, feed, related-reading block, neighbour link and
+address check. Each article and page gets, as soon as it exists
+(`content_object_init`), a memo standing in for its `get_url_setting`. The
+memo asks Pelican on a miss and keys each answer on everything Pelican's answer
+is made of: the key, the content's class, status and language, its slug, date,
+author, category and source path, and the metadata the site's URL settings
+name. Whatever a plugin changes later (a slug, a category), the next mention
+misses and asks Pelican again, so the answer is always Pelican's own.
+
+One memo serves a whole build; a long-lived process (`nextsale.live`) passes
+the same memo from build to build (`ENGINE_MEMORY`), so an unchanged article's
+URL is not worked out again after an edit. Pelican's `override_url` and
+`override_save_as` are never set, so the writer's overwrite protection and
+every plugin see the content exactly as Pelican made it; a content that has
+them set is answered by Pelican directly.
 """
 
 from __future__ import annotations
+
+import string
+from typing import Any
 
 # The lists Pelican's articles and pages generators keep their content in.
 CONTENT_LISTS = (
@@ -29,31 +39,99 @@ CONTENT_LISTS = (
     "draft_translations",
 )
 
+# What Pelican's `url_format` puts over the metadata (each also in the key).
+OWN_FIELDS = {"path", "slug", "lang", "date", "author", "category"}
+
+
+class Memo:
+    """The URL answers of one build (or of one live session's builds), by their inputs."""
+
+    def __init__(self, settings: dict, kept: dict | None = None) -> None:
+        patterns = sorted(
+            (name, str(value))
+            for name, value in settings.items()
+            if name.endswith(("_URL", "_SAVE_AS")) and isinstance(value, str)
+        )
+        # Metadata fields that some URL setting names, beyond Pelican's own fields.
+        fields = set()
+        for _, pattern in patterns:
+            for _, name, _, _ in string.Formatter().parse(pattern):
+                if name:
+                    fields.add(name.split(".")[0].split("[")[0])
+        self.fields = tuple(sorted(fields - OWN_FIELDS))
+        # Answers depend on the URL settings: other settings, other answers.
+        kept = {} if kept is None else kept
+        self.answers: dict = kept.setdefault(("urls", tuple(patterns)), {})
+
+
+def _slug(wrapper: Any) -> Any:
+    return getattr(wrapper, "slug", None) if wrapper is not None else None
+
 
 class RememberedUrls:
-    """Stands in for one content's `get_url_setting`, asking it once per key."""
+    """Stands in for one content's `get_url_setting`, asking Pelican on a miss."""
 
-    __slots__ = ("compute", "known")
+    __slots__ = ("compute", "content", "memo")
 
-    def __init__(self, compute) -> None:
-        self.compute = compute
-        self.known: dict[str, str] = {}
+    def __init__(self, content, memo: Memo) -> None:
+        self.compute = content.get_url_setting
+        self.content = content
+        self.memo = memo
+
+    def inputs(self, key: str) -> tuple | None:
+        """Everything Pelican's answer for `key` is made of; None when it cannot be memoized."""
+        content = self.content
+        if hasattr(content, "override_" + key):
+            return None
+        date = getattr(content, "date", None)
+        if date is None:  # Pelican would format the time of the call
+            return None
+        metadata = content.metadata
+        return (
+            key,
+            type(content),
+            content.status,
+            content.in_default_lang,
+            getattr(content, "slug", ""),
+            getattr(content, "lang", "en"),
+            type(date),
+            date,
+            date.tzinfo,
+            _slug(getattr(content, "author", None)),
+            _slug(getattr(content, "category", None)),
+            metadata.get("path"),
+            content.source_path,
+            content.relative_source_path,
+            tuple(metadata.get(name) for name in self.memo.fields),
+        )
 
     def __call__(self, key: str) -> str:
+        inputs = self.inputs(key)
+        if inputs is None:
+            return self.compute(key)
+        answers = self.memo.answers
         try:
-            return self.known[key]
+            return answers[inputs]
         except KeyError:
-            value = self.known[key] = self.compute(key)
+            value = answers[inputs] = self.compute(key)
             return value
+        except TypeError:  # metadata a URL names that cannot be a key (a list)
+            return self.compute(key)
 
 
-def remember(generators) -> int:
-    """Give every article and page its URL memo; return how many got one."""
+def remember(content, memo: Memo) -> bool:
+    """Give one article or page its URL memo; False when it already has one."""
+    if isinstance(content.get_url_setting, RememberedUrls):
+        return False
+    content.get_url_setting = RememberedUrls(content, memo)
+    return True
+
+
+def remember_all(generators, memo: Memo) -> int:
+    """Give every article and page that has none its URL memo; return how many got one."""
     count = 0
     for generator in generators:
         for name in CONTENT_LISTS:
             for content in getattr(generator, name, None) or ():
-                if not isinstance(content.get_url_setting, RememberedUrls):
-                    content.get_url_setting = RememberedUrls(content.get_url_setting)
-                    count += 1
+                count += remember(content, memo)
     return count
