@@ -124,3 +124,33 @@ def test_svg_rules():
     assert static.svg_is_active(b'<svg><image href="data:image/svg+xml,x"/></svg>')
     assert static.svg_is_active("<svg>\u00e9</svg>".encode("utf-16"))
     assert not static.svg_is_active(b'<svg><text x="1">Donation button</text></svg>')
+
+
+def test_folder_answers_are_reused_without_changing_any(tmp_path):
+    from plugins.content_checks.static_files import _outside_link
+
+    content, outside = tmp_path / "content", tmp_path / "outside"
+    (content / "articles" / "deep").mkdir(parents=True)
+    outside.mkdir()
+    (outside / "private.md").write_text("x")
+    (content / "articles" / "post.md").write_text("x")
+    (content / "articles" / "deep" / "post.md").write_text("x")
+    (content / "articles" / "leak.md").symlink_to(outside / "private.md")
+    (content / "articles" / "alias.md").symlink_to(content / "articles" / "post.md")
+    (content / "articles" / "out").symlink_to(outside)
+    (content / "articles" / "in").symlink_to(content / "articles" / "deep")
+    rels = [
+        "articles/post.md",
+        "articles/leak.md",
+        "articles/alias.md",
+        "articles/deep/post.md",
+        "articles/out/private.md",
+        "articles/in/post.md",
+        "articles/out/missing.md",
+        "top.md",
+    ]
+    folders: dict = {}
+    for rel in rels * 2:  # the second round answers from the folders seen
+        assert _outside_link(str(content), rel, folders) == static.outside_link(content, rel)
+    assert _outside_link(str(content), "articles/leak.md", folders) == "articles/leak.md"
+    assert _outside_link(str(content), "articles/out/private.md", folders) == "articles/out"

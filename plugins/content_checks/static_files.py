@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import posixpath
 from pathlib import Path
 
 from nextsale import static
@@ -121,13 +122,27 @@ def exclude_outside_page_folders(generator) -> None:
     exclude_outside_folders(generator, "PAGE")
 
 
+def _outside_link(root: str, rel: str, folders: dict[str, str | None]) -> str | None:
+    """`static.outside_link`, with the answer for the file's folder looked up once."""
+    if "\\" in rel:  # read as a folder separator too
+        return static.outside_link(root, rel)
+    folder = posixpath.dirname(rel)
+    if folder not in folders:
+        folders[folder] = static.outside_link(root, folder) if folder else None
+    if folders[folder] is not None:
+        return folders[folder]
+    # Only the file's own name is left to check: a link out, or an ordinary file.
+    return static.outside_link(root, rel) if Path(root, rel).is_symlink() else None
+
+
 def outside_sources(contents, settings: dict) -> set[int]:
     """Articles or pages read through a symbolic link out of content/: reported, their ids."""
     root = settings["PATH"]
     dropped = set()
+    folders: dict[str, str | None] = {}  # most sources share a few folders
     for item in contents:
         rel = static_rel_path(item, root)
-        link = None if static.escapes(rel) else static.outside_link(root, rel)
+        link = None if static.escapes(rel) else _outside_link(root, rel, folders)
         if link is None:
             continue
         log.log(
