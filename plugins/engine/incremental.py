@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,13 +54,27 @@ def _digest(*parts: object) -> str:
     return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=12).hexdigest()
 
 
+def _text_digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+
+
 def _tree_stamp(folder: Path) -> list:
+    """(relative path, size, modification time) of every file under `folder`, sorted."""
     stamps = []
-    for path in folder.rglob("*"):
-        if "__pycache__" in path.parts or not path.is_file():
+    pending = [(str(folder), "")]
+    while pending:
+        where, prefix = pending.pop()
+        try:
+            entries = list(os.scandir(where))
+        except OSError:
             continue
-        stat = path.stat()
-        stamps.append((str(path.relative_to(folder)), stat.st_size, stat.st_mtime_ns))
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=True):
+                if entry.name != "__pycache__":
+                    pending.append((entry.path, f"{prefix}{entry.name}/"))
+            elif entry.is_file(follow_symlinks=True):
+                stat = entry.stat()
+                stamps.append((prefix + entry.name, stat.st_size, stat.st_mtime_ns))
     return sorted(stamps)
 
 
@@ -82,18 +97,20 @@ def fingerprint(settings: dict, sources: dict) -> str:
 def describe(content) -> tuple[str, str]:
     """(listing signature, body digest) of one article or page."""
     body = compat.raw_content(content)
-    listing = _digest(
-        content.title,
-        str(getattr(content, "date", "")),
-        str(getattr(content, "modified", "")),
-        content.status,
-        content.url,
-        [t.slug for t in getattr(content, "tags", []) or []],
-        str(getattr(content, "category", "")),
-        [a.slug for a in getattr(content, "authors", []) or []],
-        content.metadata.get("summary") or body[:2000],
+    listing = "\x1f".join(
+        (
+            str(content.title),
+            str(getattr(content, "date", "")),
+            str(getattr(content, "modified", "")),
+            str(content.status),
+            content.url,
+            "\x1e".join(t.slug for t in getattr(content, "tags", []) or []),
+            str(getattr(content, "category", "")),
+            "\x1e".join(a.slug for a in getattr(content, "authors", []) or []),
+            content.metadata.get("summary") or body[:2000],
+        )
     )
-    return listing, _digest(body)
+    return _text_digest(listing), _text_digest(body)
 
 
 def snapshot(generators) -> dict[str, tuple[str, str]]:
