@@ -364,3 +364,35 @@ def test_listing_content_written_turns_off_selective_rebuilds(tmp_path, spy, cap
     # Both builds told the plugin about every article page.
     pages = [p for p, *_ in module.WRITTEN if "/2023/post-" in p]
     assert len(pages) == 2 * len(FILES)
+
+
+def test_a_url_memo_answers_afresh_when_a_plugin_changes_what_the_url_is_made_of():
+    from pelican.contents import Article
+    from pelican.utils import SafeDatetime
+
+    sys.path.insert(0, str(ROOT / "plugins"))
+    try:
+        urls = importlib.import_module("engine.urls")
+    finally:
+        sys.path.remove(str(ROOT / "plugins"))
+    settings = read_settings(str(ROOT / "pelicanconf.py"))
+    kept: dict = {}
+    memo = urls.Memo(settings, kept)
+    post = Article(
+        "<p>Body.</p>",
+        metadata={"title": "Post", "date": SafeDatetime(2023, 5, 1), "slug": "first"},
+        settings=settings,
+        source_path=str(ROOT / "content" / "articles" / "post.md"),
+    )
+    assert urls.remember(post, memo)
+    assert not urls.remember(post, memo)
+    assert (post.url, post.save_as) == ("2023/first/", "2023/first/index.html")
+    post.slug = "second"
+    assert post.url == "2023/second/"
+    post.status = "draft"
+    assert post.save_as == "drafts/second/index.html"
+    # A later build's memo, with the same URL settings, starts from the answers kept.
+    again = urls.Memo(settings, kept)
+    assert again.answers is memo.answers
+    other = urls.Memo({**settings, "ARTICLE_URL": "posts/{slug}.html"}, kept)
+    assert other.answers is not memo.answers
