@@ -421,6 +421,9 @@ def related_items(
     found.pop(id(item), None)
     long_weights = [(slug, weights.get(slug, 0.0)) for slug in long]
     ranked = []
+    # Rounded so that the order in which weights were added cannot flip a tie;
+    # candidates share a few distinct scores, so each is rounded once.
+    rounded: dict[float, float] = {}
     for key in found:
         score = scores.get(key, 0.0)
         if long_weights:
@@ -428,7 +431,9 @@ def related_items(
             for slug, weight in long_weights:
                 if slug in theirs:
                     score += weight
-        # Rounded so that the order in which weights were added cannot flip a tie.
-        ranked.append((-round(score, 9), rank[key], key))
+        negated = rounded.get(score)
+        if negated is None:
+            negated = rounded[score] = -round(score, 9)
+        ranked.append((negated, rank[key], key))
     best = heapq.nsmallest(limit, ranked)
     return [found[key] for _, _, key in best]
