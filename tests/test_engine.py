@@ -366,15 +366,23 @@ def test_listing_content_written_turns_off_selective_rebuilds(tmp_path, spy, cap
     assert len(pages) == 2 * len(FILES)
 
 
+def _engine_part(name: str):
+    """One self-contained module of the engine, loaded from its file."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        f"engine_{name}", ROOT / "plugins" / "engine" / f"{name}.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def test_a_url_memo_answers_afresh_when_a_plugin_changes_what_the_url_is_made_of():
     from pelican.contents import Article
     from pelican.utils import SafeDatetime
 
-    sys.path.insert(0, str(ROOT / "plugins"))
-    try:
-        urls = importlib.import_module("engine.urls")
-    finally:
-        sys.path.remove(str(ROOT / "plugins"))
+    urls = _engine_part("urls")
     settings = read_settings(str(ROOT / "pelicanconf.py"))
     kept: dict = {}
     memo = urls.Memo(settings, kept)
@@ -396,3 +404,27 @@ def test_a_url_memo_answers_afresh_when_a_plugin_changes_what_the_url_is_made_of
     assert again.answers is memo.answers
     other = urls.Memo({**settings, "ARTICLE_URL": "posts/{slug}.html"}, kept)
     assert other.answers is not memo.answers
+
+
+def test_indexed_article_lists_answer_in_as_a_scan_would():
+    listings = _engine_part("listings")
+
+    class Post:
+        pass
+
+    class Equal:
+        __hash__ = object.__hash__
+
+        def __eq__(self, other):
+            return True
+
+    posts = [Post() for _ in range(4)]
+    members = listings.Members(posts[:2])
+    assert posts[0] in members and posts[3] not in members
+    members.append(posts[3])
+    members.remove(posts[0])
+    members += [posts[2]]
+    assert [post in members for post in posts] == [False, True, True, True]
+    assert members == [posts[1], posts[3], posts[2]]
+    assert Equal() in members  # its own equality is asked, as a scan would
+    assert posts[0] in listings.Members([Equal()])

@@ -9,7 +9,9 @@ One plugin, four parts (see README.md):
   build, the pages an edit cannot have changed;
 - incremental.py: decides what an incremental build must render and keeps
   the record of each build;
-- urls.py: computes each article's and page's URL once.
+- urls.py: computes each article's and page's URL once;
+- listings.py: lets Pelican find a tag's, category's or author's articles
+  in a set instead of scanning a list.
 
 The engine runs only on a Pelican version `nextsale.compat` was tested with;
 on any other it logs one warning and stays out of the build, which is then
@@ -31,7 +33,7 @@ from pelican.contents import Article, Page
 from nextsale import compat
 from nextsale.site import plugin_enabled
 
-from . import incremental, reading, rendering, urls
+from . import incremental, listings, reading, rendering, urls
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +164,7 @@ def offer_writer(pelican):
     if build is None:
         return None
     log.debug("engine: %d more URL memos", urls.remember_all(build.generators, build.urls))
+    log.debug("engine: %d article lists indexed", listings.index(build.generators))
     if rendering.listeners(signals.get_writer) != [offer_writer]:
         return None
     return _writer_for(build)
