@@ -73,11 +73,24 @@ def time_pairs(corpus: Path, work: Path, repeats: int, hugo_site: Path | None = 
 
 def time_one_core(corpus: Path, work: Path, repeats: int) -> dict:
     """Ours and vanilla Pelican alternating, each pinned to one CPU."""
-    a, b = [], []
+    ours, vanilla = [], []
     for _ in range(repeats):
-        a.append(run_build("ours", corpus, work / "ours", pin=True)["seconds"])
-        b.append(run_build("vanilla", corpus, work / "vanilla", pin=True)["seconds"])
-    return {"a": a, "b": b, "ratios": [x / y for x, y in zip(a, b, strict=True)]}
+        ours.append(run_build("ours", corpus, work / "ours", pin=True))
+        vanilla.append(run_build("vanilla", corpus, work / "vanilla", pin=True))
+    return _compare(ours, vanilla)
+
+
+def _compare(ours: list[dict], vanilla: list[dict]) -> dict:
+    """Medians and pair-by-pair ratios of wall and CPU time."""
+    pairs = list(zip(ours, vanilla, strict=True))
+    return {
+        "a": statistics.median(r["seconds"] for r in ours),
+        "b": statistics.median(r["seconds"] for r in vanilla),
+        "ratios": [x["seconds"] / y["seconds"] for x, y in pairs],
+        "a_cpu": statistics.median(r["cpu_seconds"] for r in ours),
+        "b_cpu": statistics.median(r["cpu_seconds"] for r in vanilla),
+        "cpu_ratios": [x["cpu_seconds"] / y["cpu_seconds"] for x, y in pairs],
+    }
 
 
 def run_edit_loop(
@@ -312,7 +325,8 @@ def main(argv: list[str] | None = None) -> int:
             sizes[count] = measure_size(corpus, work, count, args, site)
         if args.one_core and count in (args.one_core_sizes or args.sizes):
             extra["one_core"][count] = time_one_core(corpus, work, args.repeats)
-            print(f"{count} articles, one core: A/B {extra['one_core'][count]['ratios']}")
+            ratios = extra["one_core"][count]
+            print(f"{count} articles, one core: A/B {ratios['ratios']}, CPU {ratios['cpu_ratios']}")
         if args.profile and count == args.profile_size:
             extra["profiles"] = profile(corpus, work, count)
     if args.edit_loop:
@@ -336,12 +350,8 @@ def measure_size(
     """Full builds A/B (and Hugo), incremental rebuilds and plugin costs at one size."""
     total = len(list((corpus / "articles").rglob("*.md")))
     pairs = time_pairs(corpus, work, args.repeats, hugo_site)
-    a = [r["seconds"] for r in pairs["ours"]]
-    b = [r["seconds"] for r in pairs["vanilla"]]
     row = {
-        "a": statistics.median(a),
-        "b": statistics.median(b),
-        "ratios": [x / y for x, y in zip(a, b, strict=True)],
+        **_compare(pairs["ours"], pairs["vanilla"]),
         "a_peak": max(r["peak_mb"] for r in pairs["ours"]),
         "b_peak": max(r["peak_mb"] for r in pairs["vanilla"]),
         "ours_runs": pairs["ours"],
@@ -361,8 +371,13 @@ def measure_size(
     print(
         f"{count} articles: ours {row['a']:.2f} s ({row['a_ms']:.2f} ms/article, "
         f"{row['a_peak']:.0f} MB), vanilla {row['b']:.2f} s ({row['b_ms']:.2f} ms/article, "
-        f"{row['b_peak']:.0f} MB), A/B {row['ratio']:.2f}"
-        + (f", Hugo {statistics.median(row['hugo']):.2f} s" if row["hugo"] else "")
+        f"{row['b_peak']:.0f} MB), A/B {row['ratio']:.2f}, CPU A/B "
+        f"{statistics.median(row['cpu_ratios']):.2f}"
+        + (
+            f", Hugo {statistics.median(h['seconds'] for h in row['hugo']):.2f} s"
+            if row["hugo"]
+            else ""
+        )
         + (
             f", incremental/full {row['cache_only']:.2f} (cache only), "
             f"{row['incremental']:.2f} (changed pages only)"

@@ -1,4 +1,6 @@
-"""Run one build in a fresh process and print its wall time and peak memory as JSON.
+"""Run one build in a fresh process; print its wall and CPU time and peak memory as JSON.
+
+CPU time counts this process and the workers it forked (user + system).
 
 python bench/run_one.py ours|vanilla CORPUS OUTPUT [--cache DIR] [--without PLUGIN]
 """
@@ -56,6 +58,7 @@ def run(
 ) -> dict:
     logging.basicConfig(level=logging.ERROR)
     started = time.perf_counter()
+    cpu_before = time.process_time()
     warnings = 0
     if mode == "vanilla":
         from pelican import Pelican
@@ -81,11 +84,23 @@ def run(
             raise SystemExit(f"build failed: {result.failed}\n" + "\n".join(result.problems[:20]))
         warnings = len(result.problems)
     seconds = time.perf_counter() - started
+    cpu_seconds = sum(
+        usage.ru_utime + usage.ru_stime
+        for usage in (
+            resource.getrusage(resource.RUSAGE_SELF),
+            resource.getrusage(resource.RUSAGE_CHILDREN),
+        )
+    )
     peak_kb = max(
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
     )
-    return {"seconds": seconds, "peak_mb": peak_kb / 1024, "warnings": warnings}
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds - cpu_before,
+        "peak_mb": peak_kb / 1024,
+        "warnings": warnings,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
