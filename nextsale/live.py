@@ -3,15 +3,30 @@
 Every rebuild goes through the same safe driver as `invoke build`
 (`nextsale.build.build`); the session only keeps what one build can hand to the
 next in memory, so an edit costs what it changed rather than what the site holds.
+
+Python code cannot be swapped under a running process: once a plugin's or the
+core's code has changed since the session started, every rebuild runs in a
+fresh process (a full build with the new code) and says so, until the session
+is restarted.
+
+    python -m nextsale.live '[SETTINGS, OUTPUT, CONTENT or null, OVERRIDES]'
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from jinja2.bccache import Bucket, BytecodeCache
 
+import nextsale
 from nextsale import build as sitebuild
+
+log = logging.getLogger(__name__)
 
 
 class CompiledTemplates(BytecodeCache):
@@ -56,9 +71,25 @@ class LiveSite:
         self.templates = CompiledTemplates()
         # What the engine keeps from one build to the next (plugins/engine).
         self.memory: dict = {}
+        self.code = self._code_folders()
+        self.code_stamp = code_stamp(self.code)
+        self.code_changed = False
+
+    def _code_folders(self) -> list[Path]:
+        settings = sitebuild.load_settings(self.settings_file, self.overrides)
+        return [Path(nextsale.__file__).parent, *map(Path, settings.get("PLUGIN_PATHS", []))]
 
     def rebuild(self) -> sitebuild.BuildResult:
         """Build the site as it is on disk now."""
+        if not self.code_changed and code_stamp(self.code) != self.code_stamp:
+            self.code_changed = True
+        if self.code_changed:
+            sitebuild.reset_log_dedup()  # say it at every rebuild, not only the first
+            log.warning(
+                "plugin or core code changed since this session started: building everything"
+                " in a new process (restart the session for fast rebuilds again)"
+            )
+            return self._rebuild_in_new_process()
         return sitebuild.build(
             self.settings_file,
             self.output,
@@ -66,3 +97,49 @@ class LiveSite:
             overrides={**self.overrides, "ENGINE_MEMORY": self.memory},
             template_cache=self.templates,
         )
+
+    def _rebuild_in_new_process(self) -> sitebuild.BuildResult:
+        arguments = [
+            str(self.settings_file),
+            str(self.output),
+            str(self.content) if self.content else None,
+            self.overrides,
+        ]
+        done = subprocess.run(
+            [sys.executable, "-m", "nextsale.live", json.dumps(arguments)], check=False
+        )
+        result = sitebuild.BuildResult(Path(self.output).resolve())
+        if done.returncode != 0:
+            result.failed = f"the build in a new process failed (exit status {done.returncode})"
+        return result
+
+
+def code_stamp(folders: list[Path]) -> list:
+    """(path, size, modification time) of every Python file under `folders`."""
+    stamps = []
+    for folder in folders:
+        for where, names, files in os.walk(folder):
+            names[:] = sorted(name for name in names if name != "__pycache__")
+            for name in sorted(files):
+                if name.endswith(".py"):
+                    stat = (Path(where) / name).stat()
+                    stamps.append((where, name, stat.st_size, stat.st_mtime_ns))
+    return stamps
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build once with the arguments a live session passes (see LiveSite)."""
+    settings, output, content, overrides = json.loads((argv or sys.argv[1:])[0])
+    sitebuild.setup_logging(logging.INFO)
+    result = sitebuild.build(
+        Path(settings),
+        Path(output),
+        content=Path(content) if content else None,
+        overrides=overrides,
+    )
+    sitebuild.report(result)
+    return 0 if result.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

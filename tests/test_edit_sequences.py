@@ -40,10 +40,11 @@ WORDS = [
     "call",
 ]
 
-# The edits an author makes to articles and pages; settings and template
-# changes are applied once each, at fixed steps, and must rebuild everything.
+# The edits an author makes to articles and pages; settings, template and
+# plugin code changes are applied once each, at fixed steps, and must rebuild
+# everything (plugin code in a new process: a running one keeps the old code).
 KINDS = ("body", "title", "date", "tags", "new", "delete", "publish", "page")
-SETTINGS_STEP, TEMPLATE_STEP = 5, 11
+SETTINGS_STEP, TEMPLATE_STEP, PLUGIN_STEP = 5, 11, 14
 
 # A clean build: a new process, an empty cache, no previous output.
 CLEAN_BUILD = """
@@ -143,6 +144,8 @@ def project(tmp_path):
     content, theme = tmp_path / "content", tmp_path / "theme"
     shutil.copytree(ROOT / "content", content)
     shutil.copytree(ROOT / "theme", theme)
+    skip = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(ROOT / "plugins", tmp_path / "plugins", ignore=skip)
     rng = random.Random(SEED)
     for number in range(GENERATED):
         path = content / "articles" / f"note-{number:03d}.md"
@@ -151,7 +154,7 @@ def project(tmp_path):
     shutil.copy(ROOT / "pelicanconf.py", settings)
     overrides = {
         "THEME": str(theme),
-        "PLUGIN_PATHS": [str(ROOT / "plugins")],
+        "PLUGIN_PATHS": [str(tmp_path / "plugins")],
         "CACHE_PATH": str(tmp_path / "cache"),
     }
     before = {signal: set(signal.receivers) for signal in _pelican_signals()}
@@ -204,6 +207,10 @@ def test_every_edit_gives_the_bytes_of_a_clean_build(project, caplog):
                 encoding="utf-8",
             )
             done = "template: article.html"
+        elif step == PLUGIN_STEP:
+            code = tmp_path / "plugins" / "sitemap_xml" / "sitemap_xml.py"
+            code.write_text(code.read_text(encoding="utf-8") + "\n# Edited.\n", encoding="utf-8")
+            done = "plugin: sitemap_xml.py"
         else:
             done = author.edit(kind)
         caplog.clear()
@@ -212,6 +219,8 @@ def test_every_edit_gives_the_bytes_of_a_clean_build(project, caplog):
         selective += "rendering only" in caplog.text
         if step in (SETTINGS_STEP, TEMPLATE_STEP):
             assert re.search(r"rendering everything|full build", caplog.text), done
+        if step >= PLUGIN_STEP:
+            assert "in a new process" in caplog.text, done
         clean = _clean_build(settings, content, overrides, tmp_path / "clean")
         differences = tree_differences(live.output, clean)
         assert differences == [], f"step {step} ({done}): {differences[:10]}"
