@@ -47,6 +47,9 @@ PRIVATE_NAMES = (
     # A content's summary as read; copied back over metadata["summary"] when
     # Pelican resolves links, so the content checks replace both.
     "pelican.contents:Content._summary",
+    # The content cache a generator's readers loaded (path -> (stamp, data)); a
+    # live session keeps it in memory instead of loading the file every build.
+    "pelican.cache:FileDataCacher._cache",
 )
 
 
@@ -164,3 +167,14 @@ def replace_summary(content: Any, html: str) -> None:
     """Give a content a new summary; Pelican copies `_summary` back over the metadata
     when it resolves links, so both are set."""
     content._summary = content.metadata["summary"] = html
+
+
+def content_cache(readers: Any) -> dict | None:
+    """The content cache (path -> (stamp, data)) a generator's readers use, if any."""
+    cache = getattr(readers, "_cache", None)
+    return cache if isinstance(cache, dict) else None
+
+
+def use_content_cache(readers: Any, cache: dict) -> None:
+    """Let a generator's readers use (and update) `cache` as their content cache."""
+    readers._cache = cache

@@ -28,6 +28,10 @@ from nextsale import build as sitebuild
 
 log = logging.getLogger(__name__)
 
+# Set in the session's memory by the engine once it keeps the content cache:
+# later builds need not load the cache file (plugins/engine/reading.py).
+CONTENT_KEPT = "content kept"
+
 
 class CompiledTemplates(BytecodeCache):
     """Jinja's compiled templates, kept in memory from one build to the next.
@@ -94,9 +98,15 @@ class LiveSite:
             self.settings_file,
             self.output,
             content=self.content,
-            overrides={**self.overrides, "ENGINE_MEMORY": self.memory},
+            overrides=self._overrides(),
             template_cache=self.templates,
         )
+
+    def _overrides(self) -> dict:
+        overrides = {**self.overrides, "ENGINE_MEMORY": self.memory}
+        if self.memory.get(CONTENT_KEPT):
+            overrides["LOAD_CONTENT_CACHE"] = False  # the engine has it in memory
+        return overrides
 
     def _rebuild_in_new_process(self) -> sitebuild.BuildResult:
         arguments = [

@@ -50,6 +50,7 @@ class Build:
 
     settings: dict
     urls: urls.Memo
+    settings_digest: str = ""
     generators: list = field(default_factory=list)
     plan: incremental.Plan | None = None
     writer: rendering.EngineWriter | None = None
@@ -97,7 +98,8 @@ def open_build(pelican) -> None:
         )
         return
     memo = urls.Memo(settings, settings.get("ENGINE_MEMORY"))
-    _builds[settings["OUTPUT_PATH"]] = Build(settings, memo)
+    digest = incremental.settings_digest(settings)
+    _builds[settings["OUTPUT_PATH"]] = Build(settings, memo, digest)
 
 
 def remember_urls(content) -> None:
@@ -109,8 +111,16 @@ def remember_urls(content) -> None:
 
 
 def read_articles(generator) -> None:
-    if _build(generator.settings) is not None:
+    build = _build(generator.settings)
+    if build is not None:
+        reading.keep_content(generator, build.settings_digest)
         reading.preread(generator)
+
+
+def read_pages(generator) -> None:
+    build = _build(generator.settings)
+    if build is not None:
+        reading.keep_content(generator, build.settings_digest)
 
 
 def articles_read(generator) -> None:
@@ -130,7 +140,8 @@ def plan_output(generators) -> None:
     if build is None or "INCREMENTAL_PREVIOUS_OUTPUT" not in build.settings:
         return
     settings = build.settings
-    if not settings.get("LOAD_CONTENT_CACHE"):
+    # A live session keeps the content cache in memory (reading.keep_content).
+    if not settings.get("LOAD_CONTENT_CACHE") and settings.get("ENGINE_MEMORY") is None:
         # The next build with these settings cannot use a record either.
         log.info("engine: rendering everything (content cache off)")
         return
@@ -239,6 +250,7 @@ def register() -> None:
     signals.content_object_init.connect(remember_urls)
     # The generator has its readers but has read nothing yet; then it has read all.
     signals.article_generator_init.connect(read_articles)
+    signals.page_generator_init.connect(read_pages)
     signals.article_generator_pretaxonomy.connect(articles_read)
     # Everything is read: compare with the previous build before writing.
     signals.all_generators_finalized.connect(keep_generators)

@@ -33,6 +33,7 @@ VOLATILE_SETTINGS = {
     "CACHE_PATH",
     "PATH",
     "ENGINE_MEMORY",
+    "LOAD_CONTENT_CACHE",  # a live session keeps the cache in memory instead
 }
 
 # The lists of Pelican's articles and pages generators that get a page each.
@@ -78,15 +79,21 @@ def _tree_stamp(folder: Path) -> list:
     return sorted(stamps)
 
 
+def settings_digest(settings: dict) -> str:
+    """A digest of every setting that can change the site."""
+    stable = sorted(
+        (key, repr(value)) for key, value in settings.items() if key not in VOLATILE_SETTINGS
+    )
+    return _digest(stable)
+
+
 def fingerprint(settings: dict, sources: dict) -> str:
     """Everything besides articles and pages that can change how pages look.
 
     Settings, the theme, the plugins' and the core's code, and every content file that is not
     an article or page (the taxonomy, newsletter issues, images).
     """
-    stable = sorted(
-        (key, repr(value)) for key, value in settings.items() if key not in VOLATILE_SETTINGS
-    )
+    stable = settings_digest(settings)
     content = Path(settings["PATH"])
     others = [entry for entry in _tree_stamp(content) if entry[0] not in sources]
     # The core package renders as much as the plugins do: its code counts too.

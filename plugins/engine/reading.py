@@ -28,6 +28,9 @@ from typing import Any, NamedTuple
 
 from pelican.urlwrappers import URLWrapper
 
+from nextsale import compat
+from nextsale.live import CONTENT_KEPT
+
 log = logging.getLogger(__name__)
 
 DEFAULTS = {
@@ -139,6 +142,31 @@ def source_paths(generator) -> list[str]:
         if readers.get_cached_data(path, None) is None:
             paths.append(path)
     return sorted(paths)
+
+
+def keep_content(generator, settings_digest: str) -> None:
+    """In a live session, share the readers' content cache with the session's later builds.
+
+    The first build with given settings loads the cache file as usual and
+    the session keeps that very dictionary, which Pelican then updates with
+    every file it reads (and still saves to the file). A later build, asked
+    by the session not to load the file, starts from it. A build with other
+    settings starts from nothing and reads every file.
+    """
+    settings = generator.settings
+    memory = settings.get("ENGINE_MEMORY")
+    cache = compat.content_cache(generator.readers)
+    if memory is None or cache is None or not settings.get("CACHE_CONTENT"):
+        return
+    key = ("content", type(generator).__name__, settings_digest)
+    kept = memory.get(key)
+    if kept is None or cache:
+        for stale in [other for other in memory if other[:2] == key[:2] and other != key]:
+            del memory[stale]  # read with other settings
+        memory[key] = cache
+        memory[CONTENT_KEPT] = True
+    else:
+        compat.use_content_cache(generator.readers, kept)
 
 
 def preread(generator) -> None:
