@@ -145,7 +145,7 @@ def plan_output(generators) -> None:
         # The next build with these settings cannot use a record either.
         log.info("engine: rendering everything (content cache off)")
         return
-    sources = incremental.snapshot(generators)
+    sources = incremental.snapshot(generators, settings.get("ENGINE_MEMORY"))
     fingerprint = incremental.fingerprint(settings, sources)
     listening = rendering.listeners(signals.content_written)
     if not settings.get("FAST_OUTPUT_INCREMENTAL", DEFAULTS["FAST_OUTPUT_INCREMENTAL"]):

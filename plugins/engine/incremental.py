@@ -101,8 +101,13 @@ def fingerprint(settings: dict, sources: dict) -> str:
     return _digest(stable, others, [_tree_stamp(Path(folder)) for folder in folders])
 
 
-def describe(content) -> tuple[str, str]:
-    """(listing signature, body digest) of one article or page."""
+def describe(content, bodies: dict | None = None) -> tuple[str, str]:
+    """(listing signature, body digest) of one article or page.
+
+    `bodies` (a live session's) keeps each source's body digest with the very
+    body it was made from: a body that is the same string object as last time
+    (as the session's content cache gives back) is not digested again.
+    """
     body = compat.raw_content(content)
     listing = "\x1f".join(
         (
@@ -117,15 +122,24 @@ def describe(content) -> tuple[str, str]:
             content.metadata.get("summary") or body[:2000],
         )
     )
-    return _text_digest(listing), _text_digest(body)
+    if bodies is None:
+        return _text_digest(listing), _text_digest(body)
+    known = bodies.get(content.relative_source_path)
+    if known is None or known[0] is not body:
+        known = bodies[content.relative_source_path] = (body, _text_digest(body))
+    return _text_digest(listing), known[1]
 
 
-def snapshot(generators) -> dict[str, tuple[str, str]]:
+def snapshot(generators, memory: dict | None = None) -> dict[str, tuple[str, str]]:
+    bodies = None if memory is None else memory.setdefault("bodies", {})
     sources = {}
     for generator in generators:
         for name in SOURCE_LISTS:
             for content in getattr(generator, name, None) or ():
-                sources[content.relative_source_path] = describe(content)
+                sources[content.relative_source_path] = describe(content, bodies)
+    if bodies is not None:
+        for gone in set(bodies) - set(sources):
+            del bodies[gone]
     return sources
 
 
