@@ -285,6 +285,8 @@ class RuleSet:
     always_parse: bool
     # Matches a short-link on one of the hosts, with or without its scheme.
     shortlink_re: re.Pattern | None = None
+    # Memo of `nextsale.cruft.clean.line_gate`, per line length.
+    line_gates: dict = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
     def triggers(self) -> tuple[str, ...]:
@@ -296,11 +298,6 @@ class RuleSet:
         if any(not rule.triggers for rule in self.rules if rule.patterns):
             return None
         return re.compile("|".join(map(re.escape, self.triggers))) if self.triggers else None
-
-    @cached_property
-    def line_gates(self) -> dict:
-        """Memo of `nextsale.cruft.clean.line_gate`, per line length."""
-        return {}
 
     def match_line(
         self, text: str, *, at_tail: bool = False, among: tuple[CompiledRule, ...] | None = None
