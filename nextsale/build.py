@@ -4,7 +4,10 @@ Pelican alone writes straight into the output folder and stops with a traceback
 on the first problem in `--fatal` mode. This driver instead collects every
 warning and error of the build, prints them plainly, and only replaces the
 previous good output when the build succeeded (and, with --strict, logged no
-warning at all). `invoke build`, `preview` and `publish` all go through it.
+warning at all). `invoke build`, `preview`, `publish` and `livereload` all go
+through it. A build that rendered only the pages an edit changed (see
+plugins/engine) moves just those files into the previous output, each in one
+step, instead of swapping a whole new site in.
 
     python -m nextsale.build [--publish] [--strict] [--content DIR] [--output DIR]
 """
