@@ -351,7 +351,7 @@ def newsletter_unsubscribe(c, address, suppress=""):
         "edit_loop": "time saving a post until it is rebuilt, as in invoke livereload",
         "edit_loop_sizes": "sizes for the edit loop, comma-separated (default: 1000)",
         "hugo": "time Hugo on the same posts when it is installed (default: yes)",
-    }
+    },
 )
 def bench(
     c,
