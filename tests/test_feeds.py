@@ -920,3 +920,24 @@ def test_a_topic_feed_holds_the_articles_of_its_tags(sample_site):
     assert topic.feed.title == "The Next Sale: all of Lifetime value"
     titles = _alternates(site, "topics/lifetime-value/index.html").values()
     assert "The Next Sale: all of Lifetime value (Atom)" in titles
+
+
+def test_a_live_session_reuses_only_what_an_edit_left_alone(build_site):
+    memory: dict = {}
+    build(build_site, SMALL, ENGINE_MEMORY=memory)
+    items = dict(memory["feeds"]["items"])
+    assert len(items) == len(SMALL)
+    edited = {
+        **SMALL,
+        "articles/lifetime.md": article(
+            "What a customer is worth",
+            "Add up every order.",
+            date="2024-03-05 10:30",
+            category="Numbers",
+            tags="lifetime value, referrals",
+        ),
+    }
+    live = feed_files(build(build_site, edited, ENGINE_MEMORY=memory))
+    assert live == feed_files(build(build_site, edited))
+    kept = [key for key, item in memory["feeds"]["items"].items() if items.get(key) is item]
+    assert len(kept) == len(SMALL) - 1

@@ -63,27 +63,52 @@ def article_summary(article: Any, cfg: FeedsConfig, url: str) -> tuple[str, str]
     return strip_toc_elements_from_html(content), url
 
 
-def item_for(article: Any, cfg: FeedsConfig) -> Item:
-    """Gather what the builder needs from one Pelican article."""
+def item_inputs(article: Any, cfg: FeedsConfig) -> dict[str, Any]:
+    """Gather what the builder needs from one Pelican article, as plain values."""
     url = cfg.absolute(article.url)
     summary, summary_base = article_summary(article, cfg, url)
     category = getattr(article, "category", None)
-    return make_item(
-        cfg.site,
-        source_path=article.relative_source_path,
-        url=url,
-        title=article.title,
-        content=article.get_content(cfg.canonical),
-        summary=summary,
-        summary_base=summary_base,
-        date=article.date,
-        modified=getattr(article, "modified", None),
-        authors=[a.name for a in getattr(article, "authors", []) or []],
-        category=(category.name, category.url) if category else None,
-        tags=[(t.name, t.url) for t in getattr(article, "tags", []) or []],
-        guidance=guidance_link(article),
-        explicit_id=article.metadata.get("id") or article.metadata.get("guid"),
+    return {
+        "source_path": article.relative_source_path,
+        "url": url,
+        "title": article.title,
+        "content": article.get_content(cfg.canonical),
+        "summary": summary,
+        "summary_base": summary_base,
+        "date": article.date,
+        "modified": getattr(article, "modified", None),
+        "authors": tuple(a.name for a in getattr(article, "authors", []) or []),
+        "category": (category.name, category.url) if category else None,
+        "tags": tuple((t.name, t.url) for t in getattr(article, "tags", []) or []),
+        "guidance": guidance_link(article),
+        "explicit_id": article.metadata.get("id") or article.metadata.get("guid"),
+    }
+
+
+def item_for(article: Any, cfg: FeedsConfig) -> Item:
+    """Build the item for one Pelican article."""
+    return make_item(cfg.site, **item_inputs(article, cfg))
+
+
+def inputs_key(inputs: dict[str, Any]) -> tuple | None:
+    """A key equal only for inputs that give the same item; None when unsure.
+
+    Types are part of it (a str subclass may print differently), and dates are
+    compared by their ISO form, which tells time zones apart.
+    """
+    key = tuple(
+        (
+            name,
+            type(value).__name__,
+            (value.isoformat(), value.tzinfo) if isinstance(value, dt.datetime) else value,
+        )
+        for name, value in inputs.items()
     )
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 def newest_first(articles: Iterable[Any]) -> list[Any]:
@@ -147,9 +172,16 @@ def plan_feeds(
 
 
 def render_feeds(
-    plan: Sequence[tuple[str, FeedMeta, list[Any]]], cfg: FeedsConfig
+    plan: Sequence[tuple[str, FeedMeta, list[Any]]],
+    cfg: FeedsConfig,
+    memory: dict | None = None,
 ) -> dict[str, bytes]:
-    """Render every planned feed; each article's item is built only once."""
+    """Render every planned feed; each article's item is built only once.
+
+    Given `memory` (a live session's ENGINE_MEMORY), the items and feeds of the
+    previous build are reused when every input they are made from is the same.
+    """
+    memo = FeedsMemo(memory, cfg)
     items: dict[int, Item] = {}
     out: dict[str, bytes] = {}
     for fmt, meta, group in plan:
@@ -157,11 +189,62 @@ def render_feeds(
         for article in group:
             key = id(article)
             if key not in items:
-                items[key] = item_for(article, cfg)
+                items[key] = memo.item(article, cfg)
                 report_images(items[key], article.relative_source_path, cfg)
             feed_items.append(items[key])
-        out[meta.save_as] = RENDER[fmt](meta, feed_items, cfg.site)
+        out[meta.save_as] = memo.feed(fmt, meta, feed_items, cfg)
+    memo.keep()
     return out
+
+
+class FeedsMemo:
+    """One live session's items and feeds, from one build to the next.
+
+    Items are kept by everything `make_item` is given, so an item is made again
+    whenever anything it says could differ; a feed is kept with the very item
+    objects it was rendered from. Without a session, nothing is kept.
+    """
+
+    KEY = "feeds"
+
+    def __init__(self, memory: dict | None, cfg: FeedsConfig) -> None:
+        self.memory = memory
+        kept = memory.get(self.KEY) if isinstance(memory, dict) else None
+        if not isinstance(kept, dict) or kept.get("site") != cfg.site:
+            kept = {"items": {}, "feeds": {}}
+        self.kept = kept
+        self.fresh: dict[str, Any] = {"site": cfg.site, "items": {}, "feeds": {}}
+
+    def item(self, article: Any, cfg: FeedsConfig) -> Item:
+        inputs = item_inputs(article, cfg)
+        key = inputs_key(inputs) if self.memory is not None else None
+        if key is None:
+            return make_item(cfg.site, **inputs)
+        item = self.kept["items"].get(key) or self.fresh["items"].get(key)
+        if item is None:
+            item = make_item(cfg.site, **inputs)
+        self.fresh["items"][key] = item
+        return item
+
+    def feed(self, fmt: str, meta: FeedMeta, items: list[Item], cfg: FeedsConfig) -> bytes:
+        if self.memory is None:
+            return RENDER[fmt](meta, items, cfg.site)
+        key = (fmt, meta)
+        kept = self.kept["feeds"].get(key)
+        if (
+            kept is not None
+            and len(kept[0]) == len(items)
+            and all(old is new for old, new in zip(kept[0], items, strict=True))
+        ):
+            self.fresh["feeds"][key] = kept
+            return kept[1]
+        data = RENDER[fmt](meta, items, cfg.site)
+        self.fresh["feeds"][key] = (tuple(items), data)
+        return data
+
+    def keep(self) -> None:
+        if isinstance(self.memory, dict):
+            self.memory[self.KEY] = self.fresh
 
 
 def report_images(item: Item, source: str, cfg: FeedsConfig) -> None:
@@ -219,7 +302,7 @@ class FeedsGenerator(Generator):
 
     def generate_output(self, writer: Any) -> None:
         plan = plan_feeds(self.articles, self.tags, self.categories, self.cfg, self.topics)
-        rendered = render_feeds(plan, self.cfg)
+        rendered = render_feeds(plan, self.cfg, self.settings.get("ENGINE_MEMORY"))
         output = Path(self.output_path)
         for save_as, data in sorted(rendered.items()):
             target = output / save_as
