@@ -460,3 +460,55 @@ def test_a_taxonomy_file_with_a_byte_order_mark_is_read(tmp_path):
         load_taxonomy(marked).tags.keys()
         == load_taxonomy(ROOT / "content" / "taxonomy.toml").tags.keys()
     )
+
+
+def _articles(*specs):
+    from datetime import datetime
+    from types import SimpleNamespace
+
+    return [
+        SimpleNamespace(
+            source_path=f"/c/{slug}.md",
+            slug=slug,
+            date=datetime(2024, 1, day),
+            tags=[SimpleNamespace(slug=t) for t in tags],
+        )
+        for slug, day, tags in specs
+    ]
+
+
+def test_related_reading_is_kept_only_while_tags_dates_and_slugs_hold():
+    from nextsale.taxonomy.related import RelatedMemo
+
+    memory: dict = {}
+    calls = []
+
+    def find(answer):
+        def run(**limits):
+            calls.append(limits)
+            return answer
+
+        return run
+
+    first = _articles(("a", 2, ["x"]), ("b", 1, ["x"]))
+    memo = RelatedMemo(memory, first, (5, 50))
+    assert memo.related(first[0], ["x"], find([first[1]]), limit=6) == [first[1]]
+    # The next build: new objects, same tags, dates and slugs: nothing is searched.
+    again = _articles(("a", 2, ["x"]), ("b", 1, ["x"]))
+    memo = RelatedMemo(memory, again, (5, 50))
+    assert memo.related(again[0], ["x"], find([]), limit=6)[0] is again[1]
+    assert len(calls) == 1
+    # A changed tag set, date or slug anywhere, or other limits: searched again.
+    for changed, limits in (
+        (_articles(("a", 2, ["x"]), ("b", 1, ["y"])), (5, 50)),
+        (_articles(("a", 2, ["x"]), ("b", 3, ["x"])), (5, 50)),
+        (_articles(("a", 2, ["x"]), ("c", 1, ["x"])), (5, 50)),
+        (_articles(("a", 2, ["x"]), ("b", 1, ["x"])), (4, 50)),
+    ):
+        memo = RelatedMemo(memory, changed, limits)
+        memo.related(changed[0], ["x"], find([]), limit=6)
+    assert len(calls) == 5
+    # Without a live session nothing is kept.
+    memo = RelatedMemo(None, again, (5, 50))
+    memo.related(again[0], ["x"], find([]), limit=6)
+    assert len(calls) == 6

@@ -14,6 +14,7 @@ import logging
 import os
 import types
 from collections import defaultdict
+from functools import partial
 
 from pelican import signals
 from pelican.generators import ArticlesGenerator, Generator, PelicanTemplateNotFound
@@ -34,6 +35,7 @@ from nextsale.taxonomy.core import (
     related_items,
     taxonomy_path,
 )
+from nextsale.taxonomy.related import RelatedMemo
 
 log = logging.getLogger(__name__)
 
@@ -334,18 +336,16 @@ def on_articles_finalized(generator: ArticlesGenerator) -> None:
     scan = max(int(setting(settings, "TAXONOMY_RELATED_SCAN")), limit)
     tag_sets = {id(a): frozenset(t.slug for t in getattr(a, "tags", ())) for a in published}
     ranks = {id(article): number for number, article in enumerate(published)}
-
+    memo = RelatedMemo(settings.get("ENGINE_MEMORY"), published, (limit, scan))
     for article in all_articles(generator):
         slugs = [tag.slug for tag in getattr(article, "tags", ())]
         chosen = choose_guidance_tag(slugs, counts, guidance_of, article.get_relative_source_path())
         article.guidance = state.tags[chosen].guidance if chosen else state.fallback
         # One extra, because the guidance target is left out: it is linked already.
-        related = related_items(
+        related = memo.related(
             article,
             slugs,
-            postings,
-            tags_of=tag_sets,
-            weights=rarity,
+            partial(related_items, article, slugs, postings, tags_of=tag_sets, weights=rarity),
             rank=ranks,
             limit=limit + 1,
             scan=scan,
