@@ -512,3 +512,21 @@ def test_related_reading_is_kept_only_while_tags_dates_and_slugs_hold():
     memo = RelatedMemo(None, again, (5, 50))
     memo.related(again[0], ["x"], find([]), limit=6)
     assert len(calls) == 6
+
+
+def test_source_paths_are_kept_by_file_and_content_folder():
+    from types import SimpleNamespace
+
+    from nextsale.taxonomy.related import RelatedMemo
+
+    def one(path: str):
+        return SimpleNamespace(
+            source_path="/c/a.md",
+            settings={"PATH": path},
+            get_relative_source_path=lambda: f"from {path}",
+        )
+
+    memory: dict = {}
+    assert RelatedMemo(memory, [], (5, 50)).source(one("/c")) == "from /c"
+    assert RelatedMemo(memory, [], (5, 50)).source(one("/")) == "from /"
+    assert RelatedMemo(None, [], (5, 50)).source(one("/d")) == "from /d"

@@ -10,9 +10,11 @@ paths mapped back to this build's articles. Any change to them starts afresh.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 KEY = "taxonomy related"
+PATHS = "taxonomy source paths"
 
 
 class RelatedMemo:
@@ -23,8 +25,12 @@ class RelatedMemo:
         self.found: dict[tuple, tuple[str, ...]] = {}
         self.kept: dict[tuple, tuple[str, ...]] = {}
         self.by_path: dict[str, Any] = {}
+        self.paths: dict[tuple, str] = {}
         if self.memory is None:
             return
+        self.cwd = str(Path.cwd())
+        self.kept_paths = self.memory.get(PATHS) or {}
+        self.memory[PATHS] = self.paths
         by_path = {article.source_path: article for article in published}
         if len(by_path) != len(published):
             self.memory.pop(KEY, None)
@@ -63,3 +69,15 @@ class RelatedMemo:
         related = find(**limits)
         self.found[key] = tuple(other.source_path for other in related)
         return related
+
+    def source(self, article: Any) -> str:
+        """`article.get_relative_source_path()`, kept by what it is made from."""
+        where = article.settings.get("PATH")
+        if self.memory is None or where is None:
+            return article.get_relative_source_path()
+        key = (article.source_path, where, self.cwd)
+        path = self.kept_paths.get(key) or self.paths.get(key)
+        if path is None:
+            path = article.get_relative_source_path()
+        self.paths[key] = path
+        return path

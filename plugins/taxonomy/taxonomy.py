@@ -339,7 +339,7 @@ def on_articles_finalized(generator: ArticlesGenerator) -> None:
     memo = RelatedMemo(settings.get("ENGINE_MEMORY"), published, (limit, scan))
     for article in all_articles(generator):
         slugs = [tag.slug for tag in getattr(article, "tags", ())]
-        chosen = choose_guidance_tag(slugs, counts, guidance_of, article.get_relative_source_path())
+        chosen = choose_guidance_tag(slugs, counts, guidance_of, memo.source(article))
         article.guidance = state.tags[chosen].guidance if chosen else state.fallback
         # One extra, because the guidance target is left out: it is linked already.
         related = memo.related(
