@@ -72,8 +72,10 @@ class RelatedMemo:
 
     def source(self, article: Any) -> str:
         """`article.get_relative_source_path()`, kept by what it is made from."""
+        if self.memory is None:
+            return article.get_relative_source_path()
         where = article.settings.get("PATH")
-        if self.memory is None or where is None:
+        if where is None:
             return article.get_relative_source_path()
         key = (article.source_path, where, self.cwd)
         path = self.kept_paths.get(key) or self.paths.get(key)
