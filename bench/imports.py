@@ -111,8 +111,8 @@ def inputs() -> list[Input]:
             if path.is_dir() and (path / "source.html").is_file():
                 expected = path / "expected.html" if (path / "expected.html").is_file() else None
                 path = path / "source.html"  # noqa: PLW2901
-            elif (sibling := path.with_name(path.stem + ".expected.html")).is_file():
-                expected = sibling
+            elif (same := FIXTURES / "import-pages" / path.stem / "expected.html").is_file():
+                expected = same  # a text copy of a saved page: that page's true body
             name = f"{kind}/{path.parent.name if path.name == 'source.html' else path.name}"
             found.append(Input(name, path, kind, expected))
     return found

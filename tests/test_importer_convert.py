@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta, timezone
 from functools import cache
+from pathlib import Path
 
 import markdown
 import pytest
@@ -25,6 +26,8 @@ from nextsale.importer.model import FileReport, ImportFailure
 from tests.conftest import FIXTURES
 
 PAGES = FIXTURES / "import-convert"
+# Pages shared with the saved-page tests whose whole source is the input.
+WHOLE_PAGES = {"v8-blog"}
 BASE = "https://old.example.org/2019/11/a-post/"
 # Each page and the element holding its article.
 ARTICLES = {
@@ -43,9 +46,19 @@ ARTICLES = {
 RULES = compile_rules({})
 
 
+def page_file(name: str) -> Path:
+    """The page's file: its own here, else the saved-page fixture of the same name
+    (readability's source.html, or its expected.html when that is the article)."""
+    own = PAGES / f"{name}.html"
+    if own.is_file():
+        return own
+    folder = FIXTURES / "import-pages" / name
+    return folder / ("source.html" if name in WHOLE_PAGES else "expected.html")
+
+
 @cache
 def source(name: str) -> Tag:
-    soup = BeautifulSoup((PAGES / f"{name}.html").read_text(encoding="utf-8"), "html.parser")
+    soup = BeautifulSoup(page_file(name).read_text(encoding="utf-8"), "html.parser")
     selector = ARTICLES.get(name)
     return soup.select_one(selector) if selector else soup.body or soup
 

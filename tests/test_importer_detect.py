@@ -36,7 +36,7 @@ PNG = (
         ("import-feed/pelican-all.rss.xml", "feed"),
         ("import-markdown/2016-10-06-jekyll-3-3-is-here.md", "markdown"),
         ("scraped/wordpress-page.html", "html"),
-        ("import-convert/wordpress.html", "fragment"),
+        ("import-pages/wordpress/expected.html", "fragment"),
         ("scraped/kubrick-style.txt", "text"),
     ],
 )

@@ -3,7 +3,7 @@
 The inputs are the visible text of real blog pages (menus, sidebars, share bars,
 comment threads, bios and footers included), made by
 tests/fixtures/import-scraped/make_text.py from mozilla/readability's test pages;
-each page's expected.html (readability's own extraction) is the true body.
+each page's expected.html (readability's own extraction, in import-pages/) is the true body.
 """
 
 from __future__ import annotations
@@ -99,7 +99,8 @@ def letters(text: str) -> str:
 
 def expected_body(name: str) -> BeautifulSoup:
     """The page's true body; a comment thread readability kept is not part of it."""
-    soup = BeautifulSoup((PAGES_DIR / f"{name}.expected.html").read_text("utf-8"), "html.parser")
+    true_body = FIXTURES / "import-pages" / name / "expected.html"
+    soup = BeautifulSoup(true_body.read_text("utf-8"), "html.parser")
     for thread in soup.find_all(id=re.compile("comment")):
         thread.decompose()
     return soup
