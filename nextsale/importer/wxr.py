@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,7 +19,6 @@ from nextsale.cruft.rules import normalise
 
 from .model import FileReport
 from .post import Post
-from .writer import write_post
 
 WP_NS = "http://wordpress.org/export/"
 NAMESPACES = {
@@ -235,21 +234,6 @@ def iter_posts(source: Path, settings: dict, counts: Counter | None = None) -> I
         kind = count_item(item, counts)
         if kind is not None:
             yield wxr_post(item, authors, source, kind)
-
-
-def wxr_article(
-    item: dict, authors: dict[str, str], source: Path, settings: dict, taxonomy,
-    report: FileReport, free_slug: Callable[[str], str] | None = None,
-) -> tuple[str, str]:  # fmt: skip
-    """Return (slug, Markdown text) for one post or page of an export."""
-    kind = KINDS.get((item.get("wp:post_type") or "").strip(), "article")
-    post = wxr_post(item, authors, source, kind)
-    return write_post(post, settings, taxonomy, report, free_slug)
-
-
-def origin(item: dict, source: Path) -> str:
-    """The `Imported-From:` value: the post's address, else the export's file name."""
-    return normalise(item.get("link") or "") or source.name
 
 
 def count_item(item: dict, counts: Counter) -> str | None:
