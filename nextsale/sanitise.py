@@ -267,24 +267,47 @@ def sanitise(
     `drop` removes further tags (with their content) for this call only.
     """
     chosen = PROFILES[profile] if isinstance(profile, str) else profile
-    tags = set(chosen.tags) - set(drop)
-    dropped = (set(chosen.drop_with_content) - tags) | set(drop)
+    if rewrite is not None:  # a rewrite is a closure of its own call: nothing to reuse
+        return _cleaner(chosen, rewrite, base_url, drop).clean(html)
+    return _kept_cleaner(chosen, base_url, frozenset(drop)).clean(html)
+
+
+# Cleaners by profile, extra dropped tags and base URL. Building one costs several
+# times what cleaning a typical post does, and every body and summary of a build
+# is cleaned with the same one. The profile is held so its id is not reused.
+_cleaners: dict[tuple, tuple[Profile, nh3.Cleaner]] = {}
+
+
+def _kept_cleaner(profile: Profile, base_url: str | None, drop: frozenset[str]) -> nh3.Cleaner:
+    key = (id(profile), base_url, drop)
+    kept = _cleaners.get(key)
+    if kept is None or kept[0] is not profile:
+        if len(_cleaners) >= 64:  # a long live-reload session makes a profile per build
+            _cleaners.clear()
+        kept = _cleaners[key] = (profile, _cleaner(profile, None, base_url, drop))
+    return kept[1]
+
+
+def _cleaner(
+    profile: Profile, rewrite: AttributeFilter | None, base_url: str | None, drop: Iterable[str]
+) -> nh3.Cleaner:
+    tags = set(profile.tags) - set(drop)
+    dropped = (set(profile.drop_with_content) - tags) | set(drop)
     options = {}
     if dropped:
         options["clean_content_tags"] = dropped
     if base_url is not None:
         options["url_relative"] = ("rewrite_with_base", base_url)
-    return nh3.clean(
-        html,
+    return nh3.Cleaner(
         tags=tags,
         # nh3 refuses attributes for a tag it is told to drop.
         attributes={
-            tag: set(names) for tag, names in chosen.attributes.items() if tag not in dropped
+            tag: set(names) for tag, names in profile.attributes.items() if tag not in dropped
         },
-        url_schemes=set(chosen.url_schemes),
+        url_schemes=set(profile.url_schemes),
         link_rel=None,
         strip_comments=True,
-        attribute_filter=_url_guard(chosen, rewrite),
+        attribute_filter=_url_guard(profile, rewrite),
         **options,
     )
 

@@ -17,6 +17,7 @@ from .rules import (
     CompiledRule,
     RuleSet,
     normalise,
+    trigger_regex,
 )
 
 # Elements whose text is tested as a unit once they hold no other block.
@@ -126,16 +127,18 @@ def might_hold_cruft(html: str, rules: RuleSet) -> bool:
     # post (an ad slot) must not push its last paragraph out of the tail.
     texts = (list(el.itertext()) for el in blocks if el not in parents)
     leaves = [pieces for pieces in texts if "".join(pieces).strip()]
+    first_tail = len(leaves) - TAIL_BLOCKS
     for position, pieces in enumerate(leaves):
-        at_tail = position >= len(leaves) - TAIL_BLOCKS
+        at_tail = position >= first_tail
         whole = " ".join(pieces)
-        candidates = [whole, *"".join(pieces).split("\n")] if "\n" in whole else [whole]
+        candidates = [whole, *"".join(pieces).split("\n")] if "\n" in whole else (whole,)
         for text in candidates:
             # Rules match whole short lines only; prose is skipped unread.
-            fitting, gate = line_gate(rules, len(text.split()), at_tail)
+            words = text.split()  # `normalise`'s words: no-break spaces split too
+            fitting, gate = line_gate(rules, len(words), at_tail)
             if not fitting:
                 continue
-            line = normalise(text)
+            line = " ".join(words)
             if gate is not None and not gate.search(line.lower()):
                 continue
             if rules.match_line(line, at_tail=at_tail, among=fitting):
@@ -152,7 +155,8 @@ def line_gate(
     trigger words instead of every rule's (None: some rule needs no trigger).
     """
     key = (words, at_tail)
-    if key not in rules.line_gates:
+    known = rules.line_gates.get(key)
+    if known is None:
         fitting = tuple(
             rule
             for rule in rules.rules
@@ -161,9 +165,9 @@ def line_gate(
         triggers = sorted({t for rule in fitting for t in rule.triggers})
         gate = None
         if triggers and all(rule.triggers for rule in fitting):
-            gate = re.compile("|".join(map(re.escape, triggers)))
-        rules.line_gates[key] = (fitting, gate)
-    return rules.line_gates[key]
+            gate = trigger_regex(triggers)
+        known = rules.line_gates[key] = (fitting, gate)
+    return known
 
 
 def _tokens(el: Tag) -> set[str]:

@@ -271,9 +271,7 @@ class CompiledRule:
     @cached_property
     def trigger_re(self) -> re.Pattern | None:
         """One regex for all trigger words: far cheaper than a loop per line."""
-        if not self.triggers:
-            return None
-        return re.compile("|".join(map(re.escape, self.triggers)))
+        return trigger_regex(self.triggers) if self.triggers else None
 
 
 @dataclass(frozen=True)
@@ -297,7 +295,7 @@ class RuleSet:
         """Every rule's trigger words in one regex (None if some rule has none)."""
         if any(not rule.triggers for rule in self.rules if rule.patterns):
             return None
-        return re.compile("|".join(map(re.escape, self.triggers))) if self.triggers else None
+        return trigger_regex(self.triggers) if self.triggers else None
 
     def match_line(
         self, text: str, *, at_tail: bool = False, among: tuple[CompiledRule, ...] | None = None
@@ -344,6 +342,30 @@ class RuleSet:
         if any(t in lowered for t in self.triggers):
             return True
         return bool(self.shortlink_hosts) and any(h in lowered for h in self.shortlink_hosts)
+
+
+def trigger_regex(words) -> re.Pattern:
+    """One regex that finds whether any of `words` occurs, for `search` only.
+
+    Nested by first letters ("c(?:l(?:aps|ick...)|omment)"): a flat alternation
+    of eighty words is tried word by word at every position, three times slower.
+    A word holding another ("sign up", "sign") adds nothing to a search: dropped.
+    """
+    words = set(words)
+    return re.compile(_trie([w for w in words if not any(o != w and o in w for o in words)]))
+
+
+def _trie(words: list[str]) -> str:
+    if "" in words:
+        return ""
+    groups: dict[str, list[str]] = {}
+    for word in words:
+        groups.setdefault(word[0], []).append(word[1:])
+    branches = []
+    for first, rests in sorted(groups.items()):
+        rest = _trie(rests)
+        branches.append(re.escape(first) + (f"(?:{rest})" if "|" in rest else rest))
+    return "|".join(branches)
 
 
 def normalise(text: str) -> str:
