@@ -40,12 +40,17 @@ DATE_FORMAT_HINT = "YYYY-MM-DD or YYYY-MM-DD HH:MM (for example 2024-03-01 09:30
 DATE_SHAPE_RE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}\b")
 # Years a post can carry: feeds, sitemaps and date pickers all agree on these.
 YEARS = range(1900, 3000)
+# Dates written as the hint asks: Pelican's parser (dateutil) reads these exactly as
+# `fromisoformat` does, so a valid one needs no second, slower reading.
+PLAIN_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?: [0-9]{2}:[0-9]{2}(?::[0-9]{2})?)?")
 # A language tag as HTML's lang attribute takes it (BCP 47: en, en-GB, pt_BR, zh-Hant).
 # How deep lists and quotes may nest; far deeper input exhausts the converter's stack.
 MAX_NESTING = 50
 QUOTE_RE = re.compile(r"^(?:[ ]{0,3}>)+")
 LIST_ITEM_RE = re.compile(r"^(?P<indent>[ \t]*)(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 FENCE_RE = re.compile(r"^[ ]{0,3}(```|~~~)")
+# How a nested line starts: a quote's '>' (after at most three spaces) or a list's indent.
+DEEP_STARTS = (" ", "\t", ">")
 
 
 @dataclass
@@ -167,9 +172,21 @@ def _impossible_reason(value: str) -> str | None:
     return None
 
 
+def is_plain_date(value: str) -> bool:
+    """A real date in the hint's own format, in YEARS: nothing to say about it."""
+    if not PLAIN_DATE_RE.fullmatch(value):
+        return False
+    try:
+        return datetime.datetime.fromisoformat(value).year in YEARS
+    except ValueError:
+        return False
+
+
 def check_date(number: int, key: str, value: str) -> tuple[Finding | None, bool]:
     """Validate a Date/Modified value; return (finding, whether it is fatal)."""
     value = value.replace("_", " ").strip()
+    if is_plain_date(value):
+        return None, False
     field_name = key.title()
     if DATE_SHAPE_RE.match(value):
         reason = _impossible_reason(value)
@@ -261,6 +278,10 @@ def check_duplicates(meta: MetaBlock) -> tuple[list[Finding], dict[str, int]]:
 
 def check_nesting(lines: list[str], body_start: int) -> Finding | None:
     """Lists or quotes nested so deep that converting them would exhaust the stack."""
+    # Deeper than MAX_NESTING takes more '>' than that, or an indent of more than
+    # that many tabs: a line that short, or starting otherwise, is never too deep.
+    if not any(len(line) > MAX_NESTING and line[:1] in DEEP_STARTS for line in lines[body_start:]):
+        return None
     fenced = False
     for number, line in enumerate(lines[body_start:], start=body_start + 1):
         if FENCE_RE.match(line):
