@@ -12,9 +12,11 @@ file are found before anything is written.
 
 from __future__ import annotations
 
+import locale
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from pelican.paginator import Paginator
@@ -197,10 +199,52 @@ def paginated_outputs(
     ]
 
 
-def listing_outputs(
-    settings: Mapping[str, Any], context: Mapping[str, Any]
+def archive_outputs(
+    settings: Mapping[str, Any], dates: list[Any], memo: MutableMapping | None = None
 ) -> list[tuple[str, str]]:
-    """Tag, category, author and archive pages of this build's articles."""
+    """The year, month and day archive pages of `dates`, each path kept in `memo`
+    by all it is made of.
+
+    A date is formatted by its own class (Pelican's allows `%-d`), in the current
+    time locale (month names), with its time zone's offset and name (`%z`, `%Z`)
+    and its fold.
+    """
+    where = locale.setlocale(locale.LC_TIME) if memo is not None else None
+    keys = [
+        (type(date), date.isoformat(), date.tzinfo, date.tzname(), date.fold, where)
+        if where is not None and isinstance(date, datetime)
+        else None
+        for date in dates
+    ]
+    claims = []
+    for period in ("YEAR", "MONTH", "DAY"):
+        key = f"{period}_ARCHIVE_SAVE_AS"
+        pattern = settings.get(key)
+        if not pattern or not isinstance(pattern, str):
+            continue  # _fmt would give nothing
+        for date, kept_by in zip(dates, keys, strict=True):
+            if kept_by is None:
+                save_as = _fmt(pattern, date=date)
+            else:
+                inputs = ("archive", pattern, *kept_by)
+                save_as = memo.get(inputs, _fmt)
+                if save_as is _fmt:
+                    save_as = memo[inputs] = _fmt(pattern, date=date)
+            if save_as:
+                claims.append((save_as, f"the generated archive page ({key})"))
+    return claims
+
+
+def listing_outputs(
+    settings: Mapping[str, Any],
+    context: Mapping[str, Any],
+    memo: MutableMapping | None = None,
+) -> list[tuple[str, str]]:
+    """Tag, category, author and archive pages of this build's articles.
+
+    `memo` (kept by the caller from one call to the next) spares formatting
+    the same archive path for the same date again.
+    """
     claims = []
     for name, what in (("tags", "tag"), ("categories", "category"), ("authors", "author")):
         for wrapper, articles in context.get(name) or ():
@@ -214,13 +258,7 @@ def listing_outputs(
         count = len(context.get("articles") or ())
         claims += paginated_outputs(settings, "index", save_as, count, "the generated home page")
     dates = {article.date for article in context.get("articles") or () if hasattr(article, "date")}
-    for period in ("YEAR", "MONTH", "DAY"):
-        key = f"{period}_ARCHIVE_SAVE_AS"
-        for date in sorted(dates):
-            save_as = _fmt(settings.get(key), date=date)
-            if save_as:
-                claims.append((save_as, f"the generated archive page ({key})"))
-    return claims
+    return claims + archive_outputs(settings, sorted(dates), memo)
 
 
 def formatted_outputs(

@@ -26,6 +26,8 @@ from nextsale.newsletter import feed_path
 from nextsale.reading import is_strict
 from nextsale.site import display_path, plugin_enabled, strict_level
 
+from .memo import Answers, answers
+
 log = logging.getLogger(__name__)
 
 
@@ -42,11 +44,11 @@ def _fallback_slug(item, settings: dict) -> tuple[str, str]:
     return addresses.safe_slug(stem, settings), "the file name"
 
 
-def fix_slug(item, settings: dict, *, refuse: bool = True) -> bool:
+def fix_slug(item, settings: dict, known: Answers, *, refuse: bool = True) -> bool:
     """Make the item's slug usable; False when no usable slug can be found
     (reported when `refuse`: the caller leaves the file out)."""
     slug = getattr(item, "slug", None)
-    why = addresses.slug_problem(slug)
+    why = known.slug_problem(slug)
     if why is None:
         return True
     given = "slug" in item.metadata
@@ -77,14 +79,13 @@ def fix_slug(item, settings: dict, *, refuse: bool = True) -> bool:
     return True
 
 
-def fix_override(item, settings: dict, key: str) -> None:
+def fix_override(item, settings: dict, key: str, known: Answers) -> None:
     """Drop a `URL:`/`Save_as:` that cannot work, so the default address is used."""
     attribute = f"override_{key}"
     if not hasattr(item, attribute):
         return
     value = getattr(item, attribute)
-    check = addresses.url_problem if key == "url" else addresses.path_problem
-    why = check(value)
+    why = known.url_problem(value) if key == "url" else known.path_problem(value)
     if why is None:
         return
     delattr(item, attribute)
@@ -108,24 +109,26 @@ def fix_new_content(content) -> None:
     settings = content.settings
     if not plugin_enabled(settings, "content_checks"):
         return
-    fix_slug(content, settings, refuse=False)
-    fix_override(content, settings, "url")
-    fix_override(content, settings, "save_as")
+    known = answers(settings)
+    fix_slug(content, settings, known, refuse=False)
+    fix_override(content, settings, "url", known)
+    fix_override(content, settings, "save_as", known)
 
 
 def fix_addresses(items, settings: dict) -> set[int]:
     """Fix or report each item's address; return the ids of items to leave out."""
+    known = answers(settings)
     dropped = set()
     for item in items:
-        if not fix_slug(item, settings):
+        if not fix_slug(item, settings, known):
             dropped.add(id(item))
             continue
-        fix_override(item, settings, "url")
-        fix_override(item, settings, "save_as")
+        fix_override(item, settings, "url", known)
+        fix_override(item, settings, "save_as", known)
         save_as = item.save_as
         if save_as == "" and not hasattr(item, "override_save_as"):
             continue  # not written in this build by design (e.g. drafts when publishing)
-        why = addresses.path_problem(save_as) or addresses.url_problem(item.url or "x/")
+        why = known.path_problem(save_as) or known.url_problem(item.url or "x/")
         if why is not None:
             _log(
                 settings,
@@ -141,10 +144,10 @@ def _tag_key(name: str) -> str:
     return re.sub(r"[\s_-]+", " ", name.casefold()).strip()
 
 
-def check_category_and_authors(item, settings: dict) -> None:
+def check_category_and_authors(item, settings: dict, known: Answers) -> None:
     """A category or author name with no usable address gets the site's default."""
     category = getattr(item, "category", None)
-    why = addresses.slug_problem(getattr(category, "slug", ""))
+    why = known.slug_problem(getattr(category, "slug", ""))
     if category is not None and why is not None:
         default = Category(settings.get("DEFAULT_CATEGORY") or "misc", settings)
         _log(
@@ -155,7 +158,7 @@ def check_category_and_authors(item, settings: dict) -> None:
         )
         item.category = default
     authors = list(getattr(item, "authors", None) or ())
-    bad = [author for author in authors if addresses.slug_problem(author.slug)]
+    bad = [author for author in authors if known.slug_problem(author.slug)]
     if not bad:
         return
     for author in bad:
@@ -176,12 +179,13 @@ def check_category_and_authors(item, settings: dict) -> None:
 
 def check_tags(articles, settings: dict) -> None:
     """Leave out tags with no usable address; report names that share one address."""
+    known = answers(settings)
     seen: dict[str, dict[str, tuple[str, str]]] = {}
     for item in articles:
-        check_category_and_authors(item, settings)
+        check_category_and_authors(item, settings, known)
         kept = []
         for tag in getattr(item, "tags", None) or ():
-            why = addresses.slug_problem(tag.slug)
+            why = known.slug_problem(tag.slug)
             if why is not None:
                 _log(
                     settings,
@@ -192,7 +196,9 @@ def check_tags(articles, settings: dict) -> None:
                 continue
             kept.append(tag)
             names = seen.setdefault(tag.slug, {})
-            names.setdefault(_tag_key(str(tag)), (str(tag), item.source_path))
+            name = str(tag)
+            key = known.answer(("tag key", name), _tag_key, name)
+            names.setdefault(key, (name, item.source_path))
         if hasattr(item, "tags") and len(kept) < len(item.tags):
             refused = {tag.slug for tag in item.tags} - {tag.slug for tag in kept}
             item.tags = kept
@@ -256,7 +262,8 @@ def fixed_claims(settings: dict) -> list[tuple[str, str]]:
 
 def generated_claims(settings: dict, context: dict) -> list[tuple[str, str]]:
     """Every file the site itself writes in this build, with what writes it."""
-    claims = fixed_claims(settings) + addresses.listing_outputs(settings, context)
+    listings = addresses.listing_outputs(settings, context, answers(settings))
+    claims = fixed_claims(settings) + listings
     claims += [
         (topic.save_as, f"the generated topic page for '{topic.name}'")
         for topic in context.get("topics") or ()

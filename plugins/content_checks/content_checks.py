@@ -23,6 +23,7 @@ from nextsale.reading import is_strict
 from nextsale.site import display_path, plugin_enabled, strict_level
 
 from . import addresses
+from .memo import Answers, answers
 from .static_files import (
     check_static_files,
     exclude_outside_article_folders,
@@ -166,11 +167,43 @@ def drop_page_clashes(generator) -> None:
 # --- links to missing files -----------------------------------------------
 
 
-def link_target(content, value: str, context: dict, key: str) -> bool:
+def link_target(content, value: str, context: dict, key: str, known: Answers) -> bool:
     """Tell whether Pelican's link replacement will find `value` (same lookups)."""
     # Pelican makes a Static for every {static} link, even to a missing file.
     exists = (lambda found: Path(found.source_path).is_file()) if key == "static_content" else None
-    return links.find_target(value, content.relative_dir, context[key], accept=exists) is not None
+    from_dir = known.relative_dir(content)
+    table = context[key]
+    # `links.find_target`'s lookups, in its order, with the paths a value names kept.
+    for path in known.answer(("link paths", value, from_dir), link_paths, value, from_dir):
+        found = table.get(path)
+        if found is not None and (exists is None or exists(found)):
+            return True
+    return False
+
+
+def link_paths(value: str, from_dir: str) -> tuple[str, ...]:
+    """The content paths `links.find_target` looks a link's value up at, in order."""
+    return tuple(links.source_path(candidate, from_dir) for candidate in links.candidates(value))
+
+
+def resolves(content, what: str, value: str, context: dict, known: Answers) -> bool:
+    """Whether Pelican will replace the link `{what}value` in this content."""
+    if what not in links.TABLES:
+        return True
+    if link_target(content, value, context, links.TABLES[what], known):
+        return True
+    # Pelican resolves a {filename} link to a static file too (and says to use {static}).
+    return what == "filename" and link_target(content, value, context, "static_content", known)
+
+
+def links_in(text: str, pattern, known: Answers) -> tuple[tuple[str, str], ...]:
+    """(what, value) of each intrasite link in `text`, kept by the text itself."""
+    return known.answer(("links in", pattern.pattern, text), find_links, text, pattern)
+
+
+def find_links(text: str, pattern) -> tuple[tuple[str, str], ...]:
+    # The matches `pattern.sub` replaces, in the same order.
+    return tuple(match.group("what", "value") for match in pattern.finditer(text))
 
 
 def broken_link_message(content, what: str, value: str, context: dict) -> str:
@@ -215,18 +248,27 @@ def source_lines(path: str) -> list[str]:
         return []
 
 
-def check_links(content, pattern, context: dict) -> None:
+def all_resolve(content, pattern, context: dict, known: Answers) -> bool:
+    """Whether every intrasite link of the content (and its summary) will be replaced."""
+    summary = content.metadata.get("summary")
+    for text in (compat.raw_content(content), summary):
+        if text and "{" in text:
+            for what, value in links_in(text, pattern, known):
+                if not resolves(content, what, value, context, known):
+                    return False
+    return True
+
+
+def check_links(content, pattern, context: dict, known: Answers) -> None:
     """Report and neutralise intrasite links Pelican would leave unreplaced."""
+    if all_resolve(content, pattern, context, known):
+        return  # the links of a text are found once; nothing to replace or report
     broken = []
 
     def neutralise(match):
         what, value = match.group("what"), match.group("value")
-        if what not in links.TABLES:
+        if resolves(content, what, value, context, known):
             return match.group(0)
-        if link_target(content, value, context, links.TABLES[what]):
-            return match.group(0)
-        if what == "filename" and link_target(content, value, context, "static_content"):
-            return match.group(0)  # Pelican resolves it (and says to use {static})
         broken.append((match.group("path"), what, value))
         # Keep the target visible to anyone inspecting the page, but never as a
         # working href/src that would leak "{filename}" into the site.
@@ -264,6 +306,7 @@ def drop_generated_clashes(generators, owners, everything: list) -> list:
     """Content and static files at a file the site writes (tag pages, topics, newsletter
     issues, feeds ...) or at another static file's place are left out, naming both."""
     settings, context = owners[0][0].settings, owners[0][0].context
+    known = answers(settings)
     claims = addresses.generated_claims(settings, context)
     dropped = claimed_by_site(settings, everything, claims)
     if dropped:
@@ -280,14 +323,14 @@ def drop_generated_clashes(generators, owners, everything: list) -> list:
             earlier,
             later,
         )
-    taken.claim_all((c.save_as, display_path(c.source_path)) for c in everything if c.save_as)
+    taken.claim_all((c.save_as, known.shown(c.source_path)) for c in everything if c.save_as)
     for gen in generators:
         statics = getattr(gen, "staticfiles", None)
         if statics is None:
             continue
         kept = []
         for item in statics:
-            earlier = taken.claim(item.save_as, display_path(item.source_path))
+            earlier = taken.claim(item.save_as, known.shown(item.source_path))
             if earlier is None:
                 kept.append(item)
                 continue
@@ -329,8 +372,9 @@ def finish_checks(generators) -> None:
         return
     pattern = links.link_regex(owners[0][0].settings)
     context = owners[0][0].context
+    known = answers(owners[0][0].settings)
     for content in everything:
-        check_links(content, pattern, context)
+        check_links(content, pattern, context, known)
 
 
 def register() -> None:

@@ -17,6 +17,8 @@ from nextsale import static
 from nextsale.reading import is_strict
 from nextsale.site import display_path, plugin_enabled, strict_level
 
+from .memo import Answers, answers
+
 log = logging.getLogger(__name__)
 
 
@@ -24,6 +26,12 @@ def static_rel_path(item, content_root: str) -> str:
     """The content-relative path of a static file (with '..' when it lies outside)."""
     source = Path(content_root, item.source_path).absolute()
     return Path(os.path.relpath(source, Path(content_root).absolute())).as_posix()
+
+
+def kept_rel_path(item, content_root: str, known: Answers) -> str:
+    """`static_rel_path`, kept by the source path and the content and working folders."""
+    key = ("rel path", item.source_path, content_root, known.cwd)
+    return known.answer(key, static_rel_path, item, content_root)
 
 
 def shown(content_root: str, rel: str) -> str:
@@ -38,9 +46,10 @@ def check_static_files(generator) -> None:
         return
     root = settings["PATH"]
     linked = set(generator.context.get("static_links") or ())
+    known = answers(settings)
     kept, refused = [], []
     for item in generator.staticfiles:
-        rel = static_rel_path(item, root)
+        rel = kept_rel_path(item, root, known)
         why = static.refusal(root, rel)
         if why is None and static.escapes(item.save_as or ""):
             why = (
@@ -132,17 +141,21 @@ def _outside_link(root: str, rel: str, folders: dict[str, str | None]) -> str | 
     if folders[folder] is not None:
         return folders[folder]
     # Only the file's own name is left to check: a link out, or an ordinary file.
-    return static.outside_link(root, rel) if Path(root, rel).is_symlink() else None
+    # (os.path: this runs for every article and page of every build.)
+    link = os.path.islink(os.path.join(root, rel))  # noqa: PTH114, PTH118
+    return static.outside_link(root, rel) if link else None
 
 
 def outside_sources(contents, settings: dict) -> set[int]:
     """Articles or pages read through a symbolic link out of content/: reported, their ids."""
     root = settings["PATH"]
+    known = answers(settings)
     dropped = set()
     folders: dict[str, str | None] = {}  # most sources share a few folders
     for item in contents:
-        rel = static_rel_path(item, root)
-        link = None if static.escapes(rel) else _outside_link(root, rel, folders)
+        rel = kept_rel_path(item, root, known)
+        escapes = known.answer(("escapes", rel), static.escapes, rel)
+        link = None if escapes else _outside_link(root, rel, folders)
         if link is None:
             continue
         log.log(

@@ -1,0 +1,99 @@
+"""Answers the checks work out again and again, kept while their inputs are the same.
+
+Every answer kept here is a plain function of the values it is kept by: a
+path made relative to a folder (with the working folder), why a slug, URL or
+output path cannot work, where a link's value points from a folder, which
+links a text holds. So an answer is reused only for the very same inputs,
+and what depends on the files or on the rest of the build (whether a file is
+a symbolic link, whether a link's target is part of the site, every message)
+is still looked at and logged in every build.
+
+In a live session (`ENGINE_MEMORY`, the same dict for every build of the
+session) the answers of the previous build are there at the start of the
+next one, so an edit of one article costs the checks of that article; only
+the answers a build used are carried into the next. Without a session,
+nothing outlives the call that made the answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from nextsale import addresses
+from nextsale.site import display_path
+
+KEY = "content checks"
+_MISSING = object()
+
+
+class Answers:
+    """One build's answers by their inputs, over those of the previous build."""
+
+    def __init__(self, build: object = None, kept: dict | None = None) -> None:
+        self.build = build
+        self.kept = kept or {}
+        self.fresh: dict = {}
+        self.cwd = str(Path.cwd())
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        """The answer kept by `key` (carried into this build), or `default`."""
+        value = self.fresh.get(key, _MISSING)
+        if value is _MISSING:
+            value = self.kept.get(key, _MISSING)
+            if value is _MISSING:
+                return default
+            self.fresh[key] = value
+        return value
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.fresh[key] = value
+
+    def answer(self, key: Any, compute: Callable[..., Any], *args: Any) -> Any:
+        """The answer kept by `key`, else `compute(*args)` (then kept)."""
+        value = self.get(key, _MISSING)
+        if value is _MISSING:
+            value = self.fresh[key] = compute(*args)
+        return value
+
+    # --- the answers the checks ask for ---------------------------------------
+
+    def shown(self, path: str, base: str | None = None) -> str:
+        """`display_path(path, base)`."""
+        return self.answer(("shown", path, base, self.cwd), display_path, path, base)
+
+    def problem(self, check: Callable[[Any], str | None], value: Any) -> str | None:
+        """`check(value)` for one of the address checks (a plain string is kept)."""
+        if type(value) is not str:
+            return check(value)
+        return self.answer((check.__name__, value), check, value)
+
+    def slug_problem(self, slug: Any) -> str | None:
+        return self.problem(addresses.slug_problem, slug)
+
+    def url_problem(self, url: Any) -> str | None:
+        return self.problem(addresses.url_problem, url)
+
+    def path_problem(self, save_as: Any) -> str | None:
+        return self.problem(addresses.path_problem, save_as)
+
+    def relative_dir(self, content: Any) -> str:
+        """Pelican's `content.relative_dir`, made of the source path and the content folder."""
+        key = ("relative dir", content.source_path, content.settings["PATH"], self.cwd)
+        return self.answer(key, getattr, content, "relative_dir")
+
+
+def answers(settings: dict) -> Answers:
+    """The answers of this build: carried over from the previous build in a live session."""
+    memory = settings.get("ENGINE_MEMORY")
+    if not isinstance(memory, dict):
+        return Answers()
+    current = memory.get(KEY)
+    if isinstance(current, Answers) and current.build is settings:
+        return current
+    # Every build has its own settings dict: a new one is a new build. Only the
+    # answers the last build used are carried over, so the memory stays the size of the site.
+    previous = current.fresh if isinstance(current, Answers) else None
+    memory[KEY] = Answers(settings, previous)
+    return memory[KEY]

@@ -1,0 +1,161 @@
+"""What the checks keep between the builds of a live session never changes what they say.
+
+A live session (`nextsale.live.LiveSite`) keeps answers from one build to the
+next (`ENGINE_MEMORY`). Every warning a clean build of the same content logs
+must still be logged by each rebuild, in the same order: a broken link or a
+clashing address that an edit brings in is reported, one an edit fixes is no
+longer reported, and one in a file nobody touched is reported again.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from conftest import ROOT, _disconnect_new_receivers, _pelican_signals, article, write_files
+
+from nextsale import addresses
+from nextsale import build as sitebuild
+from nextsale.live import LiveSite
+
+# The plugins whose messages are compared, by logger name.
+SOURCES = ("content_checks", "redirects", "newsletter", "sitemap_xml")
+
+
+def post(title: str, body: str, slug: str) -> str:
+    return article(title, body, slug=slug)
+
+
+FILES = {
+    "articles/memo-a.md": post("Memo A", "See [B]({filename}/memo-b.md).", "memo-a"),
+    "articles/memo-b.md": post("Memo B", "Plain words about the second sale.", "memo-b"),
+    "articles/memo-c.md": post("Memo C", "See [gone]({filename}/missing-c.md).", "memo-c"),
+    "articles/memo-d.md": post("Memo D", "Same address as A.", "memo-a"),
+    "articles/memo-e.md": post(
+        "Memo E", "Never edited: [gone]({filename}/missing-e.md).", "memo-e"
+    ),
+}
+EDITS = {
+    # A link breaks, another is fixed, a clash goes away.
+    "articles/memo-a.md": post("Memo A", "See [gone]({filename}/missing-a.md).", "memo-a"),
+    "articles/memo-c.md": post("Memo C", "See [B]({filename}/memo-b.md).", "memo-c"),
+    "articles/memo-d.md": post("Memo D", "Its own address now.", "memo-d"),
+}
+
+
+class Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.said: list[tuple[int, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.WARNING and record.name.startswith(SOURCES):
+            self.said.append((record.levelno, record.getMessage()))
+
+
+def said(run) -> list[tuple[int, str]]:
+    """The warnings of `SOURCES` that `run()` logs."""
+    handler = Collect()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    before = {signal: set(signal.receivers) for signal in _pelican_signals()}
+    sitebuild.reset_log_dedup()
+    try:
+        assert run().ok
+    finally:
+        _disconnect_new_receivers(before)
+        root.removeHandler(handler)
+    return handler.said
+
+
+@pytest.fixture
+def session(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    write_files(content, FILES)
+    overrides = {"CACHE_PATH": str(tmp_path / "cache")}
+    live = LiveSite(
+        ROOT / "pelicanconf.py", tmp_path / "output", content=content, overrides=overrides
+    )
+    count = 0
+
+    def clean() -> list[tuple[int, str]]:
+        nonlocal count
+        count += 1
+        folder = tmp_path / f"clean{count}"
+        return said(
+            lambda: sitebuild.build(
+                ROOT / "pelicanconf.py",
+                folder / "output",
+                content=content,
+                overrides={"CACHE_PATH": str(folder / "cache")},
+            )
+        )
+
+    return live, content, clean
+
+
+def test_a_rebuild_says_what_a_clean_build_says(session, monkeypatch):
+    live, content, clean = session
+    first = said(live.rebuild)
+    assert first == clean()
+    text = "\n".join(message for _, message in first)
+    assert "missing-c.md" in text and "missing-e.md" in text
+    assert "memo-d.md: same address as" in text
+
+    write_files(content, EDITS)
+    second = said(live.rebuild)
+    assert second == clean()
+    text = "\n".join(message for _, message in second)
+    assert "missing-a.md" in text and "missing-e.md" in text
+    assert "missing-c.md" not in text
+    assert "same address" not in text
+
+    # Nothing changed: every text's links are known, and every warning is said again.
+    checks = sys.modules["content_checks.content_checks"]
+    scans = []
+    monkeypatch.setattr(checks, "find_links", lambda *args: scans.append(args) or ())
+    assert said(live.rebuild) == second
+    assert scans == []
+
+
+def test_only_the_answers_a_build_used_are_carried_into_the_next():
+    from content_checks.memo import Answers, answers
+
+    memory: dict = {}
+    first = answers({"ENGINE_MEMORY": memory})
+    assert first.slug_problem("ok") is None
+    assert first.slug_problem("") is not None
+    settings = {"ENGINE_MEMORY": memory}
+    second = answers(settings)
+    assert second is not first and answers(settings) is second
+    assert second.slug_problem("") is not None
+    third = answers({"ENGINE_MEMORY": memory})
+    assert ("slug_problem", "") in third.kept and ("slug_problem", "ok") not in third.kept
+    # Without a session nothing is kept between calls.
+    assert isinstance(answers({}), Answers) and answers({}) is not answers({})
+
+
+def test_archive_paths_are_kept_by_everything_they_are_made_of():
+    settings = {"YEAR_ARCHIVE_SAVE_AS": "{date:%Y}/", "DAY_ARCHIVE_SAVE_AS": "{date:%d %z %Z}/"}
+    plus_two = timezone(timedelta(hours=2), "East")
+    dates = [
+        datetime(2024, 1, 1, 23, 30, tzinfo=UTC),
+        datetime(2024, 1, 2, 1, 30, tzinfo=plus_two),  # the same moment
+        datetime(2024, 1, 2, 1, 30, tzinfo=timezone(timedelta(hours=2), "Other")),
+    ]
+    memo: dict = {}
+    plain = addresses.archive_outputs(settings, dates)
+    assert addresses.archive_outputs(settings, dates, memo) == plain
+    assert addresses.archive_outputs(settings, list(reversed(dates)), memo) == [
+        *reversed(plain[:3]),
+        *reversed(plain[3:]),
+    ]
+    assert [path for path, _ in plain[3:]] == [
+        "01 +0000 UTC/",
+        "02 +0200 East/",
+        "02 +0200 Other/",
+    ]
