@@ -94,8 +94,10 @@ class RedirectsGenerator:
         settings = self.settings
         base = settings["PATH"]
         display = lambda path: display_path(path, base)  # noqa: E731
-        real = real_outputs(settings, self.context, display)
-        planned, notes = redirects.plan(site_contents(self.context), real, display)
+        # Only posts with an old address need the site's every output file.
+        moved = [item for item in site_contents(self.context) if redirects.old_paths(item.metadata)]
+        real = real_outputs(settings, self.context, display) if moved else {}
+        planned, notes = redirects.plan(moved, real, display)
         # Nothing is broken when an old address is taken by a page of this site,
         # so a strict build does not stop for it; the author still reads it.
         for source, note in notes:
