@@ -25,7 +25,13 @@ from pelican.contents import Article
 from pelican.readers import DUPLICATES_DEFINITIONS_ALLOWED, MarkdownReader
 
 from nextsale.checks import Finding, check_images
-from nextsale.reading import ReadingPolicy, damaged_cache_files, is_strict
+from nextsale.reading import (
+    WORD_COUNT_FILTER,
+    ReadingPolicy,
+    damaged_cache_files,
+    html_word_count,
+    is_strict,
+)
 from nextsale.site import display_path, plugin_enabled, strict_level
 
 log = logging.getLogger(__name__)
@@ -253,6 +259,15 @@ def drop_damaged_cache(pelican) -> None:
         )
 
 
+def expose_word_count(generator) -> None:
+    """Give every template the word count of an HTML text (a post's reading time).
+
+    Harmless in any build, so it is not tied to PLUGINS; the theme falls back to
+    Jinja's own filters without it.
+    """
+    generator.env.filters[WORD_COUNT_FILTER] = html_word_count
+
+
 def register() -> None:
     # Every finding names its own file and line; Pelican's duplicate filter
     # would hide a repeated one on the next live-reload build.
@@ -267,3 +282,5 @@ def register() -> None:
     signals.article_generator_context.connect(report_skipped)
     signals.page_generator_context.connect(report_skipped)
     signals.content_object_init.connect(report_findings)
+    # Each generator has its own template environment.
+    signals.generator_init.connect(expose_word_count)
