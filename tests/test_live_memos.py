@@ -123,7 +123,7 @@ def test_a_rebuild_says_what_a_clean_build_says(session, monkeypatch):
 
 
 def test_only_the_answers_a_build_used_are_carried_into_the_next():
-    from content_checks.memo import Answers, answers
+    from plugins.content_checks.memo import Answers, answers
 
     memory: dict = {}
     first = answers({"ENGINE_MEMORY": memory})
@@ -159,3 +159,31 @@ def test_archive_paths_are_kept_by_everything_they_are_made_of():
         "02 +0200 East/",
         "02 +0200 Other/",
     ]
+
+
+def test_newsletter_renderings_are_kept_by_their_plain_arguments():
+    from plugins.newsletter import newsletter as glue
+
+    calls = []
+
+    def render(text: str, *, when: datetime) -> str:
+        calls.append(text)
+        return f"{text} {when:%H:%M %Z}"
+
+    memory: dict = {}
+    at = datetime(2024, 1, 2, 9, 0, tzinfo=timezone(timedelta(hours=1), "A"))
+    same_moment = datetime(2024, 1, 2, 9, 0, tzinfo=timezone(timedelta(hours=1), "B"))
+    first = glue.Remembered(memory)
+    assert first.call(render, "x", when=at) == "x 09:00 A"
+    assert first.call(render, "x", when=same_moment) == "x 09:00 B"
+    first.keep()
+    second = glue.Remembered(memory)
+    assert second.call(render, "x", when=at) == "x 09:00 A"
+    assert calls == ["x", "x"]
+    # Arguments that are not plain values are never kept by.
+    assert second.call(lambda value: value, ["list"]) == ["list"]
+    second.keep()
+    assert len(memory[glue.Remembered.KEY]) == 1
+    # Without a session every call is made.
+    glue.Remembered(None).call(render, "x", when=at)
+    assert calls == ["x", "x", "x"]

@@ -64,6 +64,54 @@ from .intro import markdown_renderer, resolve_links
 log = logging.getLogger(__name__)
 
 
+def plain_key(value: Any) -> tuple | None:
+    """A key equal only for arguments a pure function cannot tell apart; None when unsure.
+
+    The type is part of it (a str subclass may behave differently); a date is
+    kept by its ISO form, time zone, zone name and fold (all a mail header shows).
+    """
+    if isinstance(value, datetime):
+        return (type(value), value.isoformat(), value.tzinfo, value.tzname(), value.fold)
+    if value is None or type(value) in (str, bytes, int, bool):
+        return (type(value), value)
+    return None
+
+
+class Remembered:
+    """Renderings made by pure functions from plain arguments, kept from one build
+    to the next of a live session (`ENGINE_MEMORY`), by those very arguments.
+
+    Only what the last build used is carried into the next; without a session,
+    every call is made.
+    """
+
+    KEY = "newsletter renderings"
+
+    def __init__(self, memory: dict | None) -> None:
+        self.memory = memory if isinstance(memory, dict) else None
+        kept = self.memory.get(self.KEY) if self.memory is not None else None
+        self.kept: dict = kept if isinstance(kept, dict) else {}
+        self.fresh: dict = {}
+
+    def call(self, function: Any, *args: Any, **kwargs: Any) -> Any:
+        if self.memory is None:
+            return function(*args, **kwargs)
+        plain = [plain_key(value) for value in args]
+        named = sorted((name, plain_key(value)) for name, value in kwargs.items())
+        if None in plain or any(key is None for _, key in named):
+            return function(*args, **kwargs)
+        key = (function.__module__, function.__qualname__, tuple(plain), tuple(named))
+        if key in self.fresh:
+            return self.fresh[key]
+        found = self.kept[key] if key in self.kept else function(*args, **kwargs)
+        self.fresh[key] = found
+        return found
+
+    def keep(self) -> None:
+        if self.memory is not None:
+            self.memory[self.KEY] = self.fresh
+
+
 class NewsletterGenerator(Generator):
     """Read the issues, then write pages, emails and the newsletter feed."""
 
@@ -72,6 +120,7 @@ class NewsletterGenerator(Generator):
         self.cfg: dict[str, Any] = {}
         self.issues: list[Issue] = []
         self.views: list[IssueView] = []
+        self.remembered = Remembered(None)
 
     # --- reading -----------------------------------------------------------
 
@@ -144,7 +193,9 @@ class NewsletterGenerator(Generator):
                 "is set; emails fall back to a mailto link to %s. Set one in pelicanconf.py",
                 cfg["FROM_ADDRESS"],
             )
+        self.remembered = Remembered(self.settings.get("ENGINE_MEMORY"))
         self.views = [self.render_issue(issue, md, writer) for issue in self.issues]
+        self.remembered.keep()
         self.write_index(writer)
         self.write_feed()
         log.info(
@@ -308,7 +359,8 @@ class NewsletterGenerator(Generator):
             unsubscribe_url=unsubscribe_url,
             unsubscribe_mailto=unsubscribe_mailto,
         )
-        eml = build_eml(
+        eml = self.remembered.call(
+            build_eml,
             sender=cfg["NEWSLETTER_FROM"],
             subject=view.subject_line,
             date=issue.date,
@@ -320,7 +372,9 @@ class NewsletterGenerator(Generator):
             list_id=f"{cfg['TITLE']} <newsletter.{urlsplit(site_url).hostname}>",
             language=self.settings.get("DEFAULT_LANG"),
         )
-        view.feed_html = feed_content(add_utm(email.body, site_url, utm), view.abs_url)
+        view.feed_html = self.remembered.call(
+            feed_content, add_utm(email.body, site_url, utm), view.abs_url
+        )
         view.has_email = True
         outputs = {
             view.email_html_save_as: email.html.encode("utf-8"),
