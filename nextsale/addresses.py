@@ -183,56 +183,86 @@ def plugin_outputs(
 
 
 def paginated_outputs(
-    settings: Mapping[str, Any], template: str, save_as: str, count: int, what: str
+    settings: Mapping[str, Any],
+    template: str,
+    save_as: str,
+    count: int,
+    what: str,
+    memo: MutableMapping | None = None,
 ) -> list[tuple[str, str]]:
-    """The second and later pages of a paginated listing, as Pelican's paginator names them."""
+    """The second and later pages of a paginated listing, as Pelican's paginator names them
+    (kept in `memo` by all they are made of)."""
     templates = settings.get("PAGINATED_TEMPLATES") or {}
     if template not in templates or not save_as or count < 2:
         return []
     per_page = templates[template] or settings.get("DEFAULT_PAGINATION")
     if not per_page:
         return []
-    paginator = Paginator(save_as, save_as, list(range(count)), settings, per_page)
-    return [
-        (paginator.page(number).save_as, f"{what}, page {number}")
-        for number in paginator.page_range[1:]
-    ]
+    inputs = _pages_key(settings, save_as, count, per_page) if memo is not None else None
+    pages = memo.get(inputs) if inputs is not None else None
+    if pages is None:
+        paginator = Paginator(save_as, save_as, list(range(count)), settings, per_page)
+        pages = tuple(
+            (number, paginator.page(number).save_as) for number in paginator.page_range[1:]
+        )
+        if inputs is not None:
+            memo[inputs] = pages
+    return [(path, f"{what}, page {number}") for number, path in pages]
+
+
+def _pages_key(
+    settings: Mapping[str, Any], save_as: Any, count: int, per_page: Any
+) -> tuple | None:
+    """What Pelican's paginator names later pages from; None when it could also log."""
+    rules = settings.get("PAGINATION_PATTERNS") or ()
+    try:
+        rules = tuple(tuple(rule) for rule in rules)
+    except TypeError:
+        return None
+    # Pelican warns about a pattern that is not a string: it must see it every time.
+    if any(len(rule) != 3 or not all(isinstance(v, str) for v in rule[1:]) for rule in rules):
+        return None
+    key = ("pages", type(save_as), save_as, count, per_page, settings.get("DEFAULT_ORPHANS"), rules)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 def archive_outputs(
     settings: Mapping[str, Any], dates: list[Any], memo: MutableMapping | None = None
 ) -> list[tuple[str, str]]:
-    """The year, month and day archive pages of `dates`, each path kept in `memo`
-    by all it is made of.
+    """The year, month and day archive pages of `dates`; each date's paths kept in
+    `memo` by all they are made of.
 
     A date is formatted by its own class (Pelican's allows `%-d`), in the current
     time locale (month names), with its time zone's offset and name (`%z`, `%Z`)
     and its fold.
     """
-    where = locale.setlocale(locale.LC_TIME) if memo is not None else None
-    keys = [
-        (type(date), date.isoformat(), date.tzinfo, date.tzname(), date.fold, where)
-        if where is not None and isinstance(date, datetime)
-        else None
-        for date in dates
+    keys = [f"{period}_ARCHIVE_SAVE_AS" for period in ("YEAR", "MONTH", "DAY")]
+    patterns = tuple(settings.get(key) for key in keys)
+    if not any(isinstance(pattern, str) and pattern for pattern in patterns):
+        return []
+    plain = all(pattern is None or isinstance(pattern, str) for pattern in patterns)
+    where = locale.setlocale(locale.LC_TIME) if memo is not None and plain else None
+    paths = []
+    for date in dates:
+        if where is None or not isinstance(date, datetime):
+            paths.append([_fmt(pattern, date=date) for pattern in patterns])
+            continue
+        inputs = ("archives", patterns, type(date), date.isoformat(), date.tzinfo)
+        inputs += (date.tzname(), date.fold, where)
+        found = memo.get(inputs)
+        if found is None:
+            found = memo[inputs] = tuple(_fmt(pattern, date=date) for pattern in patterns)
+        paths.append(found)
+    return [
+        (found[index], f"the generated archive page ({key})")
+        for index, key in enumerate(keys)
+        for found in paths
+        if found[index]
     ]
-    claims = []
-    for period in ("YEAR", "MONTH", "DAY"):
-        key = f"{period}_ARCHIVE_SAVE_AS"
-        pattern = settings.get(key)
-        if not pattern or not isinstance(pattern, str):
-            continue  # _fmt would give nothing
-        for date, kept_by in zip(dates, keys, strict=True):
-            if kept_by is None:
-                save_as = _fmt(pattern, date=date)
-            else:
-                inputs = ("archive", pattern, *kept_by)
-                save_as = memo.get(inputs, _fmt)
-                if save_as is _fmt:
-                    save_as = memo[inputs] = _fmt(pattern, date=date)
-            if save_as:
-                claims.append((save_as, f"the generated archive page ({key})"))
-    return claims
 
 
 def listing_outputs(
@@ -252,11 +282,12 @@ def listing_outputs(
             if save_as:
                 owner = f"the generated {what} page for '{wrapper.name}'"
                 claims.append((save_as, owner))
-                claims += paginated_outputs(settings, what, save_as, len(articles), owner)
+                claims += paginated_outputs(settings, what, save_as, len(articles), owner, memo)
     if "index" in (settings.get("DIRECT_TEMPLATES") or ()):
         save_as = settings.get("INDEX_SAVE_AS", "index.html")
         count = len(context.get("articles") or ())
-        claims += paginated_outputs(settings, "index", save_as, count, "the generated home page")
+        what = "the generated home page"
+        claims += paginated_outputs(settings, "index", save_as, count, what, memo)
     dates = {article.date for article in context.get("articles") or () if hasattr(article, "date")}
     return claims + archive_outputs(settings, sorted(dates), memo)
 

@@ -187,3 +187,34 @@ def test_newsletter_renderings_are_kept_by_their_plain_arguments():
     # Without a session every call is made.
     glue.Remembered(None).call(render, "x", when=at)
     assert calls == ["x", "x", "x"]
+
+
+def test_later_pages_are_kept_by_everything_the_paginator_reads():
+    from pelican.paginator import PaginationRule
+    from pelican.settings import DEFAULT_CONFIG
+
+    rules = [PaginationRule(*rule) for rule in DEFAULT_CONFIG["PAGINATION_PATTERNS"]]
+    settings = dict(
+        DEFAULT_CONFIG,
+        PAGINATED_TEMPLATES={"tag": None},
+        DEFAULT_PAGINATION=2,
+        PAGINATION_PATTERNS=rules,
+    )
+    memo: dict = {}
+
+    def pages(**changes) -> list[tuple[str, str]]:
+        changed = {**settings, **changes}
+        plain = addresses.paginated_outputs(changed, "tag", "tags/x/index.html", 5, "x")
+        kept = addresses.paginated_outputs(changed, "tag", "tags/x/index.html", 5, "x", memo)
+        assert kept == plain
+        return kept
+
+    assert [path for path, _ in pages()] == ["tags/x/index2.html", "tags/x/index3.html"]
+    assert len(pages(DEFAULT_ORPHANS=1)) == 1
+    assert len(pages(DEFAULT_PAGINATION=1)) == 4
+    rules = [
+        PaginationRule(1, "{url}", "{save_as}"),
+        PaginationRule(2, "p/{number}/", "p/{number}.html"),
+    ]
+    assert [path for path, _ in pages(PAGINATION_PATTERNS=rules)] == ["p/2.html", "p/3.html"]
+    assert len(memo) == 4

@@ -10,7 +10,8 @@ raised, so a development build always finishes.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from operator import attrgetter
 from pathlib import Path
 
 from pelican import signals
@@ -33,6 +34,9 @@ from .static_files import (
 )
 
 log = logging.getLogger(__name__)
+
+# Each mention of `save_as` asks Pelican (through the engine's memo) again.
+SAVE_AS = attrgetter("save_as")
 
 ARTICLE_LISTS = (
     "articles", "translations", "hidden_articles", "hidden_translations",
@@ -66,7 +70,9 @@ def iter_contents(generator, names: Iterable[str]) -> Iterator:
         yield from getattr(generator, name, ())
 
 
-def find_clashes(contents: Iterable, *, slugs: bool = True) -> list[tuple[object, object, str]]:
+def find_clashes(
+    contents: Iterable, *, slugs: bool = True, save_as_of: Callable = SAVE_AS
+) -> list[tuple[object, object, str]]:
     """Return (kept, dropped, why) for each item whose address is already taken.
 
     Items are taken in source-path order, so the earlier file always wins.
@@ -77,7 +83,7 @@ def find_clashes(contents: Iterable, *, slugs: bool = True) -> list[tuple[object
     by_slug: dict[tuple[str, str], object] = {}
     by_save_as: dict[str, object] = {}
     for item in sorted(contents, key=lambda c: c.source_path):
-        save_as = item.save_as
+        save_as = save_as_of(item)
         if save_as and save_as in by_save_as:
             clashes.append((by_save_as[save_as], item, f"both would be written to {save_as}"))
             continue
@@ -114,12 +120,14 @@ def drop(generator, names: Iterable[str], dropped: set[int]) -> None:
                 item.translations = [t for t in item.translations if id(t) not in dropped]
 
 
-def claimed_by_site(settings: dict, contents: Iterable, claims: list[tuple[str, str]]) -> set[int]:
+def claimed_by_site(
+    settings: dict, contents: Iterable, claims: list[tuple[str, str]], save_as_of=SAVE_AS
+) -> set[int]:
     """Report each content at an output file the site itself writes; return their ids."""
     owners = dict(reversed(claims))  # the first claim of a path names it
     dropped = set()
     for item in contents:
-        save_as = (item.save_as or "").lstrip("/")
+        save_as = (save_as_of(item) or "").lstrip("/")
         if save_as in owners:
             log.log(
                 level(settings),
@@ -167,11 +175,11 @@ def drop_page_clashes(generator) -> None:
 # --- links to missing files -----------------------------------------------
 
 
-def link_target(content, value: str, context: dict, key: str, known: Answers) -> bool:
-    """Tell whether Pelican's link replacement will find `value` (same lookups)."""
+def link_target(from_dir: str, value: str, context: dict, key: str, known: Answers) -> bool:
+    """Tell whether Pelican's link replacement will find `value`, in a content of
+    the folder `from_dir` (same lookups)."""
     # Pelican makes a Static for every {static} link, even to a missing file.
     exists = (lambda found: Path(found.source_path).is_file()) if key == "static_content" else None
-    from_dir = known.relative_dir(content)
     table = context[key]
     # `links.find_target`'s lookups, in its order, with the paths a value names kept.
     for path in known.answer(("link paths", value, from_dir), link_paths, value, from_dir):
@@ -186,14 +194,14 @@ def link_paths(value: str, from_dir: str) -> tuple[str, ...]:
     return tuple(links.source_path(candidate, from_dir) for candidate in links.candidates(value))
 
 
-def resolves(content, what: str, value: str, context: dict, known: Answers) -> bool:
-    """Whether Pelican will replace the link `{what}value` in this content."""
+def resolves(from_dir: str, what: str, value: str, context: dict, known: Answers) -> bool:
+    """Whether Pelican will replace the link `{what}value` in a content of `from_dir`."""
     if what not in links.TABLES:
         return True
-    if link_target(content, value, context, links.TABLES[what], known):
+    if link_target(from_dir, value, context, links.TABLES[what], known):
         return True
     # Pelican resolves a {filename} link to a static file too (and says to use {static}).
-    return what == "filename" and link_target(content, value, context, "static_content", known)
+    return what == "filename" and link_target(from_dir, value, context, "static_content", known)
 
 
 def links_in(text: str, pattern, known: Answers) -> tuple[tuple[str, str], ...]:
@@ -251,10 +259,13 @@ def source_lines(path: str) -> list[str]:
 def all_resolve(content, pattern, context: dict, known: Answers) -> bool:
     """Whether every intrasite link of the content (and its summary) will be replaced."""
     summary = content.metadata.get("summary")
+    from_dir = None
     for text in (compat.raw_content(content), summary):
         if text and "{" in text:
             for what, value in links_in(text, pattern, known):
-                if not resolves(content, what, value, context, known):
+                if from_dir is None:
+                    from_dir = known.relative_dir(content)
+                if not resolves(from_dir, what, value, context, known):
                     return False
     return True
 
@@ -264,10 +275,11 @@ def check_links(content, pattern, context: dict, known: Answers) -> None:
     if all_resolve(content, pattern, context, known):
         return  # the links of a text are found once; nothing to replace or report
     broken = []
+    from_dir = known.relative_dir(content)
 
     def neutralise(match):
         what, value = match.group("what"), match.group("value")
-        if resolves(content, what, value, context, known):
+        if resolves(from_dir, what, value, context, known):
             return match.group(0)
         broken.append((match.group("path"), what, value))
         # Keep the target visible to anyone inspecting the page, but never as a
@@ -302,13 +314,13 @@ def check_links(content, pattern, context: dict, known: Answers) -> None:
     report(content.settings, content.source_path, findings)
 
 
-def drop_generated_clashes(generators, owners, everything: list) -> list:
+def drop_generated_clashes(generators, owners, everything: list, save_as_of=SAVE_AS) -> list:
     """Content and static files at a file the site writes (tag pages, topics, newsletter
     issues, feeds ...) or at another static file's place are left out, naming both."""
     settings, context = owners[0][0].settings, owners[0][0].context
     known = answers(settings)
     claims = addresses.generated_claims(settings, context)
-    dropped = claimed_by_site(settings, everything, claims)
+    dropped = claimed_by_site(settings, everything, claims, save_as_of)
     if dropped:
         for gen, names in owners:
             drop(gen, names, dropped)
@@ -323,7 +335,9 @@ def drop_generated_clashes(generators, owners, everything: list) -> list:
             earlier,
             later,
         )
-    taken.claim_all((c.save_as, known.shown(c.source_path)) for c in everything if c.save_as)
+    taken.claim_all(
+        (save_as_of(c), known.shown(c.source_path)) for c in everything if save_as_of(c)
+    )
     for gen in generators:
         statics = getattr(gen, "staticfiles", None)
         if statics is None:
@@ -358,15 +372,18 @@ def finish_checks(generators) -> None:
         return
 
     everything = [c for gen, names in owners for c in iter_contents(gen, names)]
+    # Nothing from here on changes an address: each is asked for once.
+    outputs = {id(c): c.save_as for c in everything}
+    save_as_of = lambda c: outputs[id(c)]  # noqa: E731
     # Clashes inside one kind were already resolved; what remains is page vs article.
-    clashes = find_clashes(everything, slugs=False)
+    clashes = find_clashes(everything, slugs=False, save_as_of=save_as_of)
     if clashes:
         report_clashes(owners[0][0].settings, clashes)
         dropped = {id(item) for _, item, _ in clashes}
         for gen, names in owners:
             drop(gen, names, dropped)
         everything = [c for c in everything if id(c) not in dropped]
-    everything = drop_generated_clashes(generators, owners, everything)
+    everything = drop_generated_clashes(generators, owners, everything, save_as_of)
 
     if not everything:
         return
