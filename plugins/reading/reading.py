@@ -19,7 +19,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from markdown import Markdown
+from markdown import Markdown, inlinepatterns
+from markdown.treeprocessors import InlineProcessor
 from pelican import signals
 from pelican.contents import Article
 from pelican.readers import DUPLICATES_DEFINITIONS_ALLOWED, MarkdownReader
@@ -76,6 +77,101 @@ def policy_for(settings: dict) -> ReadingPolicy:
     return cached[1]
 
 
+# Python-Markdown's own inline patterns, each with a text any match of it holds.
+# Everything the inline step reads comes from the source (or is a placeholder of
+# letters and digits), so a pattern whose text is not in the source cannot match
+# there: a conversion leaves it out and writes the same HTML. Most posts use a few
+# of the fifteen, and each is tried on every piece of text. A pattern some
+# extension replaced (another regex) is always kept.
+INLINE_NEEDS = {
+    "backtick": (inlinepatterns.BACKTICK_RE, ("`",)),
+    "escape": (inlinepatterns.ESCAPE_RE, ("\\",)),
+    "footnote": (r"\[\^([^\]]*)\]", ("[^",)),
+    "reference": (inlinepatterns.REFERENCE_RE, ("[",)),
+    "link": (inlinepatterns.LINK_RE, ("[",)),
+    "image_link": (inlinepatterns.IMAGE_LINK_RE, ("![",)),
+    "image_reference": (inlinepatterns.IMAGE_REFERENCE_RE, ("![",)),
+    "short_reference": (inlinepatterns.REFERENCE_RE, ("[",)),
+    "short_image_ref": (inlinepatterns.IMAGE_REFERENCE_RE, ("![",)),
+    "autolink": (inlinepatterns.AUTOLINK_RE, ("<",)),
+    "automail": (inlinepatterns.AUTOMAIL_RE, ("<",)),
+    "linebreak": (inlinepatterns.LINE_BREAK_RE, ("  ", "\t")),  # tabs become spaces first
+    "html": (inlinepatterns.HTML_RE, ("<",)),
+    "entity": (inlinepatterns.ENTITY_RE, ("&",)),
+    "em_strong": (r"\*|_", ("*", "_")),
+}
+# The steps before the inline one in the extensions the site uses (extra, meta, toc,
+# codehilite): none writes text of its own. Another extension's step might, so a
+# converter with any other keeps every pattern.
+KNOWN_BEFORE_INLINE = {
+    "preprocessors": {"normalize_whitespace", "meta", "fenced_code_block", "html_block"},
+    "blockprocessors": {
+        "empty", "indent", "code", "hashheader", "setextheader", "hr", "olist", "ulist",
+        "quote", "reference", "paragraph", "footnote", "defindent", "deflist", "table",
+        "abbr", "markdown_block",
+    },
+    "treeprocessors": {"footnote", "hilite"},
+}  # fmt: skip
+
+
+def gated_patterns(converter: Markdown) -> dict[str, tuple[str, ...]]:
+    """The converter's inline patterns that can be left out of a text without their needs."""
+    steps = {
+        "preprocessors": converter.preprocessors,
+        "blockprocessors": converter.parser.blockprocessors,
+        "treeprocessors": converter.treeprocessors,
+    }
+    if "inline" not in converter.treeprocessors:
+        return {}
+    inline = converter.treeprocessors["inline"]
+    if (
+        not isinstance(inline, InlineProcessor)
+        or inline.inlinePatterns is not converter.inlinePatterns
+    ):
+        return {}
+    for kind, registry in steps.items():
+        before = len(registry)
+        if kind == "treeprocessors":
+            before = registry.get_index_for_name("inline")
+        known = [n for n in KNOWN_BEFORE_INLINE[kind] if n in registry]
+        if sum(registry.get_index_for_name(n) < before for n in known) != before:
+            return {}
+    patterns = converter.inlinePatterns
+    return {
+        name: needs
+        for name, (regex, needs) in INLINE_NEEDS.items()
+        if name in patterns
+        and getattr(patterns[name], "compiled_re", None) is not None
+        and patterns[name].compiled_re.pattern == regex
+    }
+
+
+class InlineGate:
+    """Gives a converter's inline step, per text, only the patterns that text can use."""
+
+    def __init__(self, converter: Markdown) -> None:
+        self.converter = converter
+        self.needs = gated_patterns(converter)
+        self.kept: dict[tuple[str, ...], object] = {}
+
+    def use(self, text: str) -> None:
+        if not self.needs:
+            return
+        # An entity might stand for any character: such a text keeps every pattern.
+        absent = ()
+        if "&" not in text:
+            absent = tuple(
+                name for name, needs in self.needs.items() if not any(n in text for n in needs)
+            )
+        patterns = self.kept.get(absent)
+        if patterns is None:
+            patterns = self.converter.inlinePatterns[:]  # a copy, in the same order
+            for name in absent:
+                patterns.deregister(name)
+            self.kept[absent] = patterns
+        self.converter.treeprocessors["inline"].inlinePatterns = patterns
+
+
 class PipelineReader:
     """The steps every reader shares; mixed into each of Pelican's reader classes."""
 
@@ -119,7 +215,7 @@ class PipelineMarkdownReader(PipelineReader, MarkdownReader):
             # Pelican turns "skip" into nothing without a word; `report_skipped` says why.
             return "", {"status": "skip"}, checked.findings
 
-        document = self._converter("document")
+        document = self._converter("document", checked.text)
         content = document.convert(checked.text)
         meta = {
             key: values[: checked.first_lines[key.lower()]]
@@ -133,8 +229,8 @@ class PipelineMarkdownReader(PipelineReader, MarkdownReader):
             metadata["status"] = "draft"
         return content, metadata, checked.findings + check_images(content, checked.text)
 
-    def _converter(self, role: str) -> Markdown:
-        """A Markdown converter kept for the reader's life and reset per use.
+    def _converter(self, role: str, text: str) -> Markdown:
+        """A Markdown converter kept for the reader's life, reset to convert `text`.
 
         Pelican builds a new one for every file, which costs about a millisecond
         (a fifth of converting a typical post). One converts documents; the
@@ -145,9 +241,11 @@ class PipelineMarkdownReader(PipelineReader, MarkdownReader):
             converter = Markdown(**self.settings["MARKDOWN"])
             if role == "fields":
                 converter.preprocessors.deregister("meta")
-            converters[role] = converter
-        converters[role].reset()
-        return converters[role]
+            converters[role] = (converter, InlineGate(converter))
+        converter, gate = converters[role]
+        converter.reset()
+        gate.use(text)
+        return converter
 
     def parse_fields(self, meta: dict, source_path: str) -> dict:
         """Metadata from the meta extension, as MarkdownReader reads it."""
@@ -155,7 +253,8 @@ class PipelineMarkdownReader(PipelineReader, MarkdownReader):
         for key, values in meta.items():
             name = key.lower()
             if name in self.settings["FORMATTED_FIELDS"]:
-                formatted = self._converter("fields").convert("\n".join(values))
+                text = "\n".join(values)
+                formatted = self._converter("fields", text).convert(text)
                 output[name] = self.process_metadata(name, formatted)
             elif not DUPLICATES_DEFINITIONS_ALLOWED.get(name, True):
                 # A repeated key is cut to its first (`check_duplicates` says so); what is
