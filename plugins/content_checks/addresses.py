@@ -115,9 +115,13 @@ def fix_new_content(content) -> None:
     fix_override(content, settings, "save_as", known)
 
 
-def fix_addresses(items, settings: dict) -> set[int]:
-    """Fix or report each item's address; return the ids of items to leave out."""
+def fix_addresses(items, settings: dict, outputs: dict | None = None) -> set[int]:
+    """Fix or report each item's address; return the ids of items to leave out.
+
+    `outputs` gets the output path of each item kept, by its id.
+    """
     known = answers(settings)
+    outputs = {} if outputs is None else outputs
     dropped = set()
     for item in items:
         if not fix_slug(item, settings, known):
@@ -125,7 +129,7 @@ def fix_addresses(items, settings: dict) -> set[int]:
             continue
         fix_override(item, settings, "url", known)
         fix_override(item, settings, "save_as", known)
-        save_as = item.save_as
+        save_as = outputs[id(item)] = item.save_as
         if save_as == "" and not hasattr(item, "override_save_as"):
             continue  # not written in this build by design (e.g. drafts when publishing)
         why = known.path_problem(save_as) or known.url_problem(item.url or "x/")
@@ -142,6 +146,11 @@ def fix_addresses(items, settings: dict) -> set[int]:
 
 def _tag_key(name: str) -> str:
     return re.sub(r"[\s_-]+", " ", name.casefold()).strip()
+
+
+def _tag_verdict(slug: str, name: str) -> tuple[str | None, str]:
+    """Why a tag's slug cannot be an address (or None), and the key its name is compared by."""
+    return addresses.slug_problem(slug), _tag_key(name)
 
 
 def check_category_and_authors(item, settings: dict, known: Answers) -> None:
@@ -185,7 +194,8 @@ def check_tags(articles, settings: dict) -> None:
         check_category_and_authors(item, settings, known)
         kept = []
         for tag in getattr(item, "tags", None) or ():
-            why = known.slug_problem(tag.slug)
+            slug, name = tag.slug, str(tag)
+            why, key = known.answer(("tag", slug, name), _tag_verdict, slug, name)
             if why is not None:
                 _log(
                     settings,
@@ -195,9 +205,7 @@ def check_tags(articles, settings: dict) -> None:
                 )
                 continue
             kept.append(tag)
-            names = seen.setdefault(tag.slug, {})
-            name = str(tag)
-            key = known.answer(("tag key", name), _tag_key, name)
+            names = seen.setdefault(slug, {})
             names.setdefault(key, (name, item.source_path))
         if hasattr(item, "tags") and len(kept) < len(item.tags):
             refused = {tag.slug for tag in item.tags} - {tag.slug for tag in kept}

@@ -145,10 +145,12 @@ def fix_and_drop(generator, names: tuple[str, ...]) -> None:
     """Usable addresses first, then no file at an output the site itself writes."""
     settings = generator.settings
     drop(generator, names, outside_sources(iter_contents(generator, names), settings))
-    dropped = addresses.fix_addresses(list(iter_contents(generator, names)), settings)
+    outputs: dict[int, str] = {}  # once fixed, an address stays until the tags are checked
+    dropped = addresses.fix_addresses(list(iter_contents(generator, names)), settings, outputs)
     drop(generator, names, dropped)
     claims = addresses.fixed_claims(settings)
-    drop(generator, names, claimed_by_site(settings, iter_contents(generator, names), claims))
+    contents = iter_contents(generator, names)
+    drop(generator, names, claimed_by_site(settings, contents, claims, lambda c: outputs[id(c)]))
 
 
 def drop_article_clashes(generator) -> None:

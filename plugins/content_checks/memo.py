@@ -52,9 +52,12 @@ class Answers:
 
     def answer(self, key: Any, compute: Callable[..., Any], *args: Any) -> Any:
         """The answer kept by `key`, else `compute(*args)` (then kept)."""
-        value = self.get(key, _MISSING)
+        value = self.fresh.get(key, _MISSING)
         if value is _MISSING:
-            value = self.fresh[key] = compute(*args)
+            value = self.kept.get(key, _MISSING)
+            if value is _MISSING:
+                value = compute(*args)
+            self.fresh[key] = value
         return value
 
     # --- the answers the checks ask for ---------------------------------------
