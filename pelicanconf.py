@@ -109,6 +109,7 @@ PLUGINS = [
     "comments_free",
     "taxonomy",  # before anything that reads article.tags or article.guidance
     "neighbors",
+    "theme_context",  # after taxonomy: the copyright year and the menu's Topics entry
     "sitemap_xml",
     "feeds",  # after taxonomy: every item ends with the article's guidance
     "newsletter",

@@ -15,6 +15,7 @@ step, instead of swapping a whole new site in.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import errno
 import logging
@@ -104,20 +105,22 @@ def build(
     strict: bool = False,
     overrides: dict | None = None,
     template_cache=None,
+    kept_staging: bool = False,
 ) -> BuildResult:
     """Build into a sibling temporary folder and swap it in only on success.
 
     `template_cache` (a Jinja bytecode cache) lets a long-lived process keep its
-    compiled templates from one build to the next.
+    compiled templates from one build to the next. With `kept_staging` (a
+    long-lived process), the folder a build that rendered only what changed is
+    written into stays for the next build, empty but with its subfolders: making
+    a folder for every page again costs more than rendering the few that changed.
     """
     from pelican import Pelican
 
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     clean_leftovers(output)
-    staging = Path(
-        tempfile.mkdtemp(prefix=f".{output.name}.{STAGING}-{os.getpid()}-", dir=output.parent)
-    )
+    staging = _staging(output, kept_staging)
     # Pelican would empty the folder it writes to; it only ever sees staging.
     settings_overrides = {
         "OUTPUT_PATH": str(staging),
@@ -157,13 +160,39 @@ def build(
     if result.ok and (staging / PARTIAL_NAME).exists():
         _move_into_place(staging, output)
         _keep_manifest(staging, Path(settings["CACHE_PATH"]))
-        shutil.rmtree(staging, ignore_errors=True)
+        if kept_staging:
+            (staging / PARTIAL_NAME).unlink()
+        else:
+            shutil.rmtree(staging, ignore_errors=True)
     elif result.ok:
+        if kept_staging:
+            _remove_empty_folders(staging)  # left by earlier builds, not part of this site
         _swap_into_place(staging, output)
         _keep_manifest(output, Path(settings["CACHE_PATH"]))
     else:
         shutil.rmtree(staging, ignore_errors=True)
     return result
+
+
+def _remove_empty_folders(root: Path) -> None:
+    for folder, _, _ in os.walk(root, topdown=False):
+        if folder != str(root):
+            with contextlib.suppress(OSError):  # not empty: part of this site
+                Path(folder).rmdir()
+
+
+def _staging(output: Path, kept: bool) -> Path:
+    """The folder this build writes into: new, or the one this process keeps (emptied)."""
+    if not kept:
+        return Path(
+            tempfile.mkdtemp(prefix=f".{output.name}.{STAGING}-{os.getpid()}-", dir=output.parent)
+        )
+    staging = output.parent / f".{output.name}.{STAGING}-{os.getpid()}-kept"
+    staging.mkdir(mode=0o700, exist_ok=True)
+    for folder, _, files in os.walk(staging):  # what a failed build left
+        for name in files:
+            (Path(folder) / name).unlink()
+    return staging
 
 
 # Sibling folders of the output, named `.<output>.<kind>-<pid>-<random>`: the build
@@ -192,7 +221,7 @@ def _swap_into_place(staging: Path, output: Path) -> None:
     """Put the finished site at `output` so that `output` is never missing.
 
     On Linux the two folders change places in one step and the previous site,
-    now at the staging name, is deleted. Elsewhere the previous site is first
+    now at the staging name, is renamed aside and deleted. Elsewhere the previous site is first
     renamed aside; a build killed just then leaves it to `clean_leftovers`,
     which puts it back before the next build starts.
     """
@@ -200,10 +229,12 @@ def _swap_into_place(staging: Path, output: Path) -> None:
     if not output.exists() and not output.is_symlink():
         staging.rename(output)
         return
+    # The previous site's own name: a kept staging folder's name is used again.
+    retired = staging.with_name(f".{output.name}.{RETIRED}-{os.getpid()}-{os.urandom(4).hex()}")
     if _exchange(staging, output):
-        _remove_in_background(staging)
+        staging.rename(retired)
+        _remove_in_background(retired)
         return
-    retired = staging.with_name(staging.name.replace(f".{STAGING}-", f".{RETIRED}-", 1))
     output.rename(retired)
     staging.rename(output)
     _remove_in_background(retired)
@@ -218,12 +249,29 @@ def _move_into_place(staging: Path, output: Path) -> None:
     may see an old page next to a new one, and an interrupted move leaves some
     of each, which the next build, comparing with the previous record, renders again.
     """
+    gone = (staging / PARTIAL_NAME).read_text(encoding="utf-8").splitlines()
     for folder, _, files in os.walk(staging):
+        moving = [name for name in files if name not in (PARTIAL_NAME, MANIFEST_NAME)]
+        if not moving:  # a kept staging folder's subfolders stay empty between builds
+            continue
         target = output / Path(folder).relative_to(staging)
-        target.mkdir(mode=0o755, exist_ok=True)
-        for name in files:
-            if name not in (PARTIAL_NAME, MANIFEST_NAME):
-                (Path(folder) / name).replace(target / name)
+        target.mkdir(mode=0o755, parents=True, exist_ok=True)
+        for name in moving:
+            (Path(folder) / name).replace(target / name)
+    for name in gone:
+        _remove_gone(output, output / name)
+
+
+def _remove_gone(output: Path, path: Path) -> None:
+    """Remove a file the site no longer has, and the folders it leaves empty."""
+    path.unlink(missing_ok=True)
+    folder = path.parent
+    while folder != output and output in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty: other files still live there
+            return
+        folder = folder.parent
 
 
 def _leftover(output: Path, folder: Path) -> tuple[str, int] | None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import os
 from typing import Any
 
 # The Pelican releases the project was tested with.
@@ -50,6 +51,11 @@ PRIVATE_NAMES = (
     # The content cache a generator's readers loaded (path -> (stamp, data)); a
     # live session keeps it in memory instead of loading the file every build.
     "pelican.cache:FileDataCacher._cache",
+    # Where the writer opens each file it writes, minding its overwrite rules;
+    # the engine's writer leaves a page it knows is unchanged unwritten there.
+    "pelican.writers:Writer._open_w",
+    "pelican.writers:Writer._written_files",
+    "pelican.writers:Writer._overridden_files",
 )
 
 
@@ -178,3 +184,21 @@ def content_cache(readers: Any) -> dict | None:
 def use_content_cache(readers: Any, cache: dict) -> None:
     """Let a generator's readers use (and update) `cache` as their content cache."""
     readers._cache = cache
+
+
+class SkipUnchanged:
+    """A mixin for a Pelican Writer: a file named in `unchanged` goes through
+    Pelican's overwrite rules as any other, but is not written (its previous
+    version, in the previous output, stays)."""
+
+    unchanged: set[str]
+
+    def _open_w(self, filename, encoding, override=False):
+        if filename not in self.unchanged:
+            return super()._open_w(filename, encoding, override)
+        # Pelican's bookkeeping of a first write (the writer keeps only first writes
+        # unwritten; a second one goes through Pelican's rules as usual).
+        if override:
+            self._overridden_files.add(filename)
+        self._written_files.add(filename)
+        return open(os.devnull, "w", encoding=encoding)  # noqa: PTH123 (as Pelican does)

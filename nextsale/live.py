@@ -100,6 +100,7 @@ class LiveSite:
             content=self.content,
             overrides=self._overrides(),
             template_cache=self.templates,
+            kept_staging=True,
         )
 
     def _overrides(self) -> dict:

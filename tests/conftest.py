@@ -233,3 +233,7 @@ def project_copy(tmp_path) -> Path:
     if (ROOT / "node_modules").exists():  # the validators, installed once
         (target / "node_modules").symlink_to(ROOT / "node_modules")
     return target
+
+
+# The live-session tests' site (tests/edited_site.py imports from this module).
+from edited_site import edited_project  # noqa: E402, F401

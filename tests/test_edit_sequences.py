@@ -9,76 +9,21 @@ fresh process with an empty cache, and the two output trees must be identical.
 
 from __future__ import annotations
 
-import json
 import random
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
-from conftest import ROOT, _disconnect_new_receivers, _pelican_signals, tree_differences
+from conftest import tree_differences
+from edited_site import GENERATED, SEED, TAGS, clean_build, generated_note, sentence
 
 from nextsale.live import LiveSite
 
-SEED = 14
 STEPS = 16
-GENERATED = 20
-TAGS = ["follow-up", "referrals", "trust", "repeat customers", "life time value", "complaints"]
-WORDS = [
-    "customer",
-    "order",
-    "visit",
-    "note",
-    "thank",
-    "referral",
-    "trust",
-    "price",
-    "value",
-    "habit",
-    "call",
-]
-
 # The edits an author makes to articles and pages; settings, template and
 # plugin code changes are applied once each, at fixed steps, and must rebuild
 # everything (plugin code in a new process: a running one keeps the old code).
 KINDS = ("body", "title", "date", "tags", "new", "delete", "publish", "page")
 SETTINGS_STEP, TEMPLATE_STEP, PLUGIN_STEP = 5, 11, 14
-
-# A clean build: a new process, an empty cache, no previous output.
-CLEAN_BUILD = """
-import json, sys
-from pathlib import Path
-from nextsale import build
-settings, output, content, overrides = json.loads(sys.argv[1])
-result = build.build(Path(settings), Path(output), content=Path(content), overrides=overrides)
-sys.exit(0 if result.ok else result.failed)
-"""
-
-
-def _generated(number: int, rng: random.Random, draft: bool = False) -> str:
-    lines = [
-        f"Title: Generated note {number}",
-        f"Date: 2022-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d} {rng.randint(8, 18)}:00",
-        f"Category: {rng.choice(['Retention', 'Referrals'])}",
-        f"Tags: {', '.join(rng.sample(TAGS, rng.randint(1, 3)))}",
-        f"Slug: note-{number:03d}",
-    ]
-    if draft:
-        lines.append("Status: draft")
-    if rng.random() < 0.5:
-        lines.append(f"Summary: {_sentence(rng)}")
-    body = "\n\n".join(_sentence(rng) * rng.randint(1, 4) for _ in range(rng.randint(2, 5)))
-    if number and rng.random() < 0.4:
-        body += (
-            f"\n\nSee [an earlier note]({{filename}}/articles/note-{rng.randrange(number):03d}.md)."
-        )
-    return "\n".join(lines) + "\n\n" + body + "\n"
-
-
-def _sentence(rng: random.Random) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 12))).capitalize() + ". "
 
 
 def _set_field(path: Path, key: str, value: str | None) -> None:
@@ -109,10 +54,10 @@ class Author:
         if kind == "body":
             path = rng.choice(self.articles())
             with path.open("a", encoding="utf-8") as text:
-                text.write(f"\n{_sentence(rng)}\n")
+                text.write(f"\n{sentence(rng)}\n")
         elif kind == "title":
             path = rng.choice(self.articles())
-            title = f"{_sentence(rng).strip()} & <more> “quoted”"
+            title = f"{sentence(rng).strip()} & <more> “quoted”"
             _set_field(path, "Title", title[: rng.randint(12, len(title))])
         elif kind == "date":
             path = rng.choice(self.articles())
@@ -122,7 +67,7 @@ class Author:
             _set_field(path, "Tags", ", ".join(rng.sample(TAGS, rng.randint(1, 3))))
         elif kind == "new":
             path = self.content / "articles" / f"note-{self.next_number:03d}.md"
-            path.write_text(_generated(self.next_number, rng), encoding="utf-8")
+            path.write_text(generated_note(self.next_number, rng), encoding="utf-8")
             self.next_number += 1
         elif kind == "delete":
             path = rng.choice(self.notes())
@@ -134,56 +79,12 @@ class Author:
         else:
             path = self.content / "pages" / "about.md"
             with path.open("a", encoding="utf-8") as text:
-                text.write(f"\n{_sentence(rng)}\n")
+                text.write(f"\n{sentence(rng)}\n")
         return f"{kind} {path.name}"
 
 
-@pytest.fixture
-def project(tmp_path):
-    """A settings file, theme and content of our own, so every one of them can be edited."""
-    content, theme = tmp_path / "content", tmp_path / "theme"
-    shutil.copytree(ROOT / "content", content)
-    shutil.copytree(ROOT / "theme", theme)
-    skip = shutil.ignore_patterns("__pycache__")
-    shutil.copytree(ROOT / "plugins", tmp_path / "plugins", ignore=skip)
-    rng = random.Random(SEED)
-    for number in range(GENERATED):
-        path = content / "articles" / f"note-{number:03d}.md"
-        path.write_text(_generated(number, rng, draft=number % 7 == 3), encoding="utf-8")
-    settings = tmp_path / "pelicanconf.py"
-    shutil.copy(ROOT / "pelicanconf.py", settings)
-    overrides = {
-        "THEME": str(theme),
-        "PLUGIN_PATHS": [str(tmp_path / "plugins")],
-        "CACHE_PATH": str(tmp_path / "cache"),
-    }
-    before = {signal: set(signal.receivers) for signal in _pelican_signals()}
-    yield tmp_path, settings, content, theme, overrides
-    _disconnect_new_receivers(before)
-
-
-def _clean_build(settings: Path, content: Path, overrides: dict, folder: Path) -> Path:
-    shutil.rmtree(folder, ignore_errors=True)
-    output = folder / "output"
-    arguments = [
-        str(settings),
-        str(output),
-        str(content),
-        {**overrides, "CACHE_PATH": str(folder / "cache")},
-    ]
-    done = subprocess.run(
-        [sys.executable, "-c", CLEAN_BUILD, json.dumps(arguments)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return output
-
-
-def test_every_edit_gives_the_bytes_of_a_clean_build(project, caplog):
-    tmp_path, settings, content, theme, overrides = project
+def test_every_edit_gives_the_bytes_of_a_clean_build(edited_project, caplog):
+    tmp_path, settings, content, theme, overrides = edited_project
     live = LiveSite(settings, tmp_path / "output", content=content, overrides=overrides)
     assert live.rebuild().ok
     rng = random.Random(SEED)
@@ -221,7 +122,7 @@ def test_every_edit_gives_the_bytes_of_a_clean_build(project, caplog):
             assert re.search(r"rendering everything|full build", caplog.text), done
         if step >= PLUGIN_STEP:
             assert "in a new process" in caplog.text, done
-        clean = _clean_build(settings, content, overrides, tmp_path / "clean")
+        clean = clean_build(settings, content, overrides, tmp_path / "clean")
         differences = tree_differences(live.output, clean)
         assert differences == [], f"step {step} ({done}): {differences[:10]}"
     assert selective, "no step rendered only what changed: the sequence tests nothing new"

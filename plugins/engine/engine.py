@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +34,7 @@ from pelican.contents import Article, Page
 from nextsale import compat
 from nextsale.site import plugin_enabled
 
-from . import incremental, listings, reading, rendering, urls
+from . import incremental, listings, memo, reading, rendering, urls
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ class Build:
     writer: rendering.EngineWriter | None = None
     share_decided: bool = False
     sharing: rendering.Sharing | None = None
+    page_memo: memo.PageMemo | None = None
 
     def abandon(self) -> None:
         if self.sharing is not None:
@@ -157,12 +159,25 @@ def plan_output(generators) -> None:
         plan = incremental.plan(settings, sources, fingerprint)
     plan.sources, plan.fingerprint = sources, fingerprint
     build.plan = plan
-    log.info(
-        "engine: %s",
-        f"rendering only {plan.reason}"
-        if plan.selective
-        else f"rendering everything ({plan.reason})",
-    )
+    if plan.reason != "no previous output" and not listening:
+        build.page_memo = _page_memo(settings, generators, fingerprint)
+    if build.page_memo is not None and build.page_memo.memo.records:
+        log.info("engine: rendering only the pages whose inputs changed")
+    elif plan.selective and build.page_memo is None:
+        log.info("engine: rendering only %s", plan.reason)
+    else:
+        log.info("engine: rendering everything (%s)", plan.reason)
+
+
+def _page_memo(settings: dict, generators, fingerprint: str) -> memo.PageMemo | None:
+    """In a live session, the memo of which pages the last build rendered from what."""
+    if not settings.get("FAST_OUTPUT_INCREMENTAL", DEFAULTS["FAST_OUTPUT_INCREMENTAL"]):
+        return None
+    kept = memo.session_memo(settings.get("ENGINE_MEMORY"), fingerprint)
+    if kept is None:
+        return None
+    previous = Path(settings["INCREMENTAL_PREVIOUS_OUTPUT"])
+    return memo.PageMemo(kept, generators[0].context, previous)
 
 
 def offer_writer(pelican):
@@ -188,6 +203,7 @@ def _writer_for(build: Build) -> type:
         def __init__(self, output_path, settings=None) -> None:
             super().__init__(output_path, settings=settings)
             self.plan = build.plan
+            self.page_memo = build.page_memo
             build.writer = self
 
     return BuildWriter
@@ -201,8 +217,11 @@ def start_sharing(generator, content=None) -> None:
     build.share_decided = True
     if build.writer is None:
         return
-    if build.plan is not None and build.plan.selective:
+    if build.plan is not None and build.plan.selective and build.page_memo is None:
         log.debug("engine: rendering on one process: only changed pages are rendered")
+        return
+    if build.page_memo is not None and build.page_memo.memo.records:
+        log.debug("engine: rendering on one process: only pages whose inputs changed")
         return
     listener = rendering.other_listener(OWN_RECEIVERS)
     if listener is not None:
@@ -234,7 +253,20 @@ def complete_output(pelican) -> None:
     if plan is None:
         return
     output = Path(pelican.settings["OUTPUT_PATH"])
-    if plan.selective and build.writer is not None:
+    page_memo = build.page_memo if build.writer is not None else None
+    if page_memo is not None:
+        files = incremental.written_files(output)
+        files.update(os.path.relpath(path, output) for path in build.writer.unchanged)
+        gone = page_memo.complete(files)
+        log.info(
+            "engine: %d pages rendered, %d unchanged kept, %d files gone",
+            page_memo.rendered,
+            page_memo.kept,
+            len(gone),
+        )
+        if page_memo.kept or gone:
+            incremental.mark_partial(output, gone)
+    elif plan.selective and build.writer is not None:
         incremental.mark_partial(output)
     incremental.write_manifest(output, plan.fingerprint, plan.sources)
 

@@ -198,10 +198,22 @@ def write_manifest(output: Path, fingerprint_now: str, sources: dict) -> None:
     (output / MANIFEST_NAME).write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
 
 
-def mark_partial(output: Path) -> None:
+def mark_partial(output: Path, gone: list[str] = ()) -> None:
     """Say that `output` holds only this build's files; the previous output holds the rest.
 
     The build driver then moves these files into the previous output one by one
-    instead of swapping the whole folder in (see `nextsale.build`).
+    instead of swapping the whole folder in, and removes the files `gone` names
+    (relative paths, one per line): the site no longer has them (see `nextsale.build`).
     """
-    (output / PARTIAL_NAME).write_bytes(b"")
+    (output / PARTIAL_NAME).write_text("".join(f"{path}\n" for path in gone), encoding="utf-8")
+
+
+def written_files(output: Path) -> set[str]:
+    """Every file this build wrote into `output`, as relative paths."""
+    found = set()
+    for folder, _, files in os.walk(output):
+        where = os.path.relpath(folder, output)
+        for name in files:
+            if name not in (PARTIAL_NAME, MANIFEST_NAME):
+                found.add(name if where == "." else f"{where}/{name}")
+    return found

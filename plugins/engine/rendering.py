@@ -52,6 +52,7 @@ from pelican.writers import FileOverwriteFailedError, Writer
 from nextsale import compat
 
 from .incremental import Plan
+from .memo import PageMemo, Record
 from .reading import collect_logs, replay_logs
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,21 @@ class _Pages:
         return self.template.render(localcontext)
 
 
+class _Memoized:
+    """A template that renders a page only when the previous one cannot be kept."""
+
+    def __init__(self, template, writer: EngineWriter) -> None:
+        self.template, self.writer = template, writer
+
+    def render(self, localcontext: dict) -> str:
+        memo = self.writer.page_memo
+        if memo.unchanged(self.template, localcontext):
+            path = sanitised_join(self.writer.output_path, localcontext["output_file"])
+            self.writer.unchanged.add(path)
+            return ""  # written nowhere (see compat.SkipUnchanged)
+        return memo.render(self.template, localcontext)
+
+
 class _OnDisk:
     """A template whose output is the page a child process already wrote there."""
 
@@ -126,14 +142,16 @@ class _Share:
     siteurl: tuple[int, str | None] = (-1, None)  # last call that set localsiteurl
 
 
-class EngineWriter(Writer):
+class EngineWriter(compat.SkipUnchanged, Writer):
     """Pelican's Writer, able to share its calls with a forked child and to skip
     the pages an incremental build does not need."""
 
     plan: Plan | None = None
+    page_memo: PageMemo | None = None  # a live session's (see memo.py)
 
     def __init__(self, output_path, settings=None) -> None:
         super().__init__(output_path, settings=settings)
+        self.unchanged: set[str] = set()  # pages the memo kept: not written
         self._share: _Share | None = None
         self._theirs: set[str] = set()  # files the child wrote, unknown to Pelican here
         self._rendered = 0
@@ -176,7 +194,7 @@ class EngineWriter(Writer):
         pages and the listings, whose data did not change, no; anything else
         (newsletter issue pages, 404, robots.txt), yes, to be safe.
         """
-        if self.plan is None or not self.plan.selective:
+        if self.plan is None or not self.plan.selective or self.page_memo is not None:
             return True
         content = kwargs.get("article") or kwargs.get("page")
         if content is not None:
@@ -188,6 +206,8 @@ class EngineWriter(Writer):
     def write_file(self, name, template, context, *args, **kwargs):
         if not self._needed(kwargs):
             return None
+        if self.page_memo is not None:
+            template = _Memoized(template, self)
         share = self._share
         if share is None:
             if self._theirs:
@@ -313,6 +333,7 @@ def _run_child(generator, writer: EngineWriter, claims, report: str) -> None:
     finally:
         try:
             result = {
+                "pages": _records_made(writer),
                 "records": collector.records,
                 "paths": share.paths if share else [],
                 "siteurl": list(share.siteurl) if share else [-1, None],
@@ -320,6 +341,16 @@ def _run_child(generator, writer: EngineWriter, claims, report: str) -> None:
             Path(report).write_text(json.dumps(result), encoding="utf-8")
         finally:
             os._exit(status)
+
+
+def _records_made(writer: EngineWriter) -> dict:
+    """The page memo's records a child made, to hand to the parent."""
+    if writer.page_memo is None:
+        return {}
+    return {
+        path: [record.shape, [list(pair) for pair in record.touched]]
+        for path, record in writer.page_memo.records.items()
+    }
 
 
 def share_pages(generator, writer: EngineWriter) -> Sharing:
@@ -366,6 +397,14 @@ def finish_sharing(sharing: Sharing, generator) -> None:
         if twice:
             raise overwrite_error(min(twice))
         seen.update(report["paths"])
+    if writer.page_memo is not None:
+        for report in reports:
+            writer.page_memo.adopt(
+                {
+                    path: Record(shape, tuple(tuple(pair) for pair in touched))
+                    for path, (shape, touched) in report.get("pages", {}).items()
+                }
+            )
     if mine.claims is None:
         writer.replay(mine)
     else:

@@ -1,0 +1,388 @@
+"""In a live session, render again only the pages whose inputs changed.
+
+A page is what its template makes of the values it names. For every page the
+writer renders, the memo records two things:
+
+- its *shape*: the template, and a digest of every template variable the
+  template (with what it extends, includes and imports) names, taken from the
+  page's context. Articles and pages inside those values count by their source
+  path only; an article or page the context hands over by name (`article`,
+  `page`) counts whole;
+- the articles and pages the rendering actually *touched*: every one whose
+  attribute a template read (Jinja reads every attribute, filters' included,
+  through its environment), with a digest of everything it holds.
+
+At the next build of the same session, a page whose shape is the same and whose
+touched articles and pages are unchanged would come out byte for byte the same:
+it is not rendered, and its file in the previous output stays. Pelican still
+goes through every call (its overwrite protection sees every file). A change to
+settings, the theme, plugins or other content files empties the memo (see
+`plugins/engine/incremental.py`), and so does a template the analysis cannot
+follow (an include by variable name): such a page is always rendered.
+
+A value the memo cannot digest (an object without data it can see) makes the
+page's shape new every build, so that page is always rendered: the memo may
+render too much, never too little.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+import logging
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jinja2 import Environment, meta
+from jinja2.runtime import Undefined
+from pelican.contents import Content
+from pelican.paginator import Page as ListingPage
+from pelican.urlwrappers import Author, Category, Tag
+
+from nextsale import compat, links
+
+log = logging.getLogger(__name__)
+
+# Attributes of an article or page that are not its own data.
+NOT_OWN = {"settings", "_context"}
+
+# Pelican's tags, categories and authors (not a plugin's subclass of them, which
+# may hold more).
+PELICAN_WRAPPERS = (Tag, Category, Author)
+
+# The context's tables of every article, page and static file, by source path.
+TABLES = ("generated_content", "static_content")
+
+# Strings this long (an article's HTML) are digested once while they stay the same.
+LONG = 512
+
+# How deep the digest follows plain objects (dataclasses, dicts, lists).
+DEPTH = 10
+
+
+@dataclass
+class Record:
+    """What one page was made of when it was last rendered."""
+
+    shape: str
+    touched: tuple[tuple[str, str], ...]  # (source path, digest) of each content read
+
+
+@dataclass
+class Memo:
+    """The records of a live session's last build, by output file (relative path)."""
+
+    fingerprint: str = ""
+    records: dict[str, Record] = field(default_factory=dict)
+    files: set[str] = field(default_factory=set)  # every file of the last build's output
+    names: dict[str, frozenset[str] | None] = field(default_factory=dict)  # by template
+    # The intrasite links in each source's HTML, by source path: (html, [(kind, value)]).
+    links: dict[str, tuple[str, list]] = field(default_factory=dict)
+    # Digests of the last build's long strings (HTML), by identity: (string, digest).
+    strings: dict[int, tuple[str, str]] = field(default_factory=dict)
+
+
+def session_memo(memory: dict | None, fingerprint: str) -> Memo | None:
+    """The session's memo, emptied when anything besides articles and pages changed."""
+    if memory is None:
+        return None
+    memo = memory.get("pages")
+    if memo is None or memo.fingerprint != fingerprint:
+        memo = memory["pages"] = Memo(fingerprint)
+    return memo
+
+
+def template_names(env: Environment, name: str, seen: set[str] | None = None):
+    """Every variable a template and the templates it uses name; None if unknowable."""
+    seen = set() if seen is None else seen
+    if name in seen:
+        return frozenset()
+    seen.add(name)
+    source, _, _ = env.loader.get_source(env, name)
+    tree = env.parse(source)
+    names = set(meta.find_undeclared_variables(tree))
+    for used in meta.find_referenced_templates(tree):
+        if used is None:  # chosen at render time: cannot be followed
+            return None
+        more = template_names(env, used, seen)
+        if more is None:
+            return None
+        names |= more
+    return frozenset(names)
+
+
+class BuildInputs:
+    """Digests of this build's values, each worked out once."""
+
+    def __init__(self, context: dict, memo: Memo) -> None:
+        self.context = context
+        self.memo = memo
+        self._own: dict[int, tuple[object, str]] = {}
+        self._kept: dict[int, tuple[object, str]] = {}  # long-lived values by identity
+        self._by_path: dict[str, Content] | None = None
+        self.long_strings: dict[int, tuple[str, str]] = {}  # this build's long strings
+        self.volatile: set[str] = set()
+
+    # -- articles and pages ----------------------------------------------------
+
+    def content(self, path: str) -> Content | None:
+        if self._by_path is None:
+            self._by_path = {}
+            for key in TABLES:
+                for item in (self.context.get(key) or {}).values():
+                    if isinstance(item, Content):
+                        self._by_path[item.relative_source_path] = item
+        return self._by_path.get(path)
+
+    def own(self, content: Content) -> str:
+        """A digest of everything an article or page holds (other contents by path)."""
+        known = self._own.get(id(content))
+        if known is not None and known[0] is content:
+            return known[1]
+        parts = [type(content).__name__]
+        for key in sorted(content.__dict__):
+            if key not in NOT_OWN:
+                parts.append(key)
+                parts.append(self._plain(content.__dict__[key], DEPTH))
+        parts.append(self.link_targets(content))
+        digest = _digest("\x1f".join(parts))
+        self._own[id(content)] = (content, digest)
+        return digest
+
+    def link_targets(self, content: Content) -> str:
+        """Where a content's intrasite links lead: its HTML shows those URLs."""
+        raw = compat.raw_content(content)
+        path = content.relative_source_path
+        known = self.memo.links.get(path)
+        if known is None or known[0] != raw:
+            known = self.memo.links[path] = (raw, _intrasite_links(content, raw))
+        targets = []
+        for kind, value, sources in known[1]:
+            table = self.context.get(links.TABLES.get(kind, ""))
+            if table is None:  # {tag}, {category}, {index}...: made from settings alone
+                targets.append(f"{kind}:{value}")
+                continue
+            found = next((table[source] for source in sources if source in table), None)
+            targets.append(f"{kind}:{value}>{getattr(found, 'url', None)}")
+        return "\x1e".join(targets)
+
+    # -- template values -------------------------------------------------------
+
+    def shape(self, template: str, names: Iterable[str], values: Callable) -> str:
+        parts = [template]
+        for name in sorted(names):
+            value = values(name)
+            parts.append(name)
+            if isinstance(value, Content):  # the page's own article or page
+                parts.append(self.own(value))
+            else:
+                parts.append(self._kept_digest(value))
+        return _digest("\x1f".join(parts))
+
+    def _kept_digest(self, value) -> str:
+        """A template variable's value, digested once per build (lists of all articles,
+        the feeds' links... are the same object on every page)."""
+        if value is None or isinstance(value, str | int | float | bool | Content):
+            return self._plain(value, DEPTH)
+        known = self._kept.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
+        digest = _digest(self._plain(value, DEPTH))
+        self._kept[id(value)] = (value, digest)  # held, so the id is not reused
+        return digest
+
+    def _plain(self, value, depth: int) -> str:
+        if isinstance(value, str):
+            return value if len(value) < LONG else self._long(value)
+        if value is None or isinstance(value, int | float | bool):
+            return repr(value)
+        if isinstance(value, Content):
+            return f"<{value.relative_source_path}>"
+        if isinstance(value, datetime.date | datetime.time):
+            return f"{value.isoformat()}{getattr(value, 'tzinfo', '')}"
+        if isinstance(value, datetime.tzinfo):
+            return str(value)
+        if type(value) in PELICAN_WRAPPERS:  # made of its name and the settings alone
+            return f"{type(value).__name__}:{value.name}:{value.slug}"
+        if isinstance(value, Undefined):
+            return "undefined"
+        if depth <= 0:
+            return self._volatile(value)
+        if isinstance(value, list | tuple):
+            return "[" + ",".join(self._plain(item, depth - 1) for item in value) + "]"
+        if isinstance(value, set | frozenset):
+            return "{" + ",".join(sorted(self._plain(item, depth - 1) for item in value))
+        if isinstance(value, dict):
+            if any(value is self.context.get(table) for table in TABLES):
+                # A lookup table of every content: what a page finds in it is
+                # touched when read (see Tracker), the table itself is not shown.
+                return "<table>"
+            items = (
+                f"{self._plain(key, 1)}:{self._plain(item, depth - 1)}"
+                for key, item in value.items()
+            )
+            return "{" + ",".join(sorted(items)) + "}"
+        if isinstance(value, ListingPage):
+            listing = self._plain(value.object_list, depth - 1)
+            return f"page:{value.full_name}:{value.number}:{value.paginator.num_pages}:{listing}"
+        if callable(value):
+            # A function or callable object (the engine's URL memo answers as
+            # Pelican does): what it is, not what it holds.
+            named = value if hasattr(value, "__qualname__") else type(value)
+            return f"{getattr(named, '__module__', '')}.{named.__qualname__}"
+        if dataclasses.is_dataclass(value) or hasattr(value, "__dict__"):
+            fields = {key: item for key, item in vars(value).items() if key != "settings"}
+            return f"{type(value).__qualname__}{self._plain(fields, depth - 1)}"
+        return self._volatile(value)
+
+    def _long(self, text: str) -> str:
+        """An article's HTML: digested once while it is the same string (the
+        session's content cache hands unchanged articles back as they were)."""
+        known = self.memo.strings.get(id(text))
+        if known is None or known[0] is not text:
+            known = (text, _digest(text))
+        self.long_strings[id(text)] = known
+        return known[1]
+
+    def _volatile(self, value) -> str:
+        self.volatile.add(type(value).__qualname__)
+        return f"volatile:{os.urandom(8).hex()}"
+
+
+class Tracker:
+    """Notes every article and page a rendering reads anything of.
+
+    Templates read attributes through Jinja, filters and plugin objects read
+    them in Python (a guidance link reads its target page's title): every read
+    goes through the class's attribute lookup, which the tracker listens to
+    while one page renders.
+    """
+
+    def __init__(self) -> None:
+        self.touched: dict[int, Content] = {}
+        touched = self.touched
+        lookup = object.__getattribute__
+
+        def noting(content, name):
+            touched[id(content)] = content
+            return lookup(content, name)
+
+        Content.__getattribute__ = noting
+
+    def stop(self) -> None:
+        del Content.__getattribute__  # back to object's own lookup
+
+
+class PageMemo:
+    """One build's use of the session memo: decide, render, record."""
+
+    def __init__(self, memo: Memo, context: dict, previous_output: Path) -> None:
+        self.memo = memo
+        self.inputs = BuildInputs(context, memo)
+        self.previous_output = previous_output
+        self.records: dict[str, Record] = {}
+        self.kept = 0
+        self.rendered = 0
+        self.why = Counter()  # why pages were rendered again, for the debug log
+
+    def names(self, template) -> frozenset[str] | None:
+        name = template.name
+        if name not in self.memo.names:
+            try:
+                self.memo.names[name] = template_names(template.environment, name)
+            except Exception:  # a loader that cannot give the source: never memoized
+                self.memo.names[name] = None
+        return self.memo.names[name]
+
+    def unchanged(self, template, localcontext: dict) -> bool:
+        """Whether this page would come out the same as last time (then it is kept)."""
+        path = localcontext["output_file"]
+        names = self.names(template)
+        first_write = path not in self.records
+        if names is None or not first_write:
+            self._shape = None
+            return False
+
+        def value(name):
+            if name in localcontext:
+                return localcontext[name]
+            return template.globals.get(name, _MISSING)
+
+        self._shape = self.inputs.shape(template.name, names, value)
+        before = self.memo.records.get(path)
+        if before is None or before.shape != self._shape:
+            self.why["new page" if before is None else f"{template.name}: its values"] += 1
+            return False
+        for source, digest in before.touched:
+            content = self.inputs.content(source)
+            if content is None or self.inputs.own(content) != digest:
+                self.why[f"{template.name}: {source}"] += 1
+                return False
+        if not (self.previous_output / path).is_file():
+            self.why["missing from the output"] += 1
+            return False
+        self.records[path] = before
+        self.kept += 1
+        return True
+
+    def render(self, template, localcontext: dict) -> str:
+        """Render the page, noting what it read."""
+        tracker = Tracker()
+        try:
+            html = template.render(localcontext)
+        finally:
+            tracker.stop()
+        self.rendered += 1
+        if self._shape is not None:
+            touched = tuple(
+                sorted(
+                    (content.relative_source_path, self.inputs.own(content))
+                    for content in tracker.touched.values()
+                )
+            )
+            self.records[localcontext["output_file"]] = Record(self._shape, touched)
+        return html
+
+    def adopt(self, records: dict[str, Record]) -> None:
+        """Records made by a second rendering process."""
+        self.records.update(records)
+
+    def complete(self, files: set[str]) -> list[str]:
+        """Keep this build's records; the files of the last output that are gone now."""
+        gone = sorted(self.memo.files - files) if self.memo.files else []
+        self.memo.records = self.records
+        self.memo.strings = self.inputs.long_strings
+        self.memo.files = files
+        if self.why:
+            log.debug("engine: rendered again: %s", self.why.most_common(12))
+        if self.inputs.volatile:
+            log.debug(
+                "engine: always rendered, values the memo cannot see into: %s",
+                ", ".join(sorted(self.inputs.volatile)),
+            )
+        return gone
+
+
+_MISSING = Undefined()
+
+
+def _intrasite_links(content: Content, raw: str) -> list[tuple[str, str, list[str]]]:
+    """(kind, value, the source paths Pelican would try) of each intrasite link."""
+    pattern = links.link_regex(content.settings)
+    where = content.relative_dir
+    return [
+        (
+            match["what"],
+            match["value"],
+            [links.source_path(candidate, where) for candidate in links.candidates(match["value"])],
+        )
+        for match in pattern.finditer(raw)
+    ]
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()

@@ -1,0 +1,133 @@
+"""A live session renders again only the pages whose inputs changed (plugins/engine/memo.py).
+
+The edit sequences (test_edit_sequences.py) show that the output stays that of
+a clean build after every kind of edit; these show that the memo does keep
+pages, and the cases where it must not: a value read in Python (a guidance
+link reads its target page's title), a deleted article, a template it cannot
+follow, an object it cannot see into.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from conftest import tree_differences
+from edited_site import clean_build
+from jinja2 import DictLoader, Environment
+from pelican.urlwrappers import URLWrapper
+
+from nextsale.live import LiveSite
+from plugins.engine import memo
+
+COUNTS = re.compile(r"engine: (\d+) pages rendered, (\d+) unchanged kept, (\d+) files gone")
+
+
+def _rebuild(live: LiveSite, caplog) -> tuple[int, int, int]:
+    caplog.clear()
+    assert live.rebuild().ok
+    found = COUNTS.findall(caplog.text)
+    assert found, caplog.text[-2000:]
+    return tuple(int(number) for number in found[-1])
+
+
+def _live(project) -> tuple[LiveSite, Path, Path, dict, Path]:
+    tmp_path, settings, content, _, overrides = project
+    live = LiveSite(settings, tmp_path / "output", content=content, overrides=overrides)
+    assert live.rebuild().ok  # no previous output: no memo yet
+    return live, settings, content, overrides, tmp_path
+
+
+def _same_as_clean(live, settings, content, overrides, tmp_path) -> None:
+    clean = clean_build(settings, content, overrides, tmp_path / "clean")
+    assert tree_differences(live.output.resolve(), clean) == []
+
+
+def test_a_body_edit_renders_only_the_pages_that_show_that_article(edited_project, caplog):
+    live, settings, content, overrides, tmp_path = _live(edited_project)
+    caplog.set_level("INFO")
+    rendered, kept, _ = _rebuild(live, caplog)  # fills the memo
+    total = rendered + kept
+    rendered, kept, gone = _rebuild(live, caplog)
+    assert (rendered, kept, gone) == (0, total, 0)  # nothing changed, nothing rendered
+
+    note = content / "articles" / "note-004.md"
+    note.write_text(note.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    rendered, kept, gone = _rebuild(live, caplog)
+    # Its own page, the listings that show its summary, the pages that show it
+    # in related reading or as a neighbour: a few, not the site.
+    assert 1 <= rendered < total / 4
+    assert kept == total - rendered
+    page = live.output / "2022" / "note-004" / "index.html"
+    assert "One more line." in page.read_text(encoding="utf-8")
+    _same_as_clean(live, settings, content, overrides, tmp_path)
+
+
+def test_a_title_read_in_python_reaches_every_page_that_shows_it(edited_project, caplog):
+    """Guidance links read their target page's title in Python, not in a template."""
+    live, settings, content, overrides, tmp_path = _live(edited_project)
+    caplog.set_level("INFO")
+    _rebuild(live, caplog)
+    guide = content / "pages" / "repeat-business-guide.md"
+    text = guide.read_text(encoding="utf-8")
+    old = re.search(r"^Title: (.*)$", text, re.MULTILINE)[1]
+    guide.write_text(text.replace(f"Title: {old}", "Title: The guide, renamed"), encoding="utf-8")
+    rendered, _, _ = _rebuild(live, caplog)
+    assert rendered > 1
+    showing = [
+        page
+        for page in live.output.rglob("*.html")
+        if "The guide, renamed" in page.read_text(encoding="utf-8")
+    ]
+    assert len(showing) > 1  # the page itself and the articles it guides readers to
+    _same_as_clean(live, settings, content, overrides, tmp_path)
+
+
+def test_a_deleted_article_leaves_no_page_and_no_folder(edited_project, caplog):
+    live, settings, content, overrides, tmp_path = _live(edited_project)
+    caplog.set_level("INFO")
+    _rebuild(live, caplog)
+    folder = live.output / "2022" / "note-006"
+    assert (folder / "index.html").is_file()
+    (content / "articles" / "note-006.md").unlink()
+    _, _, gone = _rebuild(live, caplog)
+    assert gone >= 1
+    assert not folder.exists()
+    _same_as_clean(live, settings, content, overrides, tmp_path)
+
+
+def test_template_names_follow_what_a_template_uses_and_give_up_on_a_variable_include():
+    env = Environment(
+        loader=DictLoader(
+            {
+                "base.html": "{{ SITENAME }}{% block body %}{% endblock %}"
+                "{% include 'foot.html' %}",
+                "foot.html": "{{ copyright_year }}",
+                "page.html": "{% extends 'base.html' %}"
+                "{% block body %}{{ page.title }}{% endblock %}",
+                "any.html": "{% include chosen %}",
+            }
+        )
+    )
+    assert memo.template_names(env, "page.html") == {"SITENAME", "copyright_year", "page"}
+    assert memo.template_names(env, "any.html") is None  # known only at render time
+
+
+class Shelf(URLWrapper):
+    """A plugin's URLWrapper with data of its own (as the taxonomy's Topic)."""
+
+
+def test_digests_see_into_plugin_objects_and_never_trust_what_they_cannot_see():
+    inputs = memo.BuildInputs({}, memo.Memo())
+    shelf = Shelf("Tools", {})
+    shelf.items = ["a", "b"]
+    before = inputs._plain(shelf, memo.DEPTH)
+    shelf.items.append("c")
+    assert inputs._plain(shelf, memo.DEPTH) != before
+
+    class Opaque:
+        __slots__ = ()
+
+    first, second = memo.BuildInputs({}, memo.Memo()), memo.BuildInputs({}, memo.Memo())
+    assert first._plain(Opaque(), memo.DEPTH) != second._plain(Opaque(), memo.DEPTH)
+    assert [name.rsplit(".", 1)[-1] for name in first.volatile] == ["Opaque"]
