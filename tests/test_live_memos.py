@@ -25,13 +25,16 @@ from nextsale.live import LiveSite
 SOURCES = ("content_checks", "redirects", "newsletter", "sitemap_xml")
 
 
-def post(title: str, body: str, slug: str) -> str:
-    return article(title, body, slug=slug)
+def post(title: str, body: str, slug: str, **fields: str) -> str:
+    return article(title, body, slug=slug, **fields)
 
 
 FILES = {
     "articles/memo-a.md": post("Memo A", "See [B]({filename}/memo-b.md).", "memo-a"),
-    "articles/memo-b.md": post("Memo B", "Plain words about the second sale.", "memo-b"),
+    # One old address gets a redirect page, the other is a real page of the site (a note).
+    "articles/memo-b.md": post(
+        "Memo B", "Plain words.", "memo-b", aliases="/old/b/, /2024/memo-c/"
+    ),
     "articles/memo-c.md": post("Memo C", "See [gone]({filename}/missing-c.md).", "memo-c"),
     "articles/memo-d.md": post("Memo D", "Same address as A.", "memo-a"),
     "articles/memo-e.md": post(
@@ -52,7 +55,9 @@ class Collect(logging.Handler):
         self.said: list[tuple[int, str]] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.levelno >= logging.WARNING and record.name.startswith(SOURCES):
+        # The redirects' notes (an old address taken by a real page) are at info level.
+        shown = logging.INFO if record.name.startswith("redirects") else logging.WARNING
+        if record.levelno >= shown and record.name.startswith(SOURCES):
             self.said.append((record.levelno, record.getMessage()))
 
 
@@ -61,6 +66,8 @@ def said(run) -> list[tuple[int, str]]:
     handler = Collect()
     root = logging.getLogger()
     root.addHandler(handler)
+    level = root.level
+    root.setLevel(logging.INFO)
     before = {signal: set(signal.receivers) for signal in _pelican_signals()}
     sitebuild.reset_log_dedup()
     try:
@@ -68,6 +75,7 @@ def said(run) -> list[tuple[int, str]]:
     finally:
         _disconnect_new_receivers(before)
         root.removeHandler(handler)
+        root.setLevel(level)
     return handler.said
 
 
@@ -105,6 +113,9 @@ def test_a_rebuild_says_what_a_clean_build_says(session, monkeypatch):
     text = "\n".join(message for _, message in first)
     assert "missing-c.md" in text and "missing-e.md" in text
     assert "memo-d.md: same address as" in text
+    assert "its old address /2024/memo-c/ is 2024/memo-c/index.html" in text
+    moved = live.output / "old" / "b" / "index.html"
+    assert "memo-b/" in moved.read_text(encoding="utf-8")
 
     write_files(content, EDITS)
     second = said(live.rebuild)

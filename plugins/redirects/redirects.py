@@ -67,6 +67,15 @@ def _generated_claims(settings: dict, context: dict) -> list[tuple[str, str]]:
     return addresses.site_outputs(settings) + addresses.listing_outputs(settings, context)
 
 
+def _namer(settings: dict):
+    """Name a source file as the author sees it (kept by the content checks, when on)."""
+    base = settings["PATH"]
+    if plugin_enabled(settings, "content_checks") and "content_checks" in sys.modules:
+        known = importlib.import_module("content_checks.memo").answers(settings)
+        return lambda path: known.shown(path, base)
+    return lambda path: display_path(path, base)
+
+
 def real_outputs(settings: dict, context: dict, display) -> dict[str, str]:
     """Every output file of the site with what writes it; the first claim names it."""
     claims = []
@@ -92,8 +101,7 @@ class RedirectsGenerator:
 
     def generate_output(self, writer) -> None:
         settings = self.settings
-        base = settings["PATH"]
-        display = lambda path: display_path(path, base)  # noqa: E731
+        display = _namer(settings)
         # Only posts with an old address need the site's every output file.
         moved = [item for item in site_contents(self.context) if redirects.old_paths(item.metadata)]
         real = real_outputs(settings, self.context, display) if moved else {}
