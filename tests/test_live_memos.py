@@ -229,3 +229,21 @@ def test_later_pages_are_kept_by_everything_the_paginator_reads():
     ]
     assert [path for path, _ in pages(PAGINATION_PATTERNS=rules)] == ["p/2.html", "p/3.html"]
     assert len(memo) == 4
+
+
+def test_an_article_moved_by_the_tag_checks_is_compared_at_its_new_address(build_site):
+    long_name = "Retention " * 25  # too long to be an address: filed under the default
+    files = {
+        "articles/a.md": article("First", slug="same", category=long_name),
+        "articles/b.md": article("Second", slug="same", category="misc"),
+    }
+    site = build_site(
+        files,
+        PLUGINS=["content_checks"],
+        ARTICLE_URL="{category}/{slug}.html",
+        ARTICLE_SAVE_AS="{category}/{slug}.html",
+        DEFAULT_CATEGORY="misc",
+    )
+    said = "\n".join(site.messages(source=("content_checks",)))
+    assert "b.md: same address as" in said
+    assert "both would be written to misc/same.html" in said

@@ -153,8 +153,9 @@ def _tag_verdict(slug: str, name: str) -> tuple[str | None, str]:
     return addresses.slug_problem(slug), _tag_key(name)
 
 
-def check_category_and_authors(item, settings: dict, known: Answers) -> None:
-    """A category or author name with no usable address gets the site's default."""
+def check_category_and_authors(item, settings: dict, known: Answers) -> bool:
+    """A category or author name with no usable address gets the site's default;
+    True when the item was changed."""
     category = getattr(item, "category", None)
     why = known.slug_problem(getattr(category, "slug", ""))
     if category is not None and why is not None:
@@ -169,7 +170,7 @@ def check_category_and_authors(item, settings: dict, known: Answers) -> None:
     authors = list(getattr(item, "authors", None) or ())
     bad = [author for author in authors if known.slug_problem(author.slug)]
     if not bad:
-        return
+        return category is not getattr(item, "category", None)
     for author in bad:
         _log(
             settings,
@@ -184,14 +185,20 @@ def check_category_and_authors(item, settings: dict, known: Answers) -> None:
     item.authors = kept
     if kept:
         item.author = kept[0]
+    return True
 
 
-def check_tags(articles, settings: dict) -> None:
-    """Leave out tags with no usable address; report names that share one address."""
+def check_tags(articles, settings: dict) -> set[int]:
+    """Leave out tags with no usable address; report names that share one address.
+
+    Return the ids of the articles changed (category, authors or tags).
+    """
     known = answers(settings)
     seen: dict[str, dict[str, tuple[str, str]]] = {}
+    changed = set()
     for item in articles:
-        check_category_and_authors(item, settings, known)
+        if check_category_and_authors(item, settings, known):
+            changed.add(id(item))
         kept = []
         for tag in getattr(item, "tags", None) or ():
             slug, name = tag.slug, str(tag)
@@ -208,6 +215,7 @@ def check_tags(articles, settings: dict) -> None:
             names = seen.setdefault(slug, {})
             names.setdefault(key, (name, item.source_path))
         if hasattr(item, "tags") and len(kept) < len(item.tags):
+            changed.add(id(item))
             refused = {tag.slug for tag in item.tags} - {tag.slug for tag in kept}
             item.tags = kept
             # Tags are read again from the metadata (the taxonomy plugin normalises them).
@@ -231,6 +239,7 @@ def check_tags(articles, settings: dict) -> None:
                 f" {first!r} in {display_path(first_path)}, so both would share one tag page."
                 " Use one spelling, or make one an alias in content/taxonomy.toml",
             )
+    return changed
 
 
 def plugin_defaults(module: str) -> dict:

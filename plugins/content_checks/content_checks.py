@@ -141,25 +141,34 @@ def claimed_by_site(
     return dropped
 
 
-def fix_and_drop(generator, names: tuple[str, ...]) -> None:
-    """Usable addresses first, then no file at an output the site itself writes."""
+def fix_and_drop(generator, names: tuple[str, ...]) -> dict[int, str]:
+    """Usable addresses first, then no file at an output the site itself writes.
+
+    Return each kept item's output path, by its id: it holds until an item is changed.
+    """
     settings = generator.settings
     drop(generator, names, outside_sources(iter_contents(generator, names), settings))
-    outputs: dict[int, str] = {}  # once fixed, an address stays until the tags are checked
+    outputs: dict[int, str] = {}
     dropped = addresses.fix_addresses(list(iter_contents(generator, names)), settings, outputs)
     drop(generator, names, dropped)
     claims = addresses.fixed_claims(settings)
     contents = iter_contents(generator, names)
     drop(generator, names, claimed_by_site(settings, contents, claims, lambda c: outputs[id(c)]))
+    return outputs
 
 
 def drop_article_clashes(generator) -> None:
     """Before tags, categories and archives are built, keep one article per address."""
     if not enabled(generator.settings):
         return
-    fix_and_drop(generator, ARTICLE_LISTS)
-    addresses.check_tags(iter_contents(generator, ARTICLE_LISTS), generator.settings)
-    clashes = find_clashes(iter_contents(generator, ARTICLE_LISTS))
+    outputs = fix_and_drop(generator, ARTICLE_LISTS)
+    changed = addresses.check_tags(iter_contents(generator, ARTICLE_LISTS), generator.settings)
+    # A new category, author or tag list may move an article (URL patterns can name them).
+    for item_id in changed:
+        outputs.pop(item_id, None)
+    # (`outputs.get(id(c), c.save_as)` would ask Pelican for every article anyway.)
+    save_as_of = lambda c: outputs[id(c)] if id(c) in outputs else c.save_as  # noqa: E731, SIM401
+    clashes = find_clashes(iter_contents(generator, ARTICLE_LISTS), save_as_of=save_as_of)
     report_clashes(generator.settings, clashes)
     drop(generator, ARTICLE_LISTS, {id(dropped) for _, dropped, _ in clashes})
 
