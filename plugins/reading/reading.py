@@ -77,12 +77,13 @@ def policy_for(settings: dict) -> ReadingPolicy:
     return cached[1]
 
 
-# Python-Markdown's own inline patterns, each with a text any match of it holds.
-# Everything the inline step reads comes from the source (or is a placeholder of
-# letters and digits), so a pattern whose text is not in the source cannot match
-# there: a conversion leaves it out and writes the same HTML. Most posts use a few
-# of the fifteen, and each is tried on every piece of text. A pattern some
-# extension replaced (another regex) is always kept.
+# Python-Markdown's own inline patterns, each with a text any match of it holds:
+# a piece of text without it cannot match, and the inline step skips the pattern
+# there. Everything that step reads comes from the source (or is a placeholder of
+# letters and digits), so a pattern whose text is nowhere in the source is left
+# out of the whole conversion. Either way the HTML is the same. Each pattern was
+# tried on every piece of text; most posts use a few of the fifteen. A pattern
+# some extension replaced (another regex) is always kept.
 INLINE_NEEDS = {
     "backtick": (inlinepatterns.BACKTICK_RE, ("`",)),
     "escape": (inlinepatterns.ESCAPE_RE, ("\\",)),
@@ -146,15 +147,50 @@ def gated_patterns(converter: Markdown) -> dict[str, tuple[str, ...]]:
     }
 
 
+class GatedInlineProcessor(InlineProcessor):
+    """Python-Markdown's inline step, trying a pattern on a piece of text only if
+    the piece holds what any match of it needs (most pieces hold no '[' or '<')."""
+
+    def __init__(self, converter: Markdown, needs: dict[int, tuple[str, ...]]) -> None:
+        super().__init__(converter)
+        self.needs = needs  # by id() of the pattern
+
+    # The step's own (name-mangled) method, called once per pattern and piece of text.
+    def _InlineProcessor__applyPattern(self, pattern, data, patternIndex, startIndex=0):
+        needs = self.needs.get(id(pattern))
+        if needs is not None and not any(n in data for n in needs):
+            return data, False, 0  # what the step itself returns when nothing matches
+        return super()._InlineProcessor__applyPattern(pattern, data, patternIndex, startIndex)
+
+
+# Python-Markdown's priority of its inline step.
+INLINE_PRIORITY = 20
+
+
 class InlineGate:
-    """Gives a converter's inline step, per text, only the patterns that text can use."""
+    """Gives a converter's inline step only the patterns a text can use."""
 
     def __init__(self, converter: Markdown) -> None:
         self.converter = converter
         self.needs = gated_patterns(converter)
         self.kept: dict[tuple[str, ...], object] = {}
+        if self.needs:
+            self.use_gated_step()
+
+    def use_gated_step(self) -> None:
+        registry = self.converter.treeprocessors
+        original, index = registry["inline"], registry.get_index_for_name("inline")
+        patterns = self.converter.inlinePatterns
+        step = GatedInlineProcessor(
+            self.converter, {id(patterns[n]): needs for n, needs in self.needs.items()}
+        )
+        registry.register(step, "inline", INLINE_PRIORITY)
+        if registry.get_index_for_name("inline") != index:  # another order: leave it as it was
+            registry.register(original, "inline", INLINE_PRIORITY)
+            self.needs = {}
 
     def use(self, text: str) -> None:
+        """Leave out of the next conversion the patterns `text` cannot use anywhere."""
         if not self.needs:
             return
         # An entity might stand for any character: such a text keeps every pattern.
