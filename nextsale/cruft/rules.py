@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from urllib.parse import urlsplit
 
 # fmt: off
@@ -351,7 +351,11 @@ def trigger_regex(words) -> re.Pattern:
     of eighty words is tried word by word at every position, three times slower.
     A word holding another ("sign up", "sign") adds nothing to a search: dropped.
     """
-    words = set(words)
+    return _trigger_regex(tuple(sorted(set(words))))
+
+
+@lru_cache(maxsize=256)  # line gates of many lengths share one set of words
+def _trigger_regex(words: tuple[str, ...]) -> re.Pattern:
     return re.compile(_trie([w for w in words if not any(o != w and o in w for o in words)]))
 
 
