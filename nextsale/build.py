@@ -18,6 +18,7 @@ import argparse
 import contextlib
 import ctypes
 import errno
+import json
 import logging
 import os
 import re
@@ -42,6 +43,10 @@ KEPT_MANIFEST_NAME = "incremental.json"
 # Left by the engine in a build folder that holds only the files an edit changed;
 # the rest of the site is the previous output, into which they are moved.
 PARTIAL_NAME = ".incremental-partial"
+# In a kept staging folder (see `build`) while a build may have left files in it.
+DIRTY_NAME = ".incremental-dirty"
+# The build's own notes, never part of the site.
+BOOKKEEPING = (PARTIAL_NAME, MANIFEST_NAME, DIRTY_NAME)
 
 
 @dataclass
@@ -162,10 +167,12 @@ def build(
         _keep_manifest(staging, Path(settings["CACHE_PATH"]))
         if kept_staging:
             (staging / PARTIAL_NAME).unlink()
+            (staging / DIRTY_NAME).unlink()
         else:
             shutil.rmtree(staging, ignore_errors=True)
     elif result.ok:
         if kept_staging:
+            (staging / DIRTY_NAME).unlink()
             _remove_empty_folders(staging)  # left by earlier builds, not part of this site
         _swap_into_place(staging, output)
         _keep_manifest(output, Path(settings["CACHE_PATH"]))
@@ -189,9 +196,12 @@ def _staging(output: Path, kept: bool) -> Path:
         )
     staging = output.parent / f".{output.name}.{STAGING}-{os.getpid()}-kept"
     staging.mkdir(mode=0o700, exist_ok=True)
-    for folder, _, files in os.walk(staging):  # what a failed build left
-        for name in files:
-            (Path(folder) / name).unlink()
+    dirty = staging / DIRTY_NAME
+    if dirty.exists():  # the last build stopped before its files were moved out
+        for folder, _, files in os.walk(staging):
+            for name in files:
+                (Path(folder) / name).unlink()
+    dirty.write_bytes(b"")  # removed once this build's files are moved out
     return staging
 
 
@@ -249,16 +259,23 @@ def _move_into_place(staging: Path, output: Path) -> None:
     may see an old page next to a new one, and an interrupted move leaves some
     of each, which the next build, comparing with the previous record, renders again.
     """
-    gone = (staging / PARTIAL_NAME).read_text(encoding="utf-8").splitlines()
-    for folder, _, files in os.walk(staging):
-        moving = [name for name in files if name not in (PARTIAL_NAME, MANIFEST_NAME)]
-        if not moving:  # a kept staging folder's subfolders stay empty between builds
-            continue
-        target = output / Path(folder).relative_to(staging)
-        target.mkdir(mode=0o755, parents=True, exist_ok=True)
-        for name in moving:
-            (Path(folder) / name).replace(target / name)
-    for name in gone:
+    marker = json.loads((staging / PARTIAL_NAME).read_text(encoding="utf-8") or "{}")
+    written = marker.get("written")
+    if written is None:
+        written = [
+            os.path.relpath(Path(folder) / name, staging)
+            for folder, _, files in os.walk(staging)
+            for name in files
+            if name not in BOOKKEEPING
+        ]
+    made = set()
+    for name in written:
+        target = output / name
+        if target.parent not in made:
+            target.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+            made.add(target.parent)
+        (staging / name).replace(target)
+    for name in marker.get("gone", ()):
         _remove_gone(output, output / name)
 
 

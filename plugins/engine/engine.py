@@ -176,8 +176,7 @@ def _page_memo(settings: dict, generators, fingerprint: str) -> memo.PageMemo | 
     kept = memo.session_memo(settings.get("ENGINE_MEMORY"), fingerprint)
     if kept is None:
         return None
-    previous = Path(settings["INCREMENTAL_PREVIOUS_OUTPUT"])
-    return memo.PageMemo(kept, generators[0].context, previous)
+    return memo.PageMemo(kept, generators[0].context)
 
 
 def offer_writer(pelican):
@@ -255,8 +254,8 @@ def complete_output(pelican) -> None:
     output = Path(pelican.settings["OUTPUT_PATH"])
     page_memo = build.page_memo if build.writer is not None else None
     if page_memo is not None:
-        files = incremental.written_files(output)
-        files.update(os.path.relpath(path, output) for path in build.writer.unchanged)
+        written = incremental.written_files(output)
+        files = written | {os.path.relpath(path, output) for path in build.writer.unchanged}
         gone = page_memo.complete(files)
         log.info(
             "engine: %d pages rendered, %d unchanged kept, %d files gone",
@@ -265,7 +264,7 @@ def complete_output(pelican) -> None:
             len(gone),
         )
         if page_memo.kept or gone:
-            incremental.mark_partial(output, gone)
+            incremental.mark_partial(output, gone, written)
     elif plan.selective and build.writer is not None:
         incremental.mark_partial(output)
     incremental.write_manifest(output, plan.fingerprint, plan.sources)

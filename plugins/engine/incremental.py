@@ -22,7 +22,7 @@ from pathlib import Path
 
 import nextsale
 from nextsale import compat
-from nextsale.build import KEPT_MANIFEST_NAME, MANIFEST_NAME, PARTIAL_NAME
+from nextsale.build import BOOKKEEPING, KEPT_MANIFEST_NAME, MANIFEST_NAME, PARTIAL_NAME
 
 CORE = Path(nextsale.__file__).parent
 
@@ -198,14 +198,16 @@ def write_manifest(output: Path, fingerprint_now: str, sources: dict) -> None:
     (output / MANIFEST_NAME).write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
 
 
-def mark_partial(output: Path, gone: list[str] = ()) -> None:
+def mark_partial(output: Path, gone=(), written=None) -> None:
     """Say that `output` holds only this build's files; the previous output holds the rest.
 
     The build driver then moves these files into the previous output one by one
-    instead of swapping the whole folder in, and removes the files `gone` names
-    (relative paths, one per line): the site no longer has them (see `nextsale.build`).
+    instead of swapping the whole folder in, and removes the files `gone` names:
+    the site no longer has them. `written` lists this build's files, when known,
+    so the driver need not look for them (see `nextsale.build`).
     """
-    (output / PARTIAL_NAME).write_text("".join(f"{path}\n" for path in gone), encoding="utf-8")
+    marker = {"gone": sorted(gone), "written": None if written is None else sorted(written)}
+    (output / PARTIAL_NAME).write_text(json.dumps(marker), encoding="utf-8")
 
 
 def written_files(output: Path) -> set[str]:
@@ -214,6 +216,6 @@ def written_files(output: Path) -> set[str]:
     for folder, _, files in os.walk(output):
         where = os.path.relpath(folder, output)
         for name in files:
-            if name not in (PARTIAL_NAME, MANIFEST_NAME):
+            if name not in BOOKKEEPING:
                 found.add(name if where == "." else f"{where}/{name}")
     return found

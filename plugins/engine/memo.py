@@ -35,7 +35,6 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from jinja2 import Environment, meta
 from jinja2.runtime import Undefined
@@ -49,6 +48,9 @@ log = logging.getLogger(__name__)
 
 # Attributes of an article or page that are not its own data.
 NOT_OWN = {"settings", "_context"}
+
+# Values digested as their repr.
+SCALARS = {int, float, bool, type(None)}
 
 # Pelican's tags, categories and authors (not a plugin's subclass of them, which
 # may hold more).
@@ -126,6 +128,7 @@ class BuildInputs:
         self._by_path: dict[str, Content] | None = None
         self.long_strings: dict[int, tuple[str, str]] = {}  # this build's long strings
         self.volatile: set[str] = set()
+        self._tables = {id(context[table]) for table in TABLES if table in context}
 
     # -- articles and pages ----------------------------------------------------
 
@@ -143,11 +146,11 @@ class BuildInputs:
         known = self._own.get(id(content))
         if known is not None and known[0] is content:
             return known[1]
+        fields = content.__dict__
         parts = [type(content).__name__]
-        for key in sorted(content.__dict__):
+        for key in sorted(fields):
             if key not in NOT_OWN:
-                parts.append(key)
-                parts.append(self._plain(content.__dict__[key], DEPTH))
+                parts += (key, self._plain(fields[key], DEPTH))
         parts.append(self.link_targets(content))
         digest = _digest("\x1f".join(parts))
         self._own[id(content)] = (content, digest)
@@ -186,7 +189,7 @@ class BuildInputs:
     def _kept_digest(self, value) -> str:
         """A template variable's value, digested once per build (lists of all articles,
         the feeds' links... are the same object on every page)."""
-        if value is None or isinstance(value, str | int | float | bool | Content):
+        if type(value) is str or type(value) in SCALARS or isinstance(value, Content):
             return self._plain(value, DEPTH)
         known = self._kept.get(id(value))
         if known is not None and known[0] is value:
@@ -196,36 +199,46 @@ class BuildInputs:
         return digest
 
     def _plain(self, value, depth: int) -> str:
-        if isinstance(value, str):
+        kind = type(value)  # the commonest kinds first, by exact type: this runs a lot
+        if kind is str:
             return value if len(value) < LONG else self._long(value)
-        if value is None or isinstance(value, int | float | bool):
+        if kind in SCALARS:
             return repr(value)
+        if kind in PELICAN_WRAPPERS:  # made of its name and the settings alone
+            return f"{kind.__name__}:{value.name}:{value.slug}"
         if isinstance(value, Content):
             return f"<{value.relative_source_path}>"
+        if depth <= 0:
+            return self._volatile(value)
+        if kind is list or kind is tuple:
+            return "[" + ",".join([self._plain(item, depth - 1) for item in value]) + "]"
+        if kind is dict:
+            if id(value) in self._tables:
+                # A lookup table of every content: what a page finds in it is
+                # touched when read (see Tracker), the table itself is not shown.
+                return "<table>"
+            items = [
+                f"{self._plain(key, 1)}:{self._plain(item, depth - 1)}"
+                for key, item in value.items()
+            ]
+            return "{" + ",".join(sorted(items)) + "}"
+        return self._other(value, depth)
+
+    def _other(self, value, depth: int) -> str:
+        if isinstance(value, str | int | float):  # subclasses (Markup...)
+            return str(value) if isinstance(value, str) else repr(value)
         if isinstance(value, datetime.date | datetime.time):
             return f"{value.isoformat()}{getattr(value, 'tzinfo', '')}"
         if isinstance(value, datetime.tzinfo):
             return str(value)
-        if type(value) in PELICAN_WRAPPERS:  # made of its name and the settings alone
-            return f"{type(value).__name__}:{value.name}:{value.slug}"
         if isinstance(value, Undefined):
             return "undefined"
-        if depth <= 0:
-            return self._volatile(value)
         if isinstance(value, list | tuple):
-            return "[" + ",".join(self._plain(item, depth - 1) for item in value) + "]"
+            return "[" + ",".join([self._plain(item, depth - 1) for item in value]) + "]"
         if isinstance(value, set | frozenset):
             return "{" + ",".join(sorted(self._plain(item, depth - 1) for item in value))
         if isinstance(value, dict):
-            if any(value is self.context.get(table) for table in TABLES):
-                # A lookup table of every content: what a page finds in it is
-                # touched when read (see Tracker), the table itself is not shown.
-                return "<table>"
-            items = (
-                f"{self._plain(key, 1)}:{self._plain(item, depth - 1)}"
-                for key, item in value.items()
-            )
-            return "{" + ",".join(sorted(items)) + "}"
+            return self._plain(dict(value), depth)
         if isinstance(value, ListingPage):
             listing = self._plain(value.object_list, depth - 1)
             return f"page:{value.full_name}:{value.number}:{value.paginator.num_pages}:{listing}"
@@ -280,10 +293,9 @@ class Tracker:
 class PageMemo:
     """One build's use of the session memo: decide, render, record."""
 
-    def __init__(self, memo: Memo, context: dict, previous_output: Path) -> None:
+    def __init__(self, memo: Memo, context: dict) -> None:
         self.memo = memo
         self.inputs = BuildInputs(context, memo)
-        self.previous_output = previous_output
         self.records: dict[str, Record] = {}
         self.kept = 0
         self.rendered = 0
@@ -322,7 +334,7 @@ class PageMemo:
             if content is None or self.inputs.own(content) != digest:
                 self.why[f"{template.name}: {source}"] += 1
                 return False
-        if not (self.previous_output / path).is_file():
+        if path not in self.memo.files:  # (the last output, as this session wrote it)
             self.why["missing from the output"] += 1
             return False
         self.records[path] = before
