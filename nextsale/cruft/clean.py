@@ -99,8 +99,7 @@ def might_hold_cruft(html: str, rules: RuleSet) -> bool:
     """
     if not rules.could_match(html):
         return False
-    lowered = html.lower()
-    if rules.always_parse or any(host in lowered for host in rules.shortlink_hosts):
+    if rules.always_parse or rules.names_shortlink_host(html.lower()):
         return True
     try:
         root = lxml.html.fragment_fromstring(html, create_parent="div")

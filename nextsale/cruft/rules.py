@@ -341,7 +341,24 @@ class RuleSet:
         lowered = text.lower()
         if any(t in lowered for t in self.triggers):
             return True
-        return bool(self.shortlink_hosts) and any(h in lowered for h in self.shortlink_hosts)
+        return self.names_shortlink_host(lowered)
+
+    @cached_property
+    def host_ending_re(self) -> re.Pattern | None:
+        """The last part of every short-link host with its dot (".ly", ".co")."""
+        if not self.shortlink_hosts or not all("." in host for host in self.shortlink_hosts):
+            return None
+        return trigger_regex("." + host.rsplit(".", 1)[1] for host in self.shortlink_hosts)
+
+    def names_shortlink_host(self, lowered: str) -> bool:
+        """Whether a lowercased text holds a short-link host anywhere.
+
+        Most texts hold no ".ly", ".co" or ".gl" at all: one search says so.
+        """
+        ending = self.host_ending_re
+        if ending is not None and not ending.search(lowered):
+            return False
+        return any(host in lowered for host in self.shortlink_hosts)
 
 
 def trigger_regex(words) -> re.Pattern:
