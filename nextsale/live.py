@@ -14,6 +14,7 @@ is restarted.
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
@@ -31,6 +32,9 @@ log = logging.getLogger(__name__)
 # Set in the session's memory by the engine once it keeps the content cache:
 # later builds need not load the cache file (plugins/engine/reading.py).
 CONTENT_KEPT = "content kept"
+# Where the engine leaves the content cache savers it put off until the session
+# ends (plugins/engine/reading.py).
+UNSAVED_CACHES = "unsaved content caches"
 
 
 class CompiledTemplates(BytecodeCache):
@@ -78,6 +82,12 @@ class LiveSite:
         self.code = self._code_folders()
         self.code_stamp = code_stamp(self.code)
         self.code_changed = False
+        atexit.register(self.close)
+
+    def close(self) -> None:
+        """Save what the session kept in memory only (the content cache file)."""
+        for save in self.memory.pop(UNSAVED_CACHES, {}).values():
+            save()
 
     def _code_folders(self) -> list[Path]:
         settings = sitebuild.load_settings(self.settings_file, self.overrides)

@@ -149,12 +149,23 @@ class BuildInputs:
         fields = content.__dict__
         parts = [type(content).__name__]
         for key in sorted(fields):
-            if key not in NOT_OWN:
+            if key == "metadata":
+                parts += (key, self._metadata(fields))
+            elif key not in NOT_OWN:
                 parts += (key, self._plain(fields[key], DEPTH))
         parts.append(self.link_targets(content))
         digest = _digest("\x1f".join(parts))
         self._own[id(content)] = (content, digest)
         return digest
+
+    def _metadata(self, fields: dict) -> str:
+        """The metadata, less what is already digested: Pelican makes every metadata
+        key an attribute too, most of them the very same object."""
+        parts = []
+        for key, value in sorted(fields["metadata"].items()):
+            same = fields.get(key.lower(), _MISSING) is value
+            parts.append(f"{key}=" if same else f"{key}:{self._plain(value, DEPTH)}")
+        return "{" + ",".join(parts) + "}"
 
     def link_targets(self, content: Content) -> str:
         """Where a content's intrasite links lead: its HTML shows those URLs."""
