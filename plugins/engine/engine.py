@@ -219,7 +219,8 @@ def start_sharing(generator, content=None) -> None:
     if build.plan is not None and build.plan.selective and build.page_memo is None:
         log.debug("engine: rendering on one process: only changed pages are rendered")
         return
-    if build.page_memo is not None and build.page_memo.memo.records:
+    if build.page_memo is not None and build.page_memo.memo.records and build.plan.selective:
+        # Only the edited articles' own data changed: a few pages, not worth a fork.
         log.debug("engine: rendering on one process: only pages whose inputs changed")
         return
     listener = rendering.other_listener(OWN_RECEIVERS)

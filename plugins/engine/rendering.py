@@ -334,6 +334,7 @@ def _run_child(generator, writer: EngineWriter, claims, report: str) -> None:
         try:
             result = {
                 "pages": _records_made(writer),
+                "unchanged": sorted(writer.unchanged),
                 "records": collector.records,
                 "paths": share.paths if share else [],
                 "siteurl": list(share.siteurl) if share else [-1, None],
@@ -399,6 +400,7 @@ def finish_sharing(sharing: Sharing, generator) -> None:
         seen.update(report["paths"])
     if writer.page_memo is not None:
         for report in reports:
+            writer.unchanged.update(report.get("unchanged", ()))
             writer.page_memo.adopt(
                 {
                     path: Record(shape, tuple(tuple(pair) for pair in touched))
