@@ -20,6 +20,10 @@ import logging
 from pathlib import Path
 
 from markdown import Markdown, inlinepatterns
+from markdown.extensions.abbr import AbbrBlockprocessor
+from markdown.extensions.def_list import DefListProcessor
+from markdown.extensions.footnotes import FootnoteBlockProcessor
+from markdown.extensions.tables import TableProcessor
 from markdown.treeprocessors import InlineProcessor
 from pelican import signals
 from pelican.contents import Article
@@ -101,6 +105,15 @@ INLINE_NEEDS = {
     "entity": (inlinepatterns.ENTITY_RE, ("&",)),
     "em_strong": (r"\*|_", ("*", "_")),
 }
+# Block steps of Python-Markdown's extensions that act only on a block holding
+# their text (a footnote or abbreviation definition, a definition, a table row);
+# tried on every block of every post, though few posts have any.
+BLOCK_NEEDS = {
+    "footnote": (FootnoteBlockProcessor, ("[^",)),
+    "abbr": (AbbrBlockprocessor, ("*[",)),
+    "deflist": (DefListProcessor, (":",)),
+    "table": (TableProcessor, ("|",)),
+}
 # The steps before the inline one in the extensions the site uses (extra, meta, toc,
 # codehilite): none writes text of its own. Another extension's step might, so a
 # converter with any other keeps every pattern.
@@ -115,28 +128,35 @@ KNOWN_BEFORE_INLINE = {
 }  # fmt: skip
 
 
-def gated_patterns(converter: Markdown) -> dict[str, tuple[str, ...]]:
-    """The converter's inline patterns that can be left out of a text without their needs."""
+def only_known_steps(converter: Markdown) -> bool:
+    """Whether every step up to the inline one is Python-Markdown's own, as listed."""
     steps = {
         "preprocessors": converter.preprocessors,
         "blockprocessors": converter.parser.blockprocessors,
         "treeprocessors": converter.treeprocessors,
     }
     if "inline" not in converter.treeprocessors:
-        return {}
+        return False
     inline = converter.treeprocessors["inline"]
     if (
         not isinstance(inline, InlineProcessor)
         or inline.inlinePatterns is not converter.inlinePatterns
     ):
-        return {}
+        return False
     for kind, registry in steps.items():
         before = len(registry)
         if kind == "treeprocessors":
             before = registry.get_index_for_name("inline")
         known = [n for n in KNOWN_BEFORE_INLINE[kind] if n in registry]
         if sum(registry.get_index_for_name(n) < before for n in known) != before:
-            return {}
+            return False
+    return True
+
+
+def gated_patterns(converter: Markdown) -> dict[str, tuple[str, ...]]:
+    """The converter's inline patterns that can be left out of a text without their needs."""
+    if not only_known_steps(converter):
+        return {}
     patterns = converter.inlinePatterns
     return {
         name: needs
@@ -144,6 +164,18 @@ def gated_patterns(converter: Markdown) -> dict[str, tuple[str, ...]]:
         if name in patterns
         and getattr(patterns[name], "compiled_re", None) is not None
         and patterns[name].compiled_re.pattern == regex
+    }
+
+
+def gated_blocks(converter: Markdown) -> dict[str, tuple[str, ...]]:
+    """The converter's block steps that can be left out of a text without their needs."""
+    if not only_known_steps(converter):
+        return {}
+    blocks = converter.parser.blockprocessors
+    return {
+        name: needs
+        for name, (kind, needs) in BLOCK_NEEDS.items()
+        if name in blocks and type(blocks[name]) is kind
     }
 
 
@@ -163,17 +195,21 @@ class GatedInlineProcessor(InlineProcessor):
         return super()._InlineProcessor__applyPattern(pattern, data, patternIndex, startIndex)
 
 
+# What stops the choice: an entity, and Python-Markdown's placeholder markers.
+UNREAD_CHARACTERS = ("&", "\x02", "\x03")
 # Python-Markdown's priority of its inline step.
 INLINE_PRIORITY = 20
 
 
-class InlineGate:
-    """Gives a converter's inline step only the patterns a text can use."""
+class StepGate:
+    """Gives a converter only the inline patterns and block steps a text can use."""
 
     def __init__(self, converter: Markdown) -> None:
         self.converter = converter
         self.needs = gated_patterns(converter)
-        self.kept: dict[tuple[str, ...], object] = {}
+        self.block_needs = gated_blocks(converter)
+        self.blocks = converter.parser.blockprocessors  # all of them, whatever a text uses
+        self.kept: dict[tuple, tuple] = {}
         if self.needs:
             self.use_gated_step()
 
@@ -190,22 +226,35 @@ class InlineGate:
             self.needs = {}
 
     def use(self, text: str) -> None:
-        """Leave out of the next conversion the patterns `text` cannot use anywhere."""
-        if not self.needs:
+        """Leave out of the next conversion the steps `text` cannot use anywhere."""
+        if not self.needs and not self.block_needs:
             return
-        # An entity might stand for any character: such a text keeps every pattern.
-        absent = ()
-        if "&" not in text:
+        # An entity might stand for any character, and the converter deletes the
+        # characters it marks its placeholders with first: such a text keeps every step.
+        absent: tuple = ((), ())
+        if not any(c in text for c in UNREAD_CHARACTERS):
             absent = tuple(
-                name for name, needs in self.needs.items() if not any(n in text for n in needs)
+                tuple(name for name, needs in table.items() if not any(n in text for n in needs))
+                for table in (self.needs, self.block_needs)
             )
-        patterns = self.kept.get(absent)
-        if patterns is None:
-            patterns = self.converter.inlinePatterns[:]  # a copy, in the same order
-            for name in absent:
-                patterns.deregister(name)
-            self.kept[absent] = patterns
-        self.converter.treeprocessors["inline"].inlinePatterns = patterns
+        kept = self.kept.get(absent)
+        if kept is None:
+            kept = self.kept[absent] = (
+                without(self.converter.inlinePatterns, absent[0]),
+                without(self.blocks, absent[1]),
+            )
+        self.converter.treeprocessors["inline"].inlinePatterns = kept[0]
+        self.converter.parser.blockprocessors = kept[1]
+
+
+def without(registry, names: tuple[str, ...]):
+    """A copy of a Markdown registry, in the same order, less `names`."""
+    if not names:
+        return registry
+    kept = registry[:]
+    for name in names:
+        kept.deregister(name)
+    return kept
 
 
 class PipelineReader:
@@ -277,7 +326,7 @@ class PipelineMarkdownReader(PipelineReader, MarkdownReader):
             converter = Markdown(**self.settings["MARKDOWN"])
             if role == "fields":
                 converter.preprocessors.deregister("meta")
-            converters[role] = (converter, InlineGate(converter))
+            converters[role] = (converter, StepGate(converter))
         converter, gate = converters[role]
         converter.reset()
         gate.use(text)
