@@ -40,6 +40,7 @@ from jinja2 import Environment, meta
 from jinja2.runtime import Undefined
 from pelican.contents import Content
 from pelican.paginator import Page as ListingPage
+from pelican.paginator import Paginator
 from pelican.urlwrappers import Author, Category, Tag
 
 from nextsale import compat, links
@@ -48,6 +49,10 @@ log = logging.getLogger(__name__)
 
 # Attributes of an article or page that are not its own data.
 NOT_OWN = {"settings", "_context"}
+
+# Content methods whose results Pelican keeps for the rest of the build: a page
+# that calls them may read nothing else, so they stand for the HTML's sources.
+MEMOIZED = {"content", "summary", "get_content", "get_summary", "_get_content", "_get_summary"}
 
 # Values digested as their repr.
 SCALARS = {int, float, bool, type(None)}
@@ -71,7 +76,8 @@ class Record:
     """What one page was made of when it was last rendered."""
 
     shape: str
-    touched: tuple[tuple[str, str], ...]  # (source path, digest) of each content read
+    # (source path, the names read of it, their digest) of each article or page read
+    touched: tuple[tuple[str, str, str], ...]
 
 
 @dataclass
@@ -124,6 +130,7 @@ class BuildInputs:
         self.context = context
         self.memo = memo
         self._own: dict[int, tuple[object, str]] = {}
+        self._views: dict[tuple[int, str], tuple[object, str]] = {}
         self._kept: dict[int, tuple[object, str]] = {}  # long-lived values by identity
         self._by_path: dict[str, Content] | None = None
         self.long_strings: dict[int, tuple[str, str]] = {}  # this build's long strings
@@ -157,6 +164,43 @@ class BuildInputs:
         digest = _digest("\x1f".join(parts))
         self._own[id(content)] = (content, digest)
         return digest
+
+    def view(self, content: Content, names: str) -> str:
+        """A digest of what a page read of an article or page (`names`, as noted by
+        the Tracker): its data attributes by value, its HTML through whatever
+        reads it. Properties are made of reads noted themselves."""
+        key = (id(content), names)
+        known = self._views.get(key)
+        if known is not None and known[0] is content:
+            return known[1]
+        fields = content.__dict__
+        parts = []
+        for name in names.split("\x1e"):
+            if name in fields:
+                if name == "metadata":
+                    parts += (name, self._metadata(fields))
+                elif name not in NOT_OWN:
+                    parts += (name, self._plain(fields[name], DEPTH))
+            elif name in MEMOIZED:
+                parts += (name, self.html(content))
+            elif name == "__dict__":  # everything at once
+                parts += (name, self.own(content))
+        digest = _digest("\x1f".join(parts))
+        self._views[key] = (content, digest)
+        return digest
+
+    def html(self, content: Content) -> str:
+        """What a content's HTML and summary are made of (Pelican memoizes both per
+        build, so a page that finds them ready reads nothing else)."""
+        fields = content.__dict__
+        return "\x1f".join(
+            (
+                self._plain(fields.get("_content"), DEPTH),
+                self._plain(fields.get("_summary"), DEPTH),
+                self._plain(content.metadata.get("summary"), DEPTH),
+                self.link_targets(content),
+            )
+        )
 
     def _metadata(self, fields: dict) -> str:
         """The metadata, less what is already digested: Pelican makes every metadata
@@ -250,6 +294,9 @@ class BuildInputs:
             return "{" + ",".join(sorted(self._plain(item, depth - 1) for item in value))
         if isinstance(value, dict):
             return self._plain(dict(value), depth)
+        if isinstance(value, Paginator):
+            # What a page shows of it: how many pages; each page has its own list.
+            return f"paginator:{value.name}:{value.num_pages}:{value.count}:{value.per_page}"
         if isinstance(value, ListingPage):
             listing = self._plain(value.object_list, depth - 1)
             return f"page:{value.full_name}:{value.number}:{value.paginator.num_pages}:{listing}"
@@ -278,21 +325,25 @@ class BuildInputs:
 
 
 class Tracker:
-    """Notes every article and page a rendering reads anything of.
+    """Notes what a rendering reads of every article and page.
 
     Templates read attributes through Jinja, filters and plugin objects read
     them in Python (a guidance link reads its target page's title): every read
     goes through the class's attribute lookup, which the tracker listens to
-    while one page renders.
+    while one page renders. A property's own reads are noted as well, so a
+    page that shows an article's URL depends on the slug and date it is made of.
     """
 
     def __init__(self) -> None:
-        self.touched: dict[int, Content] = {}
-        touched = self.touched
+        self.read: dict[int, tuple[Content, set[str]]] = {}
+        read = self.read
         lookup = object.__getattribute__
 
         def noting(content, name):
-            touched[id(content)] = content
+            entry = read.get(id(content))
+            if entry is None:
+                entry = read[id(content)] = (content, set())
+            entry[1].add(name)
             return lookup(content, name)
 
         Content.__getattribute__ = noting
@@ -340,9 +391,9 @@ class PageMemo:
         if before is None or before.shape != self._shape:
             self.why["new page" if before is None else f"{template.name}: its values"] += 1
             return False
-        for source, digest in before.touched:
+        for source, names, digest in before.touched:
             content = self.inputs.content(source)
-            if content is None or self.inputs.own(content) != digest:
+            if content is None or self.inputs.view(content, names) != digest:
                 self.why[f"{template.name}: {source}"] += 1
                 return False
         if path not in self.memo.files:  # (the last output, as this session wrote it)
@@ -361,12 +412,12 @@ class PageMemo:
             tracker.stop()
         self.rendered += 1
         if self._shape is not None:
-            touched = tuple(
-                sorted(
-                    (content.relative_source_path, self.inputs.own(content))
-                    for content in tracker.touched.values()
-                )
-            )
+            touched = []
+            for content, names in tracker.read.values():
+                seen = "\x1e".join(sorted(names))
+                view = self.inputs.view(content, seen)
+                touched.append((content.relative_source_path, seen, view))
+            touched = tuple(sorted(touched))
             self.records[localcontext["output_file"]] = Record(self._shape, touched)
         return html
 

@@ -349,7 +349,7 @@ def _records_made(writer: EngineWriter) -> dict:
     if writer.page_memo is None:
         return {}
     return {
-        path: [record.shape, [list(pair) for pair in record.touched]]
+        path: [record.shape, [list(read) for read in record.touched]]
         for path, record in writer.page_memo.records.items()
     }
 
@@ -403,7 +403,7 @@ def finish_sharing(sharing: Sharing, generator) -> None:
             writer.unchanged.update(report.get("unchanged", ()))
             writer.page_memo.adopt(
                 {
-                    path: Record(shape, tuple(tuple(pair) for pair in touched))
+                    path: Record(shape, tuple(tuple(read) for read in touched))
                     for path, (shape, touched) in report.get("pages", {}).items()
                 }
             )
