@@ -182,12 +182,20 @@ def defer_saving(readers, memory: dict, key: tuple) -> None:
     readers.save_cache = lambda: memory.setdefault(UNSAVED_CACHES, {}).__setitem__(key[:2], save)
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (fewer than the machine's when pinned,
+    as by `taskset` or a container's CPU set): forking more workers only adds work."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
 def preread(generator) -> None:
     """Read every uncached article on all cores; Pelican's loop picks the results up."""
     global _readers  # noqa: PLW0603 - forked workers inherit it; see _read_one
     settings = generator.settings
     workers = settings.get("PARALLEL_READ_WORKERS", DEFAULTS["PARALLEL_READ_WORKERS"])
-    workers = workers or os.cpu_count() or 1
+    workers = workers or usable_cores()
     minimum = settings.get("PARALLEL_READ_MIN_FILES", DEFAULTS["PARALLEL_READ_MIN_FILES"])
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return

@@ -53,7 +53,7 @@ from nextsale import compat
 
 from .incremental import Plan
 from .memo import PageMemo, Record
-from .reading import collect_logs, replay_logs
+from .reading import collect_logs, replay_logs, usable_cores
 
 log = logging.getLogger(__name__)
 
@@ -302,7 +302,7 @@ def reason_not_to_share(generator) -> str | None:
     minimum = settings.get("PARALLEL_WRITE_MIN_ARTICLES", DEFAULTS["PARALLEL_WRITE_MIN_ARTICLES"])
     if len(generator.articles) < minimum:
         return f"fewer than {minimum} articles"
-    if (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+    if usable_cores() < 2 or not hasattr(os, "fork"):
         return "one core"
     wrappers = chain(
         generator.tags,
