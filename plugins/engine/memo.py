@@ -5,20 +5,19 @@ writer renders, the memo records two things:
 
 - its *shape*: the template, and a digest of every template variable the
   template (with what it extends, includes and imports) names, taken from the
-  page's context. Articles and pages inside those values count by their source
-  path only; an article or page the context hands over by name (`article`,
-  `page`) counts whole;
-- the articles and pages the rendering actually *touched*: every one whose
-  attribute a template read (Jinja reads every attribute, filters' included,
-  through its environment), with a digest of everything it holds.
+  page's context, articles and pages counting by their source path only;
+- what the rendering *read* of each article and page: every attribute a
+  template, a filter or a plugin object read (see Tracker), with a digest of
+  those attributes' values (the HTML and summary by what they are made of).
 
-At the next build of the same session, a page whose shape is the same and whose
-touched articles and pages are unchanged would come out byte for byte the same:
-it is not rendered, and its file in the previous output stays. Pelican still
-goes through every call (its overwrite protection sees every file). A change to
-settings, the theme, plugins or other content files empties the memo (see
-`plugins/engine/incremental.py`), and so does a template the analysis cannot
-follow (an include by variable name): such a page is always rendered.
+At the next build of the same session, a page whose shape is the same and
+whose articles and pages hold the same values where it read them would come
+out byte for byte the same: it is not rendered, and its file in the previous
+output stays. Pelican still goes through every call (its overwrite protection
+sees every file). A change to settings, the theme, plugins or other content
+files empties the memo (see `plugins/engine/incremental.py`), and so does a
+template the analysis cannot follow (an include by variable name): such a
+page is always rendered.
 
 A value the memo cannot digest (an object without data it can see) makes the
 page's shape new every build, so that page is always rendered: the memo may
@@ -33,7 +32,6 @@ import hashlib
 import logging
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from jinja2 import Environment, meta
@@ -87,7 +85,7 @@ class Memo:
     fingerprint: str = ""
     records: dict[str, Record] = field(default_factory=dict)
     files: set[str] = field(default_factory=set)  # every file of the last build's output
-    names: dict[str, frozenset[str] | None] = field(default_factory=dict)  # by template
+    names: dict[str, tuple[str, ...] | None] = field(default_factory=dict)  # by template
     # The intrasite links in each source's HTML, by source path: (html, [(kind, value)]).
     links: dict[str, tuple[str, list]] = field(default_factory=dict)
     # Digests of the last build's long strings (HTML), by identity: (string, digest).
@@ -131,6 +129,11 @@ class BuildInputs:
         self.memo = memo
         self._own: dict[int, tuple[object, str]] = {}
         self._views: dict[tuple[int, str], tuple[object, str]] = {}
+        self._html: dict[int, tuple[object, str]] = {}
+        # The digest of the values every page of a template shares, by the values' ids
+        # (the values are the build's context's own, alive for the whole build).
+        self._constant: dict[tuple, tuple[list, str]] = {}
+        self._meta: dict[int, tuple[object, str]] = {}
         self._kept: dict[int, tuple[object, str]] = {}  # long-lived values by identity
         self._by_path: dict[str, Content] | None = None
         self.long_strings: dict[int, tuple[str, str]] = {}  # this build's long strings
@@ -192,8 +195,11 @@ class BuildInputs:
     def html(self, content: Content) -> str:
         """What a content's HTML and summary are made of (Pelican memoizes both per
         build, so a page that finds them ready reads nothing else)."""
+        known = self._html.get(id(content))
+        if known is not None and known[0] is content:
+            return known[1]
         fields = content.__dict__
-        return "\x1f".join(
+        digest = "\x1f".join(
             (
                 self._plain(fields.get("_content"), DEPTH),
                 self._plain(fields.get("_summary"), DEPTH),
@@ -201,15 +207,23 @@ class BuildInputs:
                 self.link_targets(content),
             )
         )
+        self._html[id(content)] = (content, digest)
+        return digest
 
     def _metadata(self, fields: dict) -> str:
         """The metadata, less what is already digested: Pelican makes every metadata
         key an attribute too, most of them the very same object."""
+        metadata = fields["metadata"]
+        known = self._meta.get(id(metadata))
+        if known is not None and known[0] is metadata:
+            return known[1]
         parts = []
         for key, value in sorted(fields["metadata"].items()):
             same = fields.get(key.lower(), _MISSING) is value
             parts.append(f"{key}=" if same else f"{key}:{self._plain(value, DEPTH)}")
-        return "{" + ",".join(parts) + "}"
+        digest = "{" + ",".join(parts) + "}"
+        self._meta[id(metadata)] = (metadata, digest)
+        return digest
 
     def link_targets(self, content: Content) -> str:
         """Where a content's intrasite links lead: its HTML shows those URLs."""
@@ -230,15 +244,30 @@ class BuildInputs:
 
     # -- template values -------------------------------------------------------
 
-    def shape(self, template: str, names: Iterable[str], values: Callable) -> str:
-        parts = [template]
-        for name in sorted(names):
-            value = values(name)
-            parts.append(name)
-            if isinstance(value, Content):  # the page's own article or page
-                parts.append(self.own(value))
+    def shape(self, template: str, names: tuple[str, ...], localcontext: dict, globals_: dict):
+        """A digest of the values a page's template names (articles and pages by path:
+        what the page reads of them is noted when it renders)."""
+        shared = self.context
+        constant, parts = [], [template]
+        for name in names:
+            value = localcontext[name] if name in localcontext else globals_.get(name, _MISSING)
+            if shared.get(name, _MISSING) is value:
+                constant.append(value)  # the build's own value, the same on every page
             else:
-                parts.append(self._kept_digest(value))
+                parts += (name, self._kept_digest(value))
+        key = (template, *map(id, constant))
+        known = self._constant.get(key)
+        if known is None:  # (the values are kept with it, so no id is used twice)
+            known = self._constant[key] = (constant, self._constant_part(names, localcontext))
+        parts.append(known[1])
+        return _digest("\x1f".join(parts))
+
+    def _constant_part(self, names, localcontext: dict) -> str:
+        parts = []
+        for name in names:
+            value = self.context.get(name, _MISSING)
+            if localcontext.get(name, value) is value:
+                parts += (name, self._kept_digest(value))
         return _digest("\x1f".join(parts))
 
     def _kept_digest(self, value) -> str:
@@ -363,11 +392,12 @@ class PageMemo:
         self.rendered = 0
         self.why = Counter()  # why pages were rendered again, for the debug log
 
-    def names(self, template) -> frozenset[str] | None:
+    def names(self, template) -> tuple[str, ...] | None:
         name = template.name
         if name not in self.memo.names:
             try:
-                self.memo.names[name] = template_names(template.environment, name)
+                found = template_names(template.environment, name)
+                self.memo.names[name] = None if found is None else tuple(sorted(found))
             except Exception:  # a loader that cannot give the source: never memoized
                 self.memo.names[name] = None
         return self.memo.names[name]
@@ -381,12 +411,7 @@ class PageMemo:
             self._shape = None
             return False
 
-        def value(name):
-            if name in localcontext:
-                return localcontext[name]
-            return template.globals.get(name, _MISSING)
-
-        self._shape = self.inputs.shape(template.name, names, value)
+        self._shape = self.inputs.shape(template.name, names, localcontext, template.globals)
         before = self.memo.records.get(path)
         if before is None or before.shape != self._shape:
             self.why["new page" if before is None else f"{template.name}: its values"] += 1
