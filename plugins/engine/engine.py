@@ -219,8 +219,9 @@ def start_sharing(generator, content=None) -> None:
     if build.plan is not None and build.plan.selective and build.page_memo is None:
         log.debug("engine: rendering on one process: only changed pages are rendered")
         return
-    if build.page_memo is not None and build.page_memo.memo.records and build.plan.selective:
-        # Only the edited articles' own data changed: a few pages, not worth a fork.
+    if build.page_memo is not None and build.page_memo.memo.records:
+        # Even an edit that shifts every listing page changes a few hundred pages:
+        # a second process would check every page's inputs again, for less gain.
         log.debug("engine: rendering on one process: only pages whose inputs changed")
         return
     listener = rendering.other_listener(OWN_RECEIVERS)
