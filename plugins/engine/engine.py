@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import atexit
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -257,7 +256,8 @@ def complete_output(pelican) -> None:
     page_memo = build.page_memo if build.writer is not None else None
     if page_memo is not None:
         written = incremental.written_files(output)
-        files = written | {os.path.relpath(path, output) for path in build.writer.unchanged}
+        prefix = len(str(output)) + 1  # the writer's paths are all under the output folder
+        files = written | {path[prefix:] for path in build.writer.unchanged}
         gone = page_memo.complete(files)
         log.info(
             "engine: %d pages rendered, %d unchanged kept, %d files gone",

@@ -130,6 +130,8 @@ class BuildInputs:
         self._own: dict[int, tuple[object, str]] = {}
         self._views: dict[tuple[int, str], tuple[object, str]] = {}
         self._html: dict[int, tuple[object, str]] = {}
+        # Each article's attributes' digests, by name, for every view of it.
+        self._attributes: dict[int, tuple[object, dict[str, str]]] = {}
         # The digest of the values every page of a template shares, by the values' ids
         # (the values are the build's context's own, alive for the whole build).
         self._constant: dict[tuple, tuple[list, str]] = {}
@@ -177,13 +179,22 @@ class BuildInputs:
         if known is not None and known[0] is content:
             return known[1]
         fields = content.__dict__
+        attributes = self._attributes.get(id(content))
+        if attributes is None or attributes[0] is not content:
+            attributes = self._attributes[id(content)] = (content, {})
         parts = []
         for name in names.split("\x1e"):
             if name in fields:
-                if name == "metadata":
-                    parts += (name, self._metadata(fields))
-                elif name not in NOT_OWN:
-                    parts += (name, self._plain(fields[name], DEPTH))
+                digest = attributes[1].get(name)
+                if digest is None:
+                    if name == "metadata":
+                        digest = self._metadata(fields)
+                    elif name in NOT_OWN:
+                        digest = ""
+                    else:
+                        digest = self._plain(fields[name], DEPTH)
+                    attributes[1][name] = digest
+                parts += (name, digest)
             elif name in MEMOIZED:
                 parts += (name, self.html(content))
             elif name == "__dict__":  # everything at once
