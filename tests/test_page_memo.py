@@ -164,3 +164,27 @@ def test_pages_a_second_process_rendered_are_remembered_as_well(edited_project, 
 def _set_tags(path: Path, tags: str) -> None:
     text = path.read_text(encoding="utf-8")
     path.write_text(re.sub(r"^Tags: .*$", f"Tags: {tags}", text, flags=re.MULTILINE), "utf-8")
+
+
+def test_a_count_a_plugin_keeps_on_a_tag_reaches_the_pages_that_show_it(edited_project, caplog):
+    """A theme may show what a plugin sets on tag objects (the taxonomy's `count`)."""
+    tmp_path, settings, content, theme, overrides = edited_project
+    tag_list = theme / "templates" / "partials" / "tag_list.html"
+    tag_list.write_text(
+        tag_list.read_text(encoding="utf-8").replace(
+            "{{ tag.name }}</a>", "{{ tag.name }}</a> ({{ tag.count }})"
+        ),
+        encoding="utf-8",
+    )
+    live = LiveSite(settings, tmp_path / "output", content=content, overrides=overrides)
+    assert live.rebuild().ok
+    caplog.set_level("INFO")
+    _rebuild(live, caplog)
+    (content / "articles" / "note-091.md").write_text(
+        "Title: One more about trust\nDate: 2022-06-01 10:00\nCategory: Retention\n"
+        "Tags: trust\nSlug: note-091\n\nA short note on trust.\n",
+        encoding="utf-8",
+    )
+    _, kept, _ = _rebuild(live, caplog)
+    assert kept > 0
+    _same_as_clean(live, settings, content, overrides, tmp_path)

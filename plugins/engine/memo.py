@@ -39,14 +39,15 @@ from jinja2.runtime import Undefined
 from pelican.contents import Content
 from pelican.paginator import Page as ListingPage
 from pelican.paginator import Paginator
-from pelican.urlwrappers import Author, Category, Tag
+from pelican.urlwrappers import Author, Category, Tag, URLWrapper
 
 from nextsale import compat, links
 
 log = logging.getLogger(__name__)
 
-# Attributes of an article or page that are not its own data.
-NOT_OWN = {"settings", "_context"}
+# Attributes that are not an article's, page's or tag's own data: the settings,
+# the context, and what a tag works out from its name (the slug names it anyway).
+NOT_OWN = {"settings", "_context", "_slug", "_slug_from_name"}
 
 # Content methods whose results Pelican keeps for the rest of the build: a page
 # that calls them may read nothing else, so they stand for the HTML's sources.
@@ -54,6 +55,9 @@ MEMOIZED = {"content", "summary", "get_content", "get_summary", "_get_content", 
 
 # Values digested as their repr.
 SCALARS = {int, float, bool, type(None)}
+
+# The classes whose instances' attribute reads a page's record notes.
+NOTED = (Content, URLWrapper)
 
 # Pelican's tags, categories and authors (not a plugin's subclass of them, which
 # may hold more).
@@ -138,11 +142,47 @@ class BuildInputs:
         self._meta: dict[int, tuple[object, str]] = {}
         self._kept: dict[int, tuple[object, str]] = {}  # long-lived values by identity
         self._by_path: dict[str, Content] | None = None
+        self._wrappers: dict[str, URLWrapper] | None = None
         self.long_strings: dict[int, tuple[str, str]] = {}  # this build's long strings
         self.volatile: set[str] = set()
         self._tables = {id(context[table]) for table in TABLES if table in context}
+        # The context itself and the session's memory (reached through plugin objects
+        # that keep the settings): made of what is digested elsewhere, or of nothing shown.
+        self._tables |= {id(context), id(context.get("ENGINE_MEMORY"))}
 
     # -- articles and pages ----------------------------------------------------
+
+    def key(self, thing) -> str:
+        """How a record names an article or page (its source), or a tag, category,
+        author (its kind and slug)."""
+        if isinstance(thing, Content):
+            return thing.relative_source_path
+        return f"\x00{type(thing).__qualname__}\x00{thing.slug}"
+
+    def find(self, key: str):
+        """This build's article, page, tag, category or author a record names."""
+        if not key.startswith("\x00"):
+            return self.content(key)
+        if self._wrappers is None:
+            self._wrappers = {}
+            for thing in self._all_wrappers():
+                self._wrappers.setdefault(self.key(thing), thing)
+        return self._wrappers.get(key)
+
+    def _all_wrappers(self):
+        context = self.context
+        for name in ("tags", "categories", "authors"):
+            for pair in context.get(name) or ():
+                yield pair[0] if isinstance(pair, tuple) else pair
+        yield from context.get("topics") or ()
+        contents = (content for table in TABLES for content in (context.get(table) or {}).values())
+        for content in contents:
+            fields = getattr(content, "__dict__", {})
+            for name in ("tags", "authors"):
+                yield from fields.get(name) or ()
+            for name in ("category", "author"):
+                if fields.get(name) is not None:
+                    yield fields[name]
 
     def content(self, path: str) -> Content | None:
         if self._by_path is None:
@@ -178,6 +218,10 @@ class BuildInputs:
         known = self._views.get(key)
         if known is not None and known[0] is content:
             return known[1]
+        if not isinstance(content, Content):
+            digest = self._wrapper_view(content, names)
+            self._views[key] = (content, digest)
+            return digest
         fields = content.__dict__
         attributes = self._attributes.get(id(content))
         if attributes is None or attributes[0] is not content:
@@ -195,13 +239,26 @@ class BuildInputs:
                         digest = self._plain(fields[name], DEPTH)
                     attributes[1][name] = digest
                 parts += (name, digest)
-            elif name in MEMOIZED:
+            elif name in MEMOIZED and isinstance(content, Content):
                 parts += (name, self.html(content))
             elif name == "__dict__":  # everything at once
-                parts += (name, self.own(content))
+                whole = self.own(content) if isinstance(content, Content) else fields
+                parts += (name, self._plain(whole, DEPTH))
         digest = _digest("\x1f".join(parts))
         self._views[key] = (content, digest)
         return digest
+
+    def _wrapper_view(self, wrapper, names: str) -> str:
+        """What a page read of a tag, category or author, by value: one tag may be
+        several objects, some holding as attributes what others work out."""
+        parts = []
+        for name in names.split("\x1e"):
+            if name in NOT_OWN or name.startswith("__"):
+                continue
+            value = getattr(wrapper, name, _MISSING)
+            if not callable(value):
+                parts += (name, self._plain(value, DEPTH))
+        return _digest("\x1f".join(parts))
 
     def html(self, content: Content) -> str:
         """What a content's HTML and summary are made of (Pelican memoizes both per
@@ -365,7 +422,7 @@ class BuildInputs:
 
 
 class Tracker:
-    """Notes what a rendering reads of every article and page.
+    """Notes what a rendering reads of every article and page, tag, category and author.
 
     Templates read attributes through Jinja, filters and plugin objects read
     them in Python (a guidance link reads its target page's title): every read
@@ -379,17 +436,19 @@ class Tracker:
         read = self.read
         lookup = object.__getattribute__
 
-        def noting(content, name):
-            entry = read.get(id(content))
+        def noting(thing, name):
+            entry = read.get(id(thing))
             if entry is None:
-                entry = read[id(content)] = (content, set())
+                entry = read[id(thing)] = (thing, set())
             entry[1].add(name)
-            return lookup(content, name)
+            return lookup(thing, name)
 
-        Content.__getattribute__ = noting
+        for kind in NOTED:
+            kind.__getattribute__ = noting
 
     def stop(self) -> None:
-        del Content.__getattribute__  # back to object's own lookup
+        for kind in NOTED:
+            del kind.__getattribute__  # back to object's own lookup
 
 
 class PageMemo:
@@ -428,7 +487,7 @@ class PageMemo:
             self.why["new page" if before is None else f"{template.name}: its values"] += 1
             return False
         for source, names, digest in before.touched:
-            content = self.inputs.content(source)
+            content = self.inputs.find(source)
             if content is None or self.inputs.view(content, names) != digest:
                 self.why[f"{template.name}: {source}"] += 1
                 return False
@@ -449,10 +508,10 @@ class PageMemo:
         self.rendered += 1
         if self._shape is not None:
             touched = []
-            for content, names in tracker.read.values():
+            for thing, names in tracker.read.values():
                 seen = "\x1e".join(sorted(names))
-                view = self.inputs.view(content, seen)
-                touched.append((content.relative_source_path, seen, view))
+                key = self.inputs.key(thing)
+                touched.append((key, seen, self.inputs.view(thing, seen)))
             touched = tuple(sorted(touched))
             self.records[localcontext["output_file"]] = Record(self._shape, touched)
         return html
