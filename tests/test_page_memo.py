@@ -18,7 +18,7 @@ from jinja2 import DictLoader, Environment
 from pelican.urlwrappers import URLWrapper
 
 from nextsale.live import LiveSite
-from plugins.engine import memo
+from plugins.engine import digests, memo
 
 COUNTS = re.compile(r"engine: (\d+) pages rendered, (\d+) unchanged kept, (\d+) files gone")
 
@@ -118,18 +118,18 @@ class Shelf(URLWrapper):
 
 
 def test_digests_see_into_plugin_objects_and_never_trust_what_they_cannot_see():
-    inputs = memo.BuildInputs({}, memo.Memo())
+    inputs = digests.BuildInputs({}, memo.Memo())
     shelf = Shelf("Tools", {})
     shelf.items = ["a", "b"]
-    before = inputs._plain(shelf, memo.DEPTH)
+    before = inputs._plain(shelf, digests.DEPTH)
     shelf.items.append("c")
-    assert inputs._plain(shelf, memo.DEPTH) != before
+    assert inputs._plain(shelf, digests.DEPTH) != before
 
     class Opaque:
         __slots__ = ()
 
-    first, second = memo.BuildInputs({}, memo.Memo()), memo.BuildInputs({}, memo.Memo())
-    assert first._plain(Opaque(), memo.DEPTH) != second._plain(Opaque(), memo.DEPTH)
+    first, second = digests.BuildInputs({}, memo.Memo()), digests.BuildInputs({}, memo.Memo())
+    assert first._plain(Opaque(), digests.DEPTH) != second._plain(Opaque(), digests.DEPTH)
     assert [name.rsplit(".", 1)[-1] for name in first.volatile] == ["Opaque"]
 
 

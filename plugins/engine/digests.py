@@ -1,0 +1,367 @@
+"""Digests of a build's values for the page memo (memo.py): what a page's template
+names, and what a page read of each article, page, tag, category and author.
+
+Each value is digested once per build (and an article's long HTML once while it
+is the same string); articles and pages inside other values count by their
+source path, since what a page reads of them is noted on its own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+import os
+from typing import TYPE_CHECKING
+
+from jinja2.runtime import Undefined
+from pelican.contents import Content
+from pelican.paginator import Page as ListingPage
+from pelican.paginator import Paginator
+from pelican.urlwrappers import Author, Category, Tag, URLWrapper
+
+from nextsale import compat, links
+
+if TYPE_CHECKING:
+    from .memo import Memo
+
+# Attributes that are not an article's, page's or tag's own data: the settings,
+# the context, and what a tag works out from its name (the slug names it anyway).
+NOT_OWN = {"settings", "_context", "_slug", "_slug_from_name"}
+
+# Content methods whose results Pelican keeps for the rest of the build: a page
+# that calls them may read nothing else, so they stand for the HTML's sources.
+MEMOIZED = {"content", "summary", "get_content", "get_summary", "_get_content", "_get_summary"}
+
+# Values digested as their repr.
+SCALARS = {int, float, bool, type(None)}
+
+# Pelican's tags, categories and authors (not a plugin's subclass of them, which
+# may hold more).
+PELICAN_WRAPPERS = (Tag, Category, Author)
+
+# The context's tables of every article, page and static file, by source path.
+TABLES = ("generated_content", "static_content")
+
+# Strings this long (an article's HTML) are digested once while they stay the same.
+LONG = 512
+
+# How deep the digest follows plain objects (dataclasses, dicts, lists).
+DEPTH = 10
+
+
+class BuildInputs:
+    """Digests of this build's values, each worked out once."""
+
+    def __init__(self, context: dict, memo: Memo) -> None:
+        self.context = context
+        self.memo = memo
+        self._own: dict[int, tuple[object, str]] = {}
+        self._views: dict[tuple[int, str], tuple[object, str]] = {}
+        self._html: dict[int, tuple[object, str]] = {}
+        # Each article's attributes' digests, by name, for every view of it.
+        self._attributes: dict[int, tuple[object, dict[str, str]]] = {}
+        # The digest of the values every page of a template shares, by the values' ids
+        # (the values are the build's context's own, alive for the whole build).
+        self._constant: dict[tuple, tuple[list, str]] = {}
+        self._meta: dict[int, tuple[object, str]] = {}
+        self._kept: dict[int, tuple[object, str]] = {}  # long-lived values by identity
+        self._by_path: dict[str, Content] | None = None
+        self._wrappers: dict[str, URLWrapper] | None = None
+        self.long_strings: dict[int, tuple[str, str]] = {}  # this build's long strings
+        self.volatile: set[str] = set()
+        self._tables = {id(context[table]) for table in TABLES if table in context}
+        # The context itself and the session's memory (reached through plugin objects
+        # that keep the settings): made of what is digested elsewhere, or of nothing shown.
+        self._tables |= {id(context), id(context.get("ENGINE_MEMORY"))}
+
+    # -- articles and pages ----------------------------------------------------
+
+    def key(self, thing) -> str:
+        """How a record names an article or page (its source), or a tag, category,
+        author (its kind and slug)."""
+        if isinstance(thing, Content):
+            return thing.relative_source_path
+        return f"\x00{type(thing).__qualname__}\x00{thing.slug}"
+
+    def find(self, key: str):
+        """This build's article, page, tag, category or author a record names."""
+        if not key.startswith("\x00"):
+            return self.content(key)
+        if self._wrappers is None:
+            self._wrappers = {}
+            for thing in self._all_wrappers():
+                self._wrappers.setdefault(self.key(thing), thing)
+        return self._wrappers.get(key)
+
+    def _all_wrappers(self):
+        context = self.context
+        for name in ("tags", "categories", "authors"):
+            for pair in context.get(name) or ():
+                yield pair[0] if isinstance(pair, tuple) else pair
+        yield from context.get("topics") or ()
+        contents = (content for table in TABLES for content in (context.get(table) or {}).values())
+        for content in contents:
+            fields = getattr(content, "__dict__", {})
+            for name in ("tags", "authors"):
+                yield from fields.get(name) or ()
+            for name in ("category", "author"):
+                if fields.get(name) is not None:
+                    yield fields[name]
+
+    def content(self, path: str) -> Content | None:
+        if self._by_path is None:
+            self._by_path = {}
+            for key in TABLES:
+                for item in (self.context.get(key) or {}).values():
+                    if isinstance(item, Content):
+                        self._by_path[item.relative_source_path] = item
+        return self._by_path.get(path)
+
+    def own(self, content: Content) -> str:
+        """A digest of everything an article or page holds (other contents by path)."""
+        known = self._own.get(id(content))
+        if known is not None and known[0] is content:
+            return known[1]
+        fields = content.__dict__
+        parts = [type(content).__name__]
+        for key in sorted(fields):
+            if key == "metadata":
+                parts += (key, self._metadata(fields))
+            elif key not in NOT_OWN:
+                parts += (key, self._plain(fields[key], DEPTH))
+        parts.append(self.link_targets(content))
+        digest = _digest("\x1f".join(parts))
+        self._own[id(content)] = (content, digest)
+        return digest
+
+    def view(self, content: Content, names: str) -> str:
+        """A digest of what a page read of an article or page (`names`, as noted by
+        the Tracker): its data attributes by value, its HTML through whatever
+        reads it. Properties are made of reads noted themselves."""
+        key = (id(content), names)
+        known = self._views.get(key)
+        if known is not None and known[0] is content:
+            return known[1]
+        if not isinstance(content, Content):
+            digest = self._wrapper_view(content, names)
+            self._views[key] = (content, digest)
+            return digest
+        fields = content.__dict__
+        attributes = self._attributes.get(id(content))
+        if attributes is None or attributes[0] is not content:
+            attributes = self._attributes[id(content)] = (content, {})
+        parts = []
+        for name in names.split("\x1e"):
+            if name in fields:
+                digest = attributes[1].get(name)
+                if digest is None:
+                    if name == "metadata":
+                        digest = self._metadata(fields)
+                    elif name in NOT_OWN:
+                        digest = ""
+                    else:
+                        digest = self._plain(fields[name], DEPTH)
+                    attributes[1][name] = digest
+                parts += (name, digest)
+            elif name in MEMOIZED and isinstance(content, Content):
+                parts += (name, self.html(content))
+            elif name == "__dict__":  # everything at once
+                whole = self.own(content) if isinstance(content, Content) else fields
+                parts += (name, self._plain(whole, DEPTH))
+        digest = _digest("\x1f".join(parts))
+        self._views[key] = (content, digest)
+        return digest
+
+    def _wrapper_view(self, wrapper, names: str) -> str:
+        """What a page read of a tag, category or author, by value: one tag may be
+        several objects, some holding as attributes what others work out."""
+        parts = []
+        for name in names.split("\x1e"):
+            if name in NOT_OWN or name.startswith("__"):
+                continue
+            value = getattr(wrapper, name, _MISSING)
+            if not callable(value):
+                parts += (name, self._plain(value, DEPTH))
+        return _digest("\x1f".join(parts))
+
+    def html(self, content: Content) -> str:
+        """What a content's HTML and summary are made of (Pelican memoizes both per
+        build, so a page that finds them ready reads nothing else)."""
+        known = self._html.get(id(content))
+        if known is not None and known[0] is content:
+            return known[1]
+        fields = content.__dict__
+        digest = "\x1f".join(
+            (
+                self._plain(fields.get("_content"), DEPTH),
+                self._plain(fields.get("_summary"), DEPTH),
+                self._plain(content.metadata.get("summary"), DEPTH),
+                self.link_targets(content),
+            )
+        )
+        self._html[id(content)] = (content, digest)
+        return digest
+
+    def _metadata(self, fields: dict) -> str:
+        """The metadata, less what is already digested: Pelican makes every metadata
+        key an attribute too, most of them the very same object."""
+        metadata = fields["metadata"]
+        known = self._meta.get(id(metadata))
+        if known is not None and known[0] is metadata:
+            return known[1]
+        parts = []
+        for key, value in sorted(fields["metadata"].items()):
+            same = fields.get(key.lower(), _MISSING) is value
+            parts.append(f"{key}=" if same else f"{key}:{self._plain(value, DEPTH)}")
+        digest = "{" + ",".join(parts) + "}"
+        self._meta[id(metadata)] = (metadata, digest)
+        return digest
+
+    def link_targets(self, content: Content) -> str:
+        """Where a content's intrasite links lead: its HTML shows those URLs."""
+        raw = compat.raw_content(content)
+        path = content.relative_source_path
+        known = self.memo.links.get(path)
+        if known is None or known[0] != raw:
+            known = self.memo.links[path] = (raw, _intrasite_links(content, raw))
+        targets = []
+        for kind, value, sources in known[1]:
+            table = self.context.get(links.TABLES.get(kind, ""))
+            if table is None:  # {tag}, {category}, {index}...: made from settings alone
+                targets.append(f"{kind}:{value}")
+                continue
+            found = next((table[source] for source in sources if source in table), None)
+            targets.append(f"{kind}:{value}>{getattr(found, 'url', None)}")
+        return "\x1e".join(targets)
+
+    # -- template values -------------------------------------------------------
+
+    def shape(self, template: str, names: tuple[str, ...], localcontext: dict, globals_: dict):
+        """A digest of the values a page's template names (articles and pages by path:
+        what the page reads of them is noted when it renders)."""
+        shared = self.context
+        constant, parts = [], [template]
+        for name in names:
+            value = localcontext[name] if name in localcontext else globals_.get(name, _MISSING)
+            if shared.get(name, _MISSING) is value:
+                constant.append(value)  # the build's own value, the same on every page
+            else:
+                parts += (name, self._kept_digest(value))
+        key = (template, *map(id, constant))
+        known = self._constant.get(key)
+        if known is None:  # (the values are kept with it, so no id is used twice)
+            known = self._constant[key] = (constant, self._constant_part(names, localcontext))
+        parts.append(known[1])
+        return _digest("\x1f".join(parts))
+
+    def _constant_part(self, names, localcontext: dict) -> str:
+        parts = []
+        for name in names:
+            value = self.context.get(name, _MISSING)
+            if localcontext.get(name, value) is value:
+                parts += (name, self._kept_digest(value))
+        return _digest("\x1f".join(parts))
+
+    def _kept_digest(self, value) -> str:
+        """A template variable's value, digested once per build (lists of all articles,
+        the feeds' links... are the same object on every page)."""
+        if type(value) is str or type(value) in SCALARS or isinstance(value, Content):
+            return self._plain(value, DEPTH)
+        known = self._kept.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
+        digest = _digest(self._plain(value, DEPTH))
+        self._kept[id(value)] = (value, digest)  # held, so the id is not reused
+        return digest
+
+    def _plain(self, value, depth: int) -> str:
+        kind = type(value)  # the commonest kinds first, by exact type: this runs a lot
+        if kind is str:
+            return value if len(value) < LONG else self._long(value)
+        if kind in SCALARS:
+            return repr(value)
+        if kind in PELICAN_WRAPPERS:  # made of its name and the settings alone
+            return f"{kind.__name__}:{value.name}:{value.slug}"
+        if isinstance(value, Content):
+            return f"<{value.relative_source_path}>"
+        if depth <= 0:
+            return self._volatile(value)
+        if kind is list or kind is tuple:
+            return "[" + ",".join([self._plain(item, depth - 1) for item in value]) + "]"
+        if kind is dict:
+            if id(value) in self._tables:
+                # A lookup table of every content: what a page finds in it is
+                # touched when read (see Tracker), the table itself is not shown.
+                return "<table>"
+            items = [
+                f"{self._plain(key, 1)}:{self._plain(item, depth - 1)}"
+                for key, item in value.items()
+            ]
+            return "{" + ",".join(sorted(items)) + "}"
+        return self._other(value, depth)
+
+    def _other(self, value, depth: int) -> str:
+        if isinstance(value, str | int | float):  # subclasses (Markup...)
+            return str(value) if isinstance(value, str) else repr(value)
+        if isinstance(value, datetime.date | datetime.time):
+            return f"{value.isoformat()}{getattr(value, 'tzinfo', '')}"
+        if isinstance(value, datetime.tzinfo):
+            return str(value)
+        if isinstance(value, Undefined):
+            return "undefined"
+        if isinstance(value, list | tuple):
+            return "[" + ",".join([self._plain(item, depth - 1) for item in value]) + "]"
+        if isinstance(value, set | frozenset):
+            return "{" + ",".join(sorted(self._plain(item, depth - 1) for item in value))
+        if isinstance(value, dict):
+            return self._plain(dict(value), depth)
+        if isinstance(value, Paginator):
+            # What a page shows of it: how many pages; each page has its own list.
+            return f"paginator:{value.name}:{value.num_pages}:{value.count}:{value.per_page}"
+        if isinstance(value, ListingPage):
+            listing = self._plain(value.object_list, depth - 1)
+            return f"page:{value.full_name}:{value.number}:{value.paginator.num_pages}:{listing}"
+        if callable(value):
+            # A function or callable object (the engine's URL memo answers as
+            # Pelican does): what it is, not what it holds.
+            named = value if hasattr(value, "__qualname__") else type(value)
+            return f"{getattr(named, '__module__', '')}.{named.__qualname__}"
+        if dataclasses.is_dataclass(value) or hasattr(value, "__dict__"):
+            fields = {key: item for key, item in vars(value).items() if key != "settings"}
+            return f"{type(value).__qualname__}{self._plain(fields, depth - 1)}"
+        return self._volatile(value)
+
+    def _long(self, text: str) -> str:
+        """An article's HTML: digested once while it is the same string (the
+        session's content cache hands unchanged articles back as they were)."""
+        known = self.memo.strings.get(id(text))
+        if known is None or known[0] is not text:
+            known = (text, _digest(text))
+        self.long_strings[id(text)] = known
+        return known[1]
+
+    def _volatile(self, value) -> str:
+        self.volatile.add(type(value).__qualname__)
+        return f"volatile:{os.urandom(8).hex()}"
+
+
+_MISSING = Undefined()
+
+
+def _intrasite_links(content: Content, raw: str) -> list[tuple[str, str, list[str]]]:
+    """(kind, value, the source paths Pelican would try) of each intrasite link."""
+    pattern = links.link_regex(content.settings)
+    where = content.relative_dir
+    return [
+        (
+            match["what"],
+            match["value"],
+            [links.source_path(candidate, where) for candidate in links.candidates(match["value"])],
+        )
+        for match in pattern.finditer(raw)
+    ]
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
