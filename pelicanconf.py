@@ -49,6 +49,9 @@ JINJA_ENVIRONMENT = {
     "lstrip_blocks": True,
     "autoescape": True,
     "extensions": [],
+    # Every build makes new template environments, so a template cannot change
+    # during one: Jinja need not ask the disk again at every include and import.
+    "auto_reload": False,
 }
 
 # No script, no third-party origin: pages load their own stylesheet and images.

@@ -406,6 +406,35 @@ def test_a_url_memo_answers_afresh_when_a_plugin_changes_what_the_url_is_made_of
     assert other.answers is not memo.answers
 
 
+def test_a_page_without_a_date_is_answered_from_the_memo_unless_some_url_names_the_date():
+    from pelican.contents import Page
+
+    urls = _engine_part("urls")
+    settings = read_settings(str(ROOT / "pelicanconf.py"))
+
+    def page(memo):
+        about = Page(
+            "<p>Hello.</p>",
+            metadata={"title": "About", "slug": "about"},
+            settings=memo_settings,
+            source_path=str(ROOT / "content" / "pages" / "about.md"),
+        )
+        urls.remember(about, memo)
+        return about
+
+    memo_settings = settings
+    memo = urls.Memo(settings, {})
+    first, second = page(memo), page(memo)
+    assert first.url == second.url == "about/"
+    assert len(memo.answers) == 1  # the second page's URL was the first one's answer
+
+    # A URL that names the date gets the time of the call from Pelican: never kept.
+    memo_settings = {**settings, "PAGE_URL": "{date:%Y}/{slug}/"}
+    memo = urls.Memo(memo_settings, {})
+    assert page(memo).url.endswith("/about/")
+    assert memo.answers == {}
+
+
 def test_indexed_article_lists_answer_in_as_a_scan_would():
     listings = _engine_part("listings")
 

@@ -25,6 +25,8 @@ from __future__ import annotations
 import string
 from typing import Any
 
+from pelican.contents import Page
+
 # The lists Pelican's articles and pages generators keep their content in.
 CONTENT_LISTS = (
     "articles",
@@ -54,10 +56,17 @@ class Memo:
         )
         # Metadata fields that some URL setting names, beyond Pelican's own fields.
         fields = set()
-        for _, pattern in patterns:
-            for _, name, _, _ in string.Formatter().parse(pattern):
-                if name:
-                    fields.add(name.split(".")[0].split("[")[0])
+        self.pages_dated = False
+        for setting, pattern in patterns:
+            named = {
+                name.split(".")[0].split("[")[0]
+                for _, name, _, _ in string.Formatter().parse(pattern)
+                if name
+            }
+            fields |= named
+            # A page has no date: Pelican formats the time of the call into a
+            # page URL that names the date, so such answers cannot be kept.
+            self.pages_dated |= "PAGE" in setting and "date" in named
         self.fields = tuple(sorted(fields - OWN_FIELDS))
         # Answers depend on the URL settings: other settings, other answers.
         kept = {} if kept is None else kept
@@ -84,8 +93,8 @@ class RememberedUrls:
         if hasattr(content, "override_" + key):
             return None
         date = getattr(content, "date", None)
-        if date is None:  # Pelican would format the time of the call
-            return None
+        if date is None and (self.memo.pages_dated or not isinstance(content, Page)):
+            return None  # Pelican would format the time of the call
         metadata = content.metadata
         return (
             key,
@@ -96,7 +105,7 @@ class RememberedUrls:
             getattr(content, "lang", "en"),
             type(date),
             date,
-            date.tzinfo,
+            getattr(date, "tzinfo", None),
             _slug(getattr(content, "author", None)),
             _slug(getattr(content, "category", None)),
             metadata.get("path"),
