@@ -158,7 +158,7 @@ def plan_output(generators) -> None:
         plan = incremental.plan(settings, sources, fingerprint)
     plan.sources, plan.fingerprint = sources, fingerprint
     build.plan = plan
-    if plan.reason != "no previous output" and not listening:
+    if not listening:  # (a live session's first build too: the first edit finds it ready)
         build.page_memo = _page_memo(settings, generators, fingerprint)
     if build.page_memo is not None and build.page_memo.memo.records:
         log.info("engine: rendering only the pages whose inputs changed")
