@@ -18,7 +18,7 @@ from jinja2.runtime import Undefined
 from pelican.contents import Content
 from pelican.paginator import Page as ListingPage
 from pelican.paginator import Paginator
-from pelican.urlwrappers import Author, Category, Tag, URLWrapper
+from pelican.urlwrappers import URLWrapper
 
 from nextsale import compat, links
 
@@ -36,9 +36,6 @@ MEMOIZED = {"content", "summary", "get_content", "get_summary", "_get_content", 
 # Values digested as their repr.
 SCALARS = {int, float, bool, type(None)}
 
-# Pelican's tags, categories and authors (not a plugin's subclass of them, which
-# may hold more).
-PELICAN_WRAPPERS = (Tag, Category, Author)
 
 # The context's tables of every article, page and static file, by source path.
 TABLES = ("generated_content", "static_content")
@@ -281,8 +278,9 @@ class BuildInputs:
             return value if len(value) < LONG else self._long(value)
         if kind in SCALARS:
             return repr(value)
-        if kind in PELICAN_WRAPPERS:  # made of its name and the settings alone
-            return f"{kind.__name__}:{value.name}:{value.slug}"
+        if isinstance(value, URLWrapper):
+            # A tag, category, author, topic: what a page reads of it is noted on its own.
+            return f"{type(value).__qualname__}:{value.slug}"
         if isinstance(value, Content):
             return f"<{value.relative_source_path}>"
         if depth <= 0:
