@@ -258,14 +258,14 @@ def complete_output(pelican) -> None:
         written = incremental.written_files(output)
         prefix = len(str(output)) + 1  # the writer's paths are all under the output folder
         files = written | {path[prefix:] for path in build.writer.unchanged}
-        gone = page_memo.complete(files)
+        gone = page_memo.complete(files, plan.selective)
         log.info(
             "engine: %d pages rendered, %d unchanged kept, %d files gone",
             page_memo.rendered,
             page_memo.kept,
             len(gone),
         )
-        if page_memo.kept or gone:
+        if page_memo.kept or gone or plan.selective:
             incremental.mark_partial(output, gone, written)
     elif plan.selective and build.writer is not None:
         incremental.mark_partial(output)

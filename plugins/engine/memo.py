@@ -193,11 +193,19 @@ class PageMemo:
         """Records made by a second rendering process."""
         self.records.update(records)
 
-    def complete(self, files: set[str]) -> list[str]:
-        """Keep this build's records; the files of the last output that are gone now."""
+    def complete(self, files: set[str], selective: bool) -> list[str]:
+        """Keep this build's records; the files of the last output that are gone now.
+
+        A selective build (see incremental.py) did not even look at the pages an
+        edit of article text alone cannot change: their records and files stay.
+        """
+        self.memo.strings = self.inputs.long_strings
+        if selective:
+            self.memo.records = {**self.memo.records, **self.records}
+            self.memo.files |= files
+            return []
         gone = sorted(self.memo.files - files) if self.memo.files else []
         self.memo.records = self.records
-        self.memo.strings = self.inputs.long_strings
         self.memo.files = files
         if self.why:
             log.debug("engine: rendered again: %s", self.why.most_common(12))

@@ -194,7 +194,7 @@ class EngineWriter(compat.SkipUnchanged, Writer):
         pages and the listings, whose data did not change, no; anything else
         (newsletter issue pages, 404, robots.txt), yes, to be safe.
         """
-        if self.plan is None or not self.plan.selective or self.page_memo is not None:
+        if self.plan is None or not self.plan.selective:
             return True
         content = kwargs.get("article") or kwargs.get("page")
         if content is not None:
