@@ -8,6 +8,7 @@ one rule for what "listed" means.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Mapping
@@ -34,7 +35,17 @@ def plugin_name(entry: Any) -> str:
 
 def plugin_enabled(settings: Mapping[str, Any], name: str) -> bool:
     """Tell whether this build lists the plugin `name` in PLUGINS."""
-    return any(plugin_name(entry) == name for entry in settings.get("PLUGINS") or ())
+    plugins = tuple(settings.get("PLUGINS") or ())
+    try:
+        return name in _short_names(plugins)
+    except TypeError:  # an entry that cannot be a key
+        return any(plugin_name(entry) == name for entry in plugins)
+
+
+@functools.lru_cache(maxsize=8)
+def _short_names(plugins: tuple) -> frozenset[str]:
+    # Asked for every article by several plugins: worked out once per PLUGINS list.
+    return frozenset(plugin_name(entry) for entry in plugins)
 
 
 def plugin_names(settings: Mapping[str, Any]) -> list[str]:
