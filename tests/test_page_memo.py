@@ -122,7 +122,7 @@ class Shelf:
 
 
 def test_digests_see_into_plugin_objects_and_never_trust_what_they_cannot_see():
-    inputs = digests.BuildInputs({}, memo.Memo())
+    inputs = digests.BuildInputs({})
     shelf = Shelf()
     shelf.items = ["a", "b"]
     before = inputs._plain(shelf, digests.DEPTH)
@@ -135,7 +135,7 @@ def test_digests_see_into_plugin_objects_and_never_trust_what_they_cannot_see():
     class Opaque:
         __slots__ = ()
 
-    first, second = digests.BuildInputs({}, memo.Memo()), digests.BuildInputs({}, memo.Memo())
+    first, second = digests.BuildInputs({}), digests.BuildInputs({})
     assert first._plain(Opaque(), digests.DEPTH) != second._plain(Opaque(), digests.DEPTH)
     assert [name.rsplit(".", 1)[-1] for name in first.volatile] == ["Opaque"]
 

@@ -12,7 +12,6 @@ import dataclasses
 import datetime
 import hashlib
 import os
-from typing import TYPE_CHECKING
 
 from jinja2.runtime import Undefined
 from pelican.contents import Content
@@ -21,9 +20,6 @@ from pelican.paginator import Paginator
 from pelican.urlwrappers import URLWrapper
 
 from nextsale import compat, links
-
-if TYPE_CHECKING:
-    from .memo import Memo
 
 # Attributes that are not an article's, page's or tag's own data: the settings,
 # the context, and what a tag works out from its name (the slug names it anyway).
@@ -50,9 +46,12 @@ DEPTH = 10
 class BuildInputs:
     """Digests of this build's values, each worked out once."""
 
-    def __init__(self, context: dict, memo: Memo) -> None:
+    def __init__(self, context: dict, kept_links: dict | None = None, kept_strings=None):
+        """`kept_links` and `kept_strings`: what the session keeps of the last
+        build's intrasite links and long strings' digests (see memo.Memo)."""
         self.context = context
-        self.memo = memo
+        self.kept_links = {} if kept_links is None else kept_links
+        self.kept_strings = {} if kept_strings is None else kept_strings
         self._own: dict[int, tuple[object, str]] = {}
         self._views: dict[tuple[int, str], tuple[object, str]] = {}
         self._html: dict[int, tuple[object, str]] = {}
@@ -219,9 +218,9 @@ class BuildInputs:
         """Where a content's intrasite links lead: its HTML shows those URLs."""
         raw = compat.raw_content(content)
         path = content.relative_source_path
-        known = self.memo.links.get(path)
+        known = self.kept_links.get(path)
         if known is None or known[0] != raw:
-            known = self.memo.links[path] = (raw, _intrasite_links(content, raw))
+            known = self.kept_links[path] = (raw, _intrasite_links(content, raw))
         targets = []
         for kind, value, sources in known[1]:
             table = self.context.get(links.TABLES.get(kind, ""))
@@ -333,7 +332,7 @@ class BuildInputs:
     def _long(self, text: str) -> str:
         """An article's HTML: digested once while it is the same string (the
         session's content cache hands unchanged articles back as they were)."""
-        known = self.memo.strings.get(id(text))
+        known = self.kept_strings.get(id(text))
         if known is None or known[0] is not text:
             known = (text, _digest(text))
         self.long_strings[id(text)] = known

@@ -129,7 +129,7 @@ class PageMemo:
 
     def __init__(self, memo: Memo, context: dict) -> None:
         self.memo = memo
-        self.inputs = BuildInputs(context, memo)
+        self.inputs = BuildInputs(context, memo.links, memo.strings)
         self.records: dict[str, Record] = {}
         self.kept = 0
         self.rendered = 0
