@@ -79,7 +79,13 @@ def test_edit_rebuilds_and_reloads_the_open_page(project_copy):
             )
             deadline = time.monotonic() + 60
             while "A line added while the page was open." not in _content(page):
-                assert time.monotonic() < deadline, "the page never reloaded"
+                if time.monotonic() > deadline:
+                    built = (Path(project_copy) / "output" / "about" / "index.html").read_text(
+                        encoding="utf-8"
+                    )
+                    rebuilt = "A line added while the page was open." in built
+                    log = server_log.read_text(encoding="utf-8")[-3000:]
+                    pytest.fail(f"the page never reloaded (rebuilt: {rebuilt}); server:\n{log}")
                 page.wait_for_timeout(300)
             browser.close()
         assert not [m for m in blocked if "Content Security Policy" in m], blocked
