@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import sys
@@ -111,21 +112,28 @@ def _disconnect_new_receivers(before: dict) -> None:
                 signal.disconnect(receiver)
 
 
-def run_pelican(settings: dict) -> list[logging.LogRecord]:
-    """Run one in-process build and return every log record it emitted."""
-    handler = _Collect()
+@contextlib.contextmanager
+def build_logs(handler: logging.Handler, level: int):
+    """Around one in-process build: `handler` hears its log from `level` up, and the
+    plugins it registers are disconnected afterwards."""
     root = logging.getLogger()
     root.addHandler(handler)
     old_level = root.level
-    root.setLevel(logging.DEBUG)
+    root.setLevel(level)
     before = {signal: set(signal.receivers) for signal in _pelican_signals()}
     sitebuild.reset_log_dedup()
     try:
-        Pelican(settings).run()
+        yield handler
     finally:
         _disconnect_new_receivers(before)
         root.removeHandler(handler)
         root.setLevel(old_level)
+
+
+def run_pelican(settings: dict) -> list[logging.LogRecord]:
+    """Run one in-process build and return every log record it emitted."""
+    with build_logs(_Collect(), logging.DEBUG) as handler:
+        Pelican(settings).run()
     return handler.records
 
 

@@ -15,7 +15,7 @@ import sys
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from conftest import ROOT, _disconnect_new_receivers, _pelican_signals, article, write_files
+from conftest import ROOT, article, build_logs, write_files
 
 from nextsale import addresses
 from nextsale import build as sitebuild
@@ -63,19 +63,8 @@ class Collect(logging.Handler):
 
 def said(run) -> list[tuple[int, str]]:
     """The warnings of `SOURCES` that `run()` logs."""
-    handler = Collect()
-    root = logging.getLogger()
-    root.addHandler(handler)
-    level = root.level
-    root.setLevel(logging.INFO)
-    before = {signal: set(signal.receivers) for signal in _pelican_signals()}
-    sitebuild.reset_log_dedup()
-    try:
+    with build_logs(Collect(), logging.INFO) as handler:
         assert run().ok
-    finally:
-        _disconnect_new_receivers(before)
-        root.removeHandler(handler)
-        root.setLevel(level)
     return handler.said
 
 
