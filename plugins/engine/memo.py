@@ -131,6 +131,9 @@ class PageMemo:
         self.memo = memo
         self.inputs = BuildInputs(context, memo.links, memo.strings)
         self.records: dict[str, Record] = {}
+        # Whether each (source, names read, digest) still holds, worked out once:
+        # many pages read the same of one article (its summary on listing pages).
+        self._holds: dict[tuple[str, str, str], bool] = {}
         self.kept = 0
         self.rendered = 0
         self.why = Counter()  # why pages were rendered again, for the debug log
@@ -159,10 +162,13 @@ class PageMemo:
         if before is None or before.shape != self._shape:
             self.why["new page" if before is None else f"{template.name}: its values"] += 1
             return False
-        for source, names, digest in before.touched:
-            content = self.inputs.find(source)
-            if content is None or self.inputs.view(content, names) != digest:
-                self.why[f"{template.name}: {source}"] += 1
+        holds = self._holds
+        for read in before.touched:
+            verdict = holds.get(read)
+            if verdict is None:
+                verdict = holds[read] = self._still_holds(*read)
+            if not verdict:
+                self.why[f"{template.name}: {read[0]}"] += 1
                 return False
         if path not in self.memo.files:  # (the last output, as this session wrote it)
             self.why["missing from the output"] += 1
@@ -170,6 +176,10 @@ class PageMemo:
         self.records[path] = before
         self.kept += 1
         return True
+
+    def _still_holds(self, source: str, names: str, digest: str) -> bool:
+        content = self.inputs.find(source)
+        return content is not None and self.inputs.view(content, names) == digest
 
     def render(self, template, localcontext: dict) -> str:
         """Render the page, noting what it read."""
