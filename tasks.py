@@ -87,6 +87,7 @@ def livereload(c, port=CONFIG["port"]):
     from livereload import Server
 
     from nextsale.live import LiveSite
+    from nextsale.watch import EventWatcher
 
     # The live-reload server injects its own script and websocket into every
     # page it serves; only these local builds let the policy allow them.
@@ -101,7 +102,8 @@ def livereload(c, port=CONFIG["port"]):
         sitebuild.report(site.rebuild())
 
     rebuild_quietly()
-    server = Server()
+    # Rebuild as soon as a save is over, not at livereload's next 0.8 s poll.
+    server = Server(watcher=EventWatcher())
     for pattern in (
         "content/**/*",
         "theme/templates/**/*.html",
