@@ -8,9 +8,11 @@ applied, each followed by the rebuild `invoke livereload` runs
 (`nextsale.live.LiveSite.rebuild`, in the same process). An edit's time runs
 from the file write to that call returning, when every page is on disk; each
 edit's page is then read back to check it says what the edit wrote. With
---watcher, each edit goes through livereload's own polling watcher (the one
-`invoke livereload` uses when pyinotify is absent), which examines the watched
-files every POLL_SECONDS; that wait and its scan of the files are included.
+--watcher, each edit goes through the watcher `invoke livereload` uses
+(`nextsale.watch.EventWatcher`) on a tornado IOLoop, as livereload's server
+runs it: the time then also covers the system's report of the write, its way
+from watchdog's thread to the IOLoop, and the quiet period the watcher waits
+for the burst of events to end before `examine()` runs the rebuild.
 Prints one JSON object: {kind: [{"seconds", "rebuild_seconds",
 "rebuild_cpu_seconds", "changed"}]}.
 """
@@ -34,7 +36,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
 KINDS = ("body", "title", "date", "tags", "new", "delete", "publish")
-# livereload 2.7.1's handler polls its watcher every 800 ms (tornado PeriodicCallback).
+# livereload 2.7.1's handler polls a watcher every 800 ms (tornado PeriodicCallback)
+# when the watcher cannot be told of changes; `invoke livereload` then falls back to it.
 POLL_SECONDS = 0.8
 # The files `invoke livereload` watches, relative to the content folder or the project.
 WATCHED = ("content/**/*", "theme/templates/**/*.html", "theme/static/**/*", "plugins/**/*.py")
@@ -195,16 +198,42 @@ def _cpu_seconds() -> float:
     )
 
 
-def _watcher(loop: Loop):
-    from livereload.watcher import Watcher
+def _watcher(loop: Loop) -> Callable[[Callable[[], None], str], None]:
+    """save(write, kind): make the edit, return once the watcher has had it rebuilt."""
+    from tornado.ioloop import IOLoop
+    from tornado.locks import Event
+    from tornado.util import TimeoutError as Timeout
 
-    watcher = Watcher()
+    from nextsale.watch import EventWatcher
+
+    watcher = EventWatcher()
     for pattern in WATCHED:
         base = loop.corpus if pattern.startswith("content/") else ROOT
         watcher.watch(str(base / pattern.removeprefix("content/")), loop.rebuild)
     watcher.watch(str(loop.settings), loop.rebuild)
-    watcher.examine()  # the first scan records every file's time, as at start-up
-    return watcher
+    io_loop = IOLoop.current()
+    rebuilt = Event()
+
+    def poll() -> None:
+        """What livereload's handler does when the watcher calls it back."""
+        if watcher.examine()[0]:
+            rebuilt.set()
+
+    if not watcher.start(poll):
+        raise SystemExit("no file events here: the watcher would poll")
+
+    def save(write: Callable[[], None], kind: str) -> None:
+        async def saved_and_rebuilt() -> None:
+            rebuilt.clear()
+            write()
+            await rebuilt.wait(timeout=timedelta(minutes=10))
+
+        try:
+            io_loop.run_sync(saved_and_rebuilt)
+        except Timeout:
+            raise SystemExit(f"the watcher did not notice the {kind} edit") from None
+
+    return save
 
 
 def run(
@@ -221,24 +250,18 @@ def run(
     loop = Loop(corpus, work)
     loop.rebuild()
     results: dict[str, list[dict]] = {kind: [] for kind in KINDS}
-    watcher = _watcher(loop) if through_watcher else None
-    ticks = time.perf_counter()
+    save = _watcher(loop) if through_watcher else None
     for round_number in range(edits):
         for kind in KINDS:
             write, check = script.edit(kind, loop.output)
             if kind == "body" and round_number == 0:
                 loop.profile_next = profile_edit
             started = time.perf_counter()
-            write()
-            if watcher is None:
+            if save is None:
+                write()
                 loop.rebuild()
             else:
-                # The next poll of the watcher, as its periodic callback would run it.
-                wait = POLL_SECONDS - (time.perf_counter() - ticks) % POLL_SECONDS
-                time.sleep(wait)
-                ticks = time.perf_counter()
-                if not watcher.examine()[0]:
-                    raise SystemExit(f"the watcher did not notice the {kind} edit")
+                save(write, kind)
             seconds = time.perf_counter() - started
             results[kind].append(
                 {
@@ -256,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("corpus", type=Path, help="a generated corpus (bench/corpus.py); edited")
     parser.add_argument("work", type=Path, help="scratch folder for the output and cache")
     parser.add_argument("--edits", type=int, default=3, help="edits of each kind")
-    parser.add_argument("--watcher", action="store_true", help="through livereload's watcher")
+    parser.add_argument("--watcher", action="store_true", help="through the live watcher")
     parser.add_argument("--profile-edit", type=Path, help="save a pyinstrument session here")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
