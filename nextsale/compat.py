@@ -55,6 +55,9 @@ PRIVATE_NAMES = (
     "pelican.writers:Writer._open_w",
     "pelican.writers:Writer._written_files",
     "pelican.writers:Writer._overridden_files",
+    # Where the articles generator groups its articles by year, month and day;
+    # the engine finds each period's articles by identity instead of by scanning.
+    "pelican.generators:ArticlesGenerator._build_period_archives",
 )
 
 
@@ -183,6 +186,12 @@ def content_cache(readers: Any) -> dict | None:
 def use_content_cache(readers: Any, cache: dict) -> None:
     """Let a generator's readers use (and update) `cache` as their content cache."""
     readers._cache = cache
+
+
+def wrap_period_archives(generator: Any, wrap) -> None:
+    """Have this articles generator build its period archives with
+    `wrap(pelican_s_own)(sorted_articles, articles, settings)`."""
+    generator._build_period_archives = wrap(generator._build_period_archives)
 
 
 class SkipUnchanged:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import random
 import shutil
 import sys
 
@@ -457,3 +458,36 @@ def test_indexed_article_lists_answer_in_as_a_scan_would():
     assert members == [posts[1], posts[3], posts[2]]
     assert Equal() in members  # its own equality is asked, as a scan would
     assert posts[0] in listings.Members([Equal()])
+
+
+def test_period_archives_are_pelicans_own_with_each_periods_articles_found_at_once():
+    from functools import partial
+
+    from pelican.contents import Article
+    from pelican.generators import ArticlesGenerator
+    from pelican.utils import SafeDatetime
+
+    listings = _engine_part("listings")
+    settings = read_settings(str(ROOT / "pelicanconf.py"))
+    settings["DAY_ARCHIVE_SAVE_AS"] = "archives/{date:%Y}/{date:%m}/{date:%d}/index.html"
+    rng = random.Random(5)
+    posts = [
+        Article(
+            "<p>Text.</p>",
+            metadata={
+                "title": f"Post {number}",
+                "date": SafeDatetime(rng.choice((2019, 2020, 2024)), rng.randint(1, 3), 1),
+            },
+            settings=settings,
+        )
+        for number in range(60)
+    ]
+    by_date = sorted(posts, key=lambda post: post.date, reverse=True)
+    site_order = sorted(posts[:-5], key=lambda post: post.title)  # some in no listing
+    own = partial(ArticlesGenerator._build_period_archives, None)
+
+    expected = own(by_date, site_order, settings)
+    found = listings.period_archives(own)(by_date, site_order, settings)
+    assert found == expected
+    assert sum(len(archive["articles"]) for archive in found["year"]) == 55
+    assert [len(found[kind]) for kind in ("year", "month", "day")] == [3, 9, 9]

@@ -10,7 +10,7 @@ One plugin, four parts (see README.md):
 - incremental.py: decides what an incremental build must render and keeps
   the record of each build;
 - urls.py: computes each article's and page's URL once;
-- listings.py: lets Pelican find a tag's, category's or author's articles
+- listings.py: lets Pelican find a tag's, category's, author's or period's articles
   in a set instead of scanning a list.
 
 The engine runs only on a Pelican version `nextsale.compat` was tested with;
@@ -114,6 +114,7 @@ def remember_urls(content) -> None:
 def read_articles(generator) -> None:
     build = _build(generator.settings)
     if build is not None:
+        compat.wrap_period_archives(generator, listings.period_archives)
         reading.keep_content(generator, build.settings_digest)
         reading.preread(generator)
 

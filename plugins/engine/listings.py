@@ -89,3 +89,29 @@ def index(generators) -> int:
                     pairs[number] = (pair[0], Members(pair[1]))
                     count += 1
     return count
+
+
+def period_archives(pelican_s_own):
+    """Pelican's year, month and day archives, each period's articles found at once.
+
+    Pelican picks each period's articles with one `in` test of the period's
+    list per article of the site: the work grows with the square of the site
+    (about two seconds at 10,000 articles). Here Pelican builds every archive
+    with no articles to pick from (its names, URLs and dates as ever), and
+    each archive then gets the site's articles that are among its dates, in
+    the site's order: by identity, which is what the scan compares when no
+    item defines its own equality (otherwise Pelican's own way is kept).
+    """
+
+    def build(sorted_articles, articles, settings):
+        if not all(_plain_equality(article) for article in articles):
+            return pelican_s_own(sorted_articles, articles, settings)
+        archives = pelican_s_own(sorted_articles, [], settings)
+        place = {id(article): number for number, article in enumerate(articles)}
+        for periods in archives.values():
+            for archive in periods:
+                found = {place[id(a)]: a for a in archive["dates"] if id(a) in place}
+                archive["articles"] = [found[number] for number in sorted(found)]
+        return archives
+
+    return build
