@@ -68,9 +68,10 @@ class Memo:
             # page URL that names the date, so such answers cannot be kept.
             self.pages_dated |= "PAGE" in setting and "date" in named
         self.fields = tuple(sorted(fields - OWN_FIELDS))
-        # Answers depend on the URL settings: other settings, other answers.
+        # Answers depend on the URL settings, and on the content folder a source
+        # path is relative to: other settings, other answers.
         kept = {} if kept is None else kept
-        self.answers: dict = kept.setdefault(("urls", tuple(patterns)), {})
+        self.answers: dict = kept.setdefault(("urls", tuple(patterns), settings.get("PATH")), {})
 
 
 def _slug(wrapper: Any) -> Any:
@@ -109,8 +110,7 @@ class RememberedUrls:
             _slug(getattr(content, "author", None)),
             _slug(getattr(content, "category", None)),
             metadata.get("path"),
-            content.source_path,
-            content.relative_source_path,
+            content.source_path,  # (the relative path is made of it and the content folder)
             tuple(metadata.get(name) for name in self.memo.fields),
         )
 
