@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 
 # An editor's save or a `git checkout` is a burst of events: rebuild once it is over.
 QUIET_SECONDS = 0.05
+# ...but not to wait for ever on a file written again and again.
+LONGEST_WAIT_SECONDS = 1.0
 # The changes worth a rebuild; reading a file (as a build does) is not one.
 CHANGES = [
     FileCreatedEvent,
@@ -85,6 +87,7 @@ class EventWatcher(Watcher):
         self._loop: IOLoop | None = None
         self._callback = None
         self._quiet_timer = None
+        self._burst_began = 0.0
         # Changed paths not yet handed to the tasks; touched on the IOLoop's thread only.
         self._queued: dict[str, None] = {}
 
@@ -100,9 +103,10 @@ class EventWatcher(Watcher):
         """Watch every task's folder; False (poll instead) if the system refuses."""
         self._loop = IOLoop.current()
         self._callback = callback
-        observer = Observer()
+        observer = None
         handler = _Forwarder(self)
         try:
+            observer = Observer()  # opens the system's inotify instance
             for folder, recursive in self._folders().items():
                 if not Path(folder).is_dir():
                     raise FileNotFoundError(errno.ENOENT, "no such folder", folder)
@@ -110,7 +114,8 @@ class EventWatcher(Watcher):
             observer.start()
         except OSError as error:
             log.warning("cannot watch the sources for changes (%s): polling them instead", error)
-            observer.stop()  # the folders whose watching did start
+            if observer is not None:
+                observer.stop()  # the folders whose watching did start
             return False
         self.observer = observer
         # What livereload queued before the start (a restart's reload of open pages).
@@ -157,8 +162,13 @@ class EventWatcher(Watcher):
     def queue(self, path: str) -> None:
         """Note a change (on the IOLoop's thread); run the tasks once the burst is over."""
         self._queued[path] = None
-        if self._quiet_timer is not None:
+        now = self._loop.time()
+        if self._quiet_timer is None:
+            self._burst_began = now
+        elif now - self._burst_began < LONGEST_WAIT_SECONDS:
             self._loop.remove_timeout(self._quiet_timer)
+        else:
+            return  # files that never stop changing are rebuilt as they go
         self._quiet_timer = self._loop.call_later(self.quiet_seconds, self._settled)
 
     def _settled(self) -> None:

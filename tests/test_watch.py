@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
 import time
 
 import pytest
@@ -98,6 +99,25 @@ def test_an_edit_during_a_rebuild_gets_one_more_rebuild(session):
     first.write_text("saved", encoding="utf-8")
     session.run_until(lambda: len(session.runs) >= 2)
     assert session.runs == [[str(first)], [str(second)]]
+
+
+def test_a_file_written_without_pause_is_still_rebuilt(session):
+    log = session.content / "busy.md"
+    assert session.start()
+    stop = threading.Event()
+
+    def write_on() -> None:
+        while not stop.wait(0.01):
+            log.write_text(str(time.time()), encoding="utf-8")
+
+    writer = threading.Thread(target=write_on)
+    writer.start()
+    try:
+        session.run_until(lambda: session.runs, then=0)  # a wait of 1 s, not for ever
+    finally:
+        stop.set()
+        writer.join()
+    assert session.runs[0] == [str(log)]
 
 
 def test_deleted_and_moved_files_count(session):
