@@ -25,6 +25,8 @@ from pathlib import Path
 from livereload.watcher import Watcher
 from tornado.ioloop import IOLoop
 from watchdog.events import (
+    DirDeletedEvent,
+    DirMovedEvent,
     FileAttribEvent,
     FileClosedEvent,
     FileCreatedEvent,
@@ -50,6 +52,9 @@ CHANGES = [
     FileClosedEvent,
     FileDeletedEvent,
     FileMovedEvent,
+    # A folder deleted or moved away: the system names the folder, not its files.
+    DirDeletedEvent,
+    DirMovedEvent,
 ]
 WILDCARD = re.compile(r"[*?[]")
 
@@ -90,6 +95,7 @@ class EventWatcher(Watcher):
         self._burst_began = 0.0
         # Changed paths not yet handed to the tasks; touched on the IOLoop's thread only.
         self._queued: dict[str, None] = {}
+        self._queued_folders: set[str] = set()  # of those, the folders gone
 
     def watch(self, path, func=None, delay=0, ignore=None):
         path = str(Path(path).absolute())
@@ -142,10 +148,13 @@ class EventWatcher(Watcher):
             if not any(folder.startswith(outer + os.sep) for outer in covering)
         }
 
-    def heard(self, path: str) -> None:
+    def heard(self, path: str, folder: bool = False) -> None:
         """Pass a change the tasks care about from watchdog's thread to the IOLoop's."""
-        if not self._ignored(path) and any(self._matches(task, path) for task in self._tasks):
-            self._loop.add_callback(self.queue, path)  # the one IOLoop call safe from a thread
+        if self._ignored(path):
+            return
+        if any(self._matches(task, path, folder) for task in self._tasks):
+            # (the one IOLoop call safe from another thread)
+            self._loop.add_callback(self.queue, path, folder)
 
     def _ignored(self, path: str) -> bool:
         parts = Path(path).parts
@@ -155,13 +164,17 @@ class EventWatcher(Watcher):
             or any(folder in parts for folder in self.ignored_dirs)
         )
 
-    def _matches(self, pattern: str, path: str) -> bool:
+    def _matches(self, pattern: str, path: str, folder: bool = False) -> bool:
+        if folder:  # whatever it held may have matched
+            return path.startswith(watched_folder(pattern)[0].rstrip("/") + "/")
         ignore = self._tasks[pattern]["ignore"]
         return bool(self._matchers[pattern].match(path)) and not (ignore and ignore(path))
 
-    def queue(self, path: str) -> None:
+    def queue(self, path: str, folder: bool = False) -> None:
         """Note a change (on the IOLoop's thread); run the tasks once the burst is over."""
         self._queued[path] = None
+        if folder:
+            self._queued_folders.add(path)
         now = self._loop.time()
         if self._quiet_timer is None:
             self._burst_began = now
@@ -184,10 +197,14 @@ class EventWatcher(Watcher):
                 self._loop.add_callback(self._callback)
             return self._changes.pop()
         changed, self._queued = list(self._queued), {}
+        folders, self._queued_folders = self._queued_folders, set()
         self.filepath = None
         delays = set()
+        # Each task's function runs once, for every path of every pattern it watches
+        # (one rebuild for a change to posts and templates at once).
+        runs: dict = {}  # by function (equal bound methods are one)
         for pattern, task in self._tasks.items():
-            paths = [path for path in changed if self._matches(pattern, path)]
+            paths = [path for path in changed if self._matches(pattern, path, path in folders)]
             if not paths:
                 continue
             self.filepath = paths[-1]
@@ -195,24 +212,27 @@ class EventWatcher(Watcher):
             if delay and isinstance(delay, float):
                 delays.add(delay)
             if func:
-                name = getattr(func, "name", None) or getattr(func, "__name__", "anonymous")
-                log.info("Running task: %s (delay: %s)", name, delay)
-                if signature(func).parameters:
-                    func(paths)
-                else:
-                    func()
+                runs.setdefault(func, {}).update(dict.fromkeys(paths))
+        for func, paths in runs.items():
+            name = getattr(func, "name", None) or getattr(func, "__name__", "anonymous")
+            log.info("Running task: %s", name)
+            if signature(func).parameters:
+                func(list(paths))
+            else:
+                func()
         return self.filepath, max(delays) if delays else None
 
 
 class _Forwarder(FileSystemEventHandler):
-    """Tells the watcher of each changed file (never of folders), on watchdog's thread."""
+    """Tells the watcher of each changed file, and of each folder gone, on watchdog's thread."""
 
     def __init__(self, watcher: EventWatcher) -> None:
         self.watcher = watcher
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.is_directory:
-            return
+        folder = event.is_directory
+        if folder and not isinstance(event, DirDeletedEvent | DirMovedEvent):
+            return  # a new folder's files are events of their own
         for path in (event.src_path, event.dest_path):  # both ends of a move
             if path:
-                self.watcher.heard(os.fsdecode(path))
+                self.watcher.heard(os.fsdecode(path), folder)

@@ -176,3 +176,26 @@ def test_without_file_events_it_polls_as_livereload_does(session, tmp_path, capl
     os.utime(post, (time.time() + 5, time.time() + 5))
     assert session.watcher.examine() == (str(post), None)
     assert session.runs == [[str(post)]]
+
+
+def test_a_folder_moved_out_of_the_content_is_a_change(session, tmp_path):
+    drafts = session.content / "drafts"
+    drafts.mkdir()
+    (drafts / "idea.md").write_text("Title: Idea\n\nLater.\n", encoding="utf-8")
+    assert session.start()
+    drafts.rename(tmp_path / "set-aside")  # the system names only the folder
+    session.run_until(lambda: session.runs)
+    assert session.runs == [[str(drafts)]]
+
+
+def test_one_change_seen_by_two_patterns_of_one_task_is_one_rebuild(tmp_path, io_loop):
+    session = Session(tmp_path, io_loop, pattern="**/*")
+    session.watcher.watch(str(session.content / "**/*.md"), session.rebuild)
+    assert session.start()
+    post = session.content / "post.md"
+    post.write_text("Title: Post\n\nText.\n", encoding="utf-8")
+    try:
+        session.run_until(lambda: session.runs)
+    finally:
+        session.watcher.stop()
+    assert session.runs == [[str(post)]]
