@@ -210,9 +210,10 @@ class Catalogue:
 
     @classmethod
     def build(cls, articles: list[Any], generated: dict[str, Any], now: datetime) -> Catalogue:
+        # Same-day posts in the order of their files (under the one content
+        # folder, the full paths sort as the relative ones do, and cost nothing).
         published = sorted(
-            (a for a in articles if a.date <= now),
-            key=lambda a: (a.date, a.get_relative_source_path()),
+            (a for a in articles if a.date <= now), key=lambda a: (a.date, a.source_path)
         )
         return cls(published, generated, now)
 
