@@ -58,6 +58,10 @@ PRIVATE_NAMES = (
     # Where the articles generator groups its articles by year, month and day;
     # the engine finds each period's articles by identity instead of by scanning.
     "pelican.generators:ArticlesGenerator._build_period_archives",
+    # Whether a tag's, category's or author's slug is made from its name, and
+    # the name: the engine's URL memo names such a slug by the name.
+    "pelican.urlwrappers:URLWrapper._slug_from_name",
+    "pelican.urlwrappers:URLWrapper._name",
 )
 
 
@@ -186,6 +190,15 @@ def content_cache(readers: Any) -> dict | None:
 def use_content_cache(readers: Any, cache: dict) -> None:
     """Let a generator's readers use (and update) `cache` as their content cache."""
     readers._cache = cache
+
+
+def name_a_slug_is_made_from(wrapper: Any, settings: dict) -> str | None:
+    """The name a tag's, category's or author's slug is (or will be) made from with
+    `settings`; None when its slug was set otherwise (or with other settings)."""
+    fields = object.__getattribute__(wrapper, "__dict__")  # (not a read to note: memo.py)
+    if fields.get("_slug_from_name") and fields.get("settings") is settings:
+        return fields.get("_name")
+    return None
 
 
 def wrap_period_archives(generator: Any, wrap) -> None:

@@ -491,3 +491,41 @@ def test_period_archives_are_pelicans_own_with_each_periods_articles_found_at_on
     assert found == expected
     assert sum(len(archive["articles"]) for archive in found["year"]) == 55
     assert [len(found[kind]) for kind in ("year", "month", "day")] == [3, 9, 9]
+
+
+def test_a_url_memo_names_an_authors_slug_by_the_name_it_is_made_from():
+    from pelican.contents import Article
+    from pelican.urlwrappers import Author
+    from pelican.utils import SafeDatetime
+
+    urls = _engine_part("urls")
+    settings = {**read_settings(str(ROOT / "pelicanconf.py")), "ARTICLE_URL": "{author}/{slug}/"}
+    kept: dict = {}
+
+    def post(author: Author) -> Article:
+        made = Article(
+            "<p>Body.</p>",
+            metadata={"title": "Post", "date": SafeDatetime(2023, 5, 1), "slug": "post"},
+            settings=settings,
+            source_path=str(ROOT / "content" / "articles" / "post.md"),
+        )
+        made.author = author
+        urls.remember(made, memo)
+        return made
+
+    memo = urls.Memo(settings, kept)
+    assert post(Author("Mara Ellison", settings)).url == "mara-ellison/post/"
+    # The next build's new author object of the same name: answered without a slugify.
+    again = Author("Mara Ellison", settings)
+    memo = urls.Memo(settings, kept)
+    assert post(again).url == "mara-ellison/post/" and again._slug is None
+    renamed = Author("Mara Ellison", settings)
+    renamed.name = "Mara Okafor"
+    assert post(renamed).url == "mara-okafor/post/"
+    chosen = Author("Mara Ellison", settings)
+    chosen.slug = "mara"  # set by a plugin: no longer made from the name
+    assert post(chosen).url == "mara/post/"
+    # Other slug settings, other answers.
+    settings = {**settings, "SLUGIFY_PRESERVE_CASE": True}
+    memo = urls.Memo(settings, kept)
+    assert post(Author("Mara Ellison", settings)).url == "Mara-Ellison/post/"

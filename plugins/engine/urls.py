@@ -27,6 +27,8 @@ from typing import Any
 
 from pelican.contents import Page
 
+from nextsale import compat
+
 # The lists Pelican's articles and pages generators keep their content in.
 CONTENT_LISTS = (
     "articles",
@@ -43,6 +45,16 @@ CONTENT_LISTS = (
 
 # What Pelican's `url_format` puts over the metadata (each also in the key).
 OWN_FIELDS = {"path", "slug", "lang", "date", "author", "category"}
+
+# The settings Pelican makes a tag's, category's or author's slug with, from its name.
+SLUG_SETTINGS = (
+    "SLUG_REGEX_SUBSTITUTIONS",
+    "AUTHOR_REGEX_SUBSTITUTIONS",
+    "CATEGORY_REGEX_SUBSTITUTIONS",
+    "TAG_REGEX_SUBSTITUTIONS",
+    "SLUGIFY_PRESERVE_CASE",
+    "SLUGIFY_USE_UNICODE",
+)
 
 
 class Memo:
@@ -68,14 +80,31 @@ class Memo:
             # page URL that names the date, so such answers cannot be kept.
             self.pages_dated |= "PAGE" in setting and "date" in named
         self.fields = tuple(sorted(fields - OWN_FIELDS))
-        # Answers depend on the URL settings, and on the content folder a source
-        # path is relative to: other settings, other answers.
+        self.settings = settings
+        # Answers depend on the URL settings, on the content folder a source path
+        # is relative to and on how slugs are made: other settings, other answers.
+        slugs = repr([settings.get(name) for name in SLUG_SETTINGS])
         kept = {} if kept is None else kept
-        self.answers: dict = kept.setdefault(("urls", tuple(patterns), settings.get("PATH")), {})
+        self.answers: dict = kept.setdefault(
+            ("urls", tuple(patterns), settings.get("PATH"), slugs), {}
+        )
 
 
-def _slug(wrapper: Any) -> Any:
-    return getattr(wrapper, "slug", None) if wrapper is not None else None
+def _slug(wrapper: Any, settings: dict) -> Any:
+    """What an author's or category's slug is made of.
+
+    Pelican gives every article new author and category objects in every
+    build, and each works its slug out again (slugify) when first asked. A
+    slug Pelican would make from the name with this build's settings is
+    named by the name; only one set otherwise is asked for. (What a page
+    shows of the author is noted through the article's `author` anyway.)
+    """
+    if wrapper is None:
+        return None
+    name = compat.name_a_slug_is_made_from(wrapper, settings)
+    if name is not None:
+        return (type(wrapper), name)
+    return getattr(wrapper, "slug", None)
 
 
 class RememberedUrls:
@@ -107,8 +136,8 @@ class RememberedUrls:
             type(date),
             date,
             getattr(date, "tzinfo", None),
-            _slug(getattr(content, "author", None)),
-            _slug(getattr(content, "category", None)),
+            _slug(getattr(content, "author", None), self.memo.settings),
+            _slug(getattr(content, "category", None), self.memo.settings),
             metadata.get("path"),
             content.source_path,  # (the relative path is made of it and the content folder)
             tuple(metadata.get(name) for name in self.memo.fields),
