@@ -33,9 +33,10 @@ ROOT = HERE.parent
 
 # bench/ is first on sys.path when run as a script
 import corpus as corpus_module  # noqa: E402
-import editloop  # noqa: E402
 import hugo  # noqa: E402
 from report import PLUGINS_TO_COST, markdown_report  # noqa: E402
+
+from nextsale.watch import QUIET_SECONDS  # noqa: E402
 
 ONE_CORE = ("taskset", "-c", "0")
 
@@ -308,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
 
     work = args.work or Path(tempfile.mkdtemp(prefix="nextsale-bench-"))
     use_hugo = hugo.available() and not args.no_hugo
-    extra: dict = {"one_core": {}, "edit_loop": {}, "poll": editloop.POLL_SECONDS}
+    extra: dict = {"one_core": {}, "edit_loop": {}, "quiet": QUIET_SECONDS}
     if use_hugo:
         extra["hugo_version"] = hugo.version()
     else:

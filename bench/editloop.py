@@ -36,9 +36,6 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
 KINDS = ("body", "title", "date", "tags", "new", "delete", "publish")
-# livereload 2.7.1's handler polls a watcher every 800 ms (tornado PeriodicCallback)
-# when the watcher cannot be told of changes; `invoke livereload` then falls back to it.
-POLL_SECONDS = 0.8
 # The files `invoke livereload` watches, relative to the content folder or the project.
 WATCHED = ("content/**/*", "theme/templates/**/*.html", "theme/static/**/*", "plugins/**/*.py")
 

@@ -112,7 +112,7 @@ def hugo_table(sizes: dict, hugo_version: str | None, note: str) -> list[str]:
     return lines
 
 
-def edit_loop_table(loops: dict, poll: float) -> list[str]:
+def edit_loop_table(loops: dict, quiet: float) -> list[str]:
     if not loops:
         return []
     lines = [
@@ -124,9 +124,10 @@ def edit_loop_table(loops: dict, poll: float) -> list[str]:
         "applied in turn, each followed by the rebuild `invoke livereload` runs "
         "(`nextsale.live.LiveSite.rebuild`; `bench/editloop.py`). *Rebuild*: from the file "
         "write to that call returning, when every affected page is on disk. "
-        "*Through the watcher*: from the file write, through livereload's polling watcher "
-        f"(it examines the watched files every {poll * 1000:.0f} ms; pyinotify is not "
-        "installed), to the same point; the browser's reload message follows. *Page "
+        "*Through the watcher*: from the file write, through the watcher `invoke livereload` "
+        "uses (`nextsale.watch.EventWatcher`: the system's file events, then a quiet "
+        f"{quiet * 1000:.0f} ms for the burst of an editor's save to settle), to the same "
+        "point; the browser's reload message follows. *Page "
         "changed*: the edited post's page (or its absence) read back says what the edit "
         "wrote. *Rebuild CPU*: user + system time of the rebuild, its forked workers "
         "included. Seconds: median / worst.",
@@ -206,7 +207,7 @@ def markdown_report(
         *plugin_table(sizes),
         *one_core_table(extra.get("one_core", {})),
         *hugo_table(sizes, extra.get("hugo_version"), extra.get("hugo_note", "")),
-        *edit_loop_table(extra.get("edit_loop", {}), extra.get("poll", 0.8)),
+        *edit_loop_table(extra.get("edit_loop", {}), extra.get("quiet", 0.05)),
         "",
         "## Page weight (sample site, publish build)",
         "",
