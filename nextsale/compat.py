@@ -192,12 +192,12 @@ def use_content_cache(readers: Any, cache: dict) -> None:
     readers._cache = cache
 
 
-def name_a_slug_is_made_from(wrapper: Any, settings: dict) -> str | None:
-    """The name a tag's, category's or author's slug is (or will be) made from with
-    `settings`; None when its slug was set otherwise (or with other settings)."""
+def slug_source(wrapper: Any) -> tuple[str, dict] | None:
+    """(name, settings) a tag's, category's or author's slug is (or will be) made
+    from; None when its slug was set otherwise."""
     fields = object.__getattribute__(wrapper, "__dict__")  # (not a read to note: memo.py)
-    if fields.get("_slug_from_name") and fields.get("settings") is settings:
-        return fields.get("_name")
+    if fields.get("_slug_from_name"):
+        return fields.get("_name"), fields.get("settings")
     return None
 
 

@@ -77,7 +77,7 @@ class BuildInputs:
         """How a record names an article or page (its source), or a tag, category,
         author (its kind and slug)."""
         if isinstance(thing, Content):
-            return thing.relative_source_path
+            return thing.source_path
         return f"\x00{type(thing).__qualname__}\x00{thing.slug}"
 
     def find(self, key: str):
@@ -111,7 +111,7 @@ class BuildInputs:
             for key in TABLES:
                 for item in (self.context.get(key) or {}).values():
                     if isinstance(item, Content):
-                        self._by_path[item.relative_source_path] = item
+                        self._by_path[item.source_path] = item
         return self._by_path.get(path)
 
     def own(self, content: Content) -> str:
@@ -217,7 +217,7 @@ class BuildInputs:
     def link_targets(self, content: Content) -> str:
         """Where a content's intrasite links lead: its HTML shows those URLs."""
         raw = compat.raw_content(content)
-        path = content.relative_source_path
+        path = content.source_path
         known = self.kept_links.get(path)
         if known is None or known[0] != raw:
             known = self.kept_links[path] = (raw, _intrasite_links(content, raw))
@@ -281,7 +281,7 @@ class BuildInputs:
             # A tag, category, author, topic: what a page reads of it is noted on its own.
             return f"{type(value).__qualname__}:{value.slug}"
         if isinstance(value, Content):
-            return f"<{value.relative_source_path}>"
+            return f"<{value.source_path}>"
         if depth <= 0:
             return self._volatile(value)
         if kind is list or kind is tuple:

@@ -101,7 +101,18 @@ def fingerprint(settings: dict, sources: dict) -> str:
     return _digest(stable, others, [_tree_stamp(Path(folder)) for folder in folders])
 
 
-def describe(content, bodies: dict | None = None) -> tuple[str, str]:
+def _named(wrappers) -> str:
+    """Tags or authors by what their slugs are made of: the name, mostly (Pelican
+    makes new author objects every build, each slugifying its name again; how
+    names become slugs is part of the settings, fingerprinted on their own)."""
+    names = []
+    for wrapper in wrappers or ():
+        source = compat.slug_source(wrapper)
+        names.append(f"={source[0]}" if source is not None else wrapper.slug)
+    return "\x1e".join(names)
+
+
+def describe(content, bodies: dict | None = None, path: str | None = None) -> tuple[str, str]:
     """(listing signature, body digest) of one article or page.
 
     `bodies` (a live session's) keeps each source's body digest with the very
@@ -116,17 +127,18 @@ def describe(content, bodies: dict | None = None) -> tuple[str, str]:
             str(getattr(content, "modified", "")),
             str(content.status),
             content.url,
-            "\x1e".join(t.slug for t in getattr(content, "tags", []) or []),
+            _named(getattr(content, "tags", None)),
             str(getattr(content, "category", "")),
-            "\x1e".join(a.slug for a in getattr(content, "authors", []) or []),
+            _named(getattr(content, "authors", None)),
             content.metadata.get("summary") or body[:2000],
         )
     )
     if bodies is None:
         return _text_digest(listing), _text_digest(body)
-    known = bodies.get(content.relative_source_path)
+    path = content.relative_source_path if path is None else path
+    known = bodies.get(path)
     if known is None or known[0] is not body:
-        known = bodies[content.relative_source_path] = (body, _text_digest(body))
+        known = bodies[path] = (body, _text_digest(body))
     return _text_digest(listing), known[1]
 
 
@@ -136,7 +148,8 @@ def snapshot(generators, memory: dict | None = None) -> dict[str, tuple[str, str
     for generator in generators:
         for name in SOURCE_LISTS:
             for content in getattr(generator, name, None) or ():
-                sources[content.relative_source_path] = describe(content, bodies)
+                path = content.relative_source_path
+                sources[path] = describe(content, bodies, path)
     if bodies is not None:
         for gone in set(bodies) - set(sources):
             del bodies[gone]

@@ -101,9 +101,9 @@ def _slug(wrapper: Any, settings: dict) -> Any:
     """
     if wrapper is None:
         return None
-    name = compat.name_a_slug_is_made_from(wrapper, settings)
-    if name is not None:
-        return (type(wrapper), name)
+    source = compat.slug_source(wrapper)
+    if source is not None and source[1] is settings:
+        return (type(wrapper), source[0])
     return getattr(wrapper, "slug", None)
 
 
