@@ -85,6 +85,7 @@ def serve(c, port=CONFIG["port"]):
 def livereload(c, port=CONFIG["port"]):
     """Build, serve at http://127.0.0.1:8000 and rebuild + reload the browser on every edit."""
     from livereload import Server
+    from tornado.ioloop import IOLoop
 
     from nextsale.live import LiveSite
     from nextsale.watch import EventWatcher
@@ -100,8 +101,11 @@ def livereload(c, port=CONFIG["port"]):
 
     def rebuild_quietly():
         sitebuild.report(site.rebuild())
+        # Once livereload has sent the reload (this runs in its event loop).
+        IOLoop.current().add_callback(site.tidy)
 
-    rebuild_quietly()
+    sitebuild.report(site.rebuild())  # the first build, before serving it
+    site.tidy()
     # Rebuild as soon as a save is over, not at livereload's next 0.8 s poll.
     server = Server(watcher=EventWatcher())
     for pattern in (

@@ -12,7 +12,9 @@ edit's page is then read back to check it says what the edit wrote. With
 (`nextsale.watch.EventWatcher`) on a tornado IOLoop, as livereload's server
 runs it: the time then also covers the system's report of the write, its way
 from watchdog's thread to the IOLoop, and the quiet period the watcher waits
-for the burst of events to end before `examine()` runs the rebuild.
+for the burst of events to end before `examine()` runs the rebuild. After
+each edit, untimed, the session frees the last build's garbage
+(`LiveSite.tidy`), as `invoke livereload` does once the reload is sent.
 Prints one JSON object: {kind: [{"seconds", "rebuild_seconds",
 "rebuild_cpu_seconds", "changed"}]}.
 """
@@ -246,6 +248,7 @@ def run(
     script = Script(corpus, drafts, edits)
     loop = Loop(corpus, work)
     loop.rebuild()
+    loop.site.tidy()
     results: dict[str, list[dict]] = {kind: [] for kind in KINDS}
     save = _watcher(loop) if through_watcher else None
     for round_number in range(edits):
@@ -260,6 +263,7 @@ def run(
             else:
                 save(write, kind)
             seconds = time.perf_counter() - started
+            loop.site.tidy()  # as `invoke livereload` does once the reload is sent
             results[kind].append(
                 {
                     "seconds": seconds,

@@ -15,6 +15,7 @@ is restarted.
 from __future__ import annotations
 
 import atexit
+import gc
 import json
 import logging
 import os
@@ -88,6 +89,12 @@ class LiveSite:
         """Save what the session kept in memory only (the content cache file)."""
         for save in self.memory.pop(UNSAVED_CACHES, {}).values():
             save()
+
+    def tidy(self) -> None:
+        """Free the last build's garbage: the collector mostly waits during a build
+        (`nextsale.build.fewer_collections`), so a session calls this once the
+        rebuild is shown, while the author reads."""
+        gc.collect()
 
     def _code_folders(self) -> list[Path]:
         settings = sitebuild.load_settings(self.settings_file, self.overrides)

@@ -274,3 +274,31 @@ def test_invoke_clean_removes_folders_of_dead_builds(project_copy):
     assert done.returncode == 0, done.stderr
     assert not leftover.exists()
     assert not (project_copy / "output").exists()
+
+
+def test_a_build_runs_with_the_cycle_collector_set_aside_and_puts_it_back(tmp_path):
+    import gc
+
+    from pelican import signals
+
+    seen = []
+
+    def during(_):
+        seen.append((gc.get_threshold()[0], gc.get_freeze_count()))
+
+    before = gc.get_threshold()
+    signals.all_generators_finalized.connect(during)
+    try:
+        write_files(tmp_path / "content", GOOD)
+        result = sitebuild.build(
+            ROOT / "pelicanconf.py",
+            tmp_path / "output",
+            content=tmp_path / "content",
+            overrides={"CACHE_PATH": str(tmp_path / "cache")},
+        )
+    finally:
+        signals.all_generators_finalized.disconnect(during)
+    assert result.ok, result.failed
+    threshold, frozen = seen[0]
+    assert threshold == sitebuild.YOUNG_OBJECTS_PER_COLLECTION and frozen > 0
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
