@@ -183,9 +183,10 @@ def build(
     return result
 
 
-# How many new objects Python's cycle collector lets pile up before it looks at the
-# youngest (its own default is 700).
-YOUNG_OBJECTS_PER_COLLECTION = 10_000
+# Python's cycle collector thresholds during a build (its defaults: 700, 10, 10):
+# it looks at the youngest objects after 10,000 new ones, and at everything
+# made since the build began only after a hundred looks at the middle-aged.
+BUILD_COLLECTOR_THRESHOLDS = (10_000, 10, 100)
 
 
 @contextlib.contextmanager
@@ -202,7 +203,7 @@ def fewer_collections():
     """
     thresholds = gc.get_threshold()
     gc.freeze()
-    gc.set_threshold(YOUNG_OBJECTS_PER_COLLECTION, *thresholds[1:])
+    gc.set_threshold(*BUILD_COLLECTOR_THRESHOLDS)
     try:
         yield
     finally:

@@ -284,7 +284,7 @@ def test_a_build_runs_with_the_cycle_collector_set_aside_and_puts_it_back(tmp_pa
     seen = []
 
     def during(_):
-        seen.append((gc.get_threshold()[0], gc.get_freeze_count()))
+        seen.append((gc.get_threshold(), gc.get_freeze_count()))
 
     before = gc.get_threshold()
     signals.all_generators_finalized.connect(during)
@@ -299,6 +299,6 @@ def test_a_build_runs_with_the_cycle_collector_set_aside_and_puts_it_back(tmp_pa
     finally:
         signals.all_generators_finalized.disconnect(during)
     assert result.ok, result.failed
-    threshold, frozen = seen[0]
-    assert threshold == sitebuild.YOUNG_OBJECTS_PER_COLLECTION and frozen > 0
+    thresholds, frozen = seen[0]
+    assert thresholds == sitebuild.BUILD_COLLECTOR_THRESHOLDS and frozen > 0
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
