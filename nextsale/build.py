@@ -103,6 +103,36 @@ def load_settings(settings_file: Path, overrides: dict) -> dict:
     return read_settings(str(settings_file), override=overrides)
 
 
+# Python's cycle collector thresholds during a build (its defaults: 700, 10, 10):
+# it looks at the youngest objects after 10,000 new ones, and at everything
+# made since the build began only after a hundred looks at the middle-aged.
+BUILD_COLLECTOR_THRESHOLDS = (10_000, 10, 100)
+
+
+@contextlib.contextmanager
+def fewer_collections():
+    """Run a build with Python's cycle collector mostly out of the way.
+
+    A build makes millions of objects that live until it ends, and the
+    collector would go through all of them again and again: at 10,000 articles,
+    one to two seconds of every live rebuild and five of a full build. What
+    lived before the build is set aside (`gc.freeze`) and new objects are
+    looked at less often. Garbage with cycles waits for the end of the process,
+    or for the tidying a live session does once a rebuild is shown
+    (`nextsale.live.LiveSite.tidy`; a session keeps these thresholds between
+    builds too, so that no full collection falls between a build and its tidying).
+    """
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(*BUILD_COLLECTOR_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
+@fewer_collections()
 def build(
     settings_file: Path,
     output: Path,
@@ -149,8 +179,7 @@ def build(
         if template_cache is not None:
             jinja = settings.get("JINJA_ENVIRONMENT") or {}
             settings["JINJA_ENVIRONMENT"] = {**jinja, "bytecode_cache": template_cache}
-        with fewer_collections():
-            Pelican(settings).run()
+        Pelican(settings).run()
     except Exception as error:  # any failure must leave the old output intact
         result.failed = f"{error.__class__.__name__}: {error}"
         if log.isEnabledFor(logging.DEBUG):
@@ -181,34 +210,6 @@ def build(
     else:
         shutil.rmtree(staging, ignore_errors=True)
     return result
-
-
-# Python's cycle collector thresholds during a build (its defaults: 700, 10, 10):
-# it looks at the youngest objects after 10,000 new ones, and at everything
-# made since the build began only after a hundred looks at the middle-aged.
-BUILD_COLLECTOR_THRESHOLDS = (10_000, 10, 100)
-
-
-@contextlib.contextmanager
-def fewer_collections():
-    """Run a build with Python's cycle collector mostly out of the way.
-
-    A build makes millions of objects that live until it ends, and the
-    collector would go through all of them again and again: at 10,000 articles,
-    one to two seconds of every live rebuild and five of a full build. What
-    lived before the build is set aside (`gc.freeze`) and new objects are
-    looked at less often. Garbage with cycles waits for the end of the process,
-    or for the tidying a live session does once a rebuild is shown
-    (`nextsale.live.LiveSite.tidy`).
-    """
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(*BUILD_COLLECTOR_THRESHOLDS)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
 
 
 def _remove_empty_folders(root: Path) -> None:

@@ -83,12 +83,16 @@ class LiveSite:
         self.code = self._code_folders()
         self.code_stamp = code_stamp(self.code)
         self.code_changed = False
+        # See nextsale.build.fewer_collections and tidy().
+        self.collector_thresholds = gc.get_threshold()
+        gc.set_threshold(*sitebuild.BUILD_COLLECTOR_THRESHOLDS)
         atexit.register(self.close)
 
     def close(self) -> None:
         """Save what the session kept in memory only (the content cache file)."""
         for save in self.memory.pop(UNSAVED_CACHES, {}).values():
             save()
+        gc.set_threshold(*self.collector_thresholds)
 
     def tidy(self) -> None:
         """Free the last build's garbage: the collector mostly waits during a build

@@ -302,3 +302,24 @@ def test_a_build_runs_with_the_cycle_collector_set_aside_and_puts_it_back(tmp_pa
     thresholds, frozen = seen[0]
     assert thresholds == sitebuild.BUILD_COLLECTOR_THRESHOLDS and frozen > 0
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_a_live_session_keeps_the_collector_aside_until_it_tidies_and_closes(tmp_path):
+    import gc
+
+    from nextsale.live import LiveSite
+
+    before = gc.get_threshold()
+    site = LiveSite(ROOT / "pelicanconf.py", tmp_path / "output")
+    try:
+        # Between builds too: a full collection waits for tidy(), after the reload.
+        assert gc.get_threshold() == sitebuild.BUILD_COLLECTOR_THRESHOLDS
+        garbage = []
+        garbage.append(garbage)  # a cycle only the collector frees
+        del garbage
+        assert gc.get_count()[0] > 0
+        site.tidy()
+        assert gc.get_count() == (0, 0, 0)
+    finally:
+        site.close()
+    assert gc.get_threshold() == before
