@@ -112,8 +112,8 @@ def _named(wrappers) -> str:
     return "\x1e".join(names)
 
 
-def describe(content, bodies: dict | None = None, path: str | None = None) -> tuple[str, str]:
-    """(listing signature, body digest) of one article or page.
+def describe(content, path: str, bodies: dict | None = None) -> tuple[str, str]:
+    """(listing signature, body digest) of one article or page (`path`: its source).
 
     `bodies` (a live session's) keeps each source's body digest with the very
     body it was made from: a body that is the same string object as last time
@@ -135,7 +135,6 @@ def describe(content, bodies: dict | None = None, path: str | None = None) -> tu
     )
     if bodies is None:
         return _text_digest(listing), _text_digest(body)
-    path = content.relative_source_path if path is None else path
     known = bodies.get(path)
     if known is None or known[0] is not body:
         known = bodies[path] = (body, _text_digest(body))
@@ -149,7 +148,7 @@ def snapshot(generators, memory: dict | None = None) -> dict[str, tuple[str, str
         for name in SOURCE_LISTS:
             for content in getattr(generator, name, None) or ():
                 path = content.relative_source_path
-                sources[path] = describe(content, bodies, path)
+                sources[path] = describe(content, path, bodies)
     if bodies is not None:
         for gone in set(bodies) - set(sources):
             del bodies[gone]
