@@ -141,7 +141,8 @@ def test_digests_see_into_plugin_objects_and_never_trust_what_they_cannot_see():
 
 
 def test_pages_a_second_process_rendered_are_remembered_as_well(edited_project, caplog):
-    """The memo's first build renders on two processes; the second one's records count."""
+    """Every build that checks pages shares them with a second process: the pages it
+    kept and the records it made count, and the output is a clean build's."""
     tmp_path, settings, content, _, overrides = edited_project
     overrides = {**overrides, "PARALLEL_WRITE_MIN_ARTICLES": 2}
     live = LiveSite(settings, tmp_path / "output", content=content, overrides=overrides)
@@ -149,7 +150,15 @@ def test_pages_a_second_process_rendered_are_remembered_as_well(edited_project, 
     _rebuild(live, caplog)  # the session's first build fills the memo
     assert "rendered on two processes" in caplog.text
     assert _rebuild(live, caplog)[0] == 0  # every page is known, whoever rendered it
+    note = content / "articles" / "note-004.md"
     edits = {
+        "title": lambda: note.write_text(
+            re.sub(r"^Title: .*$", "Title: Retitled", note.read_text("utf-8"), flags=re.M), "utf-8"
+        ),
+        "date": lambda: note.write_text(
+            re.sub(r"^Date: .*$", "Date: 2024-01-02 09:00", note.read_text("utf-8"), flags=re.M),
+            "utf-8",
+        ),
         "tags": lambda: _set_tags(content / "articles" / "note-002.md", "trust, complaints"),
         "new": lambda: (content / "articles" / "note-090.md").write_text(
             (content / "articles" / "note-001.md")
@@ -162,8 +171,11 @@ def test_pages_a_second_process_rendered_are_remembered_as_well(edited_project, 
     }
     for kind, edit in edits.items():
         edit()
-        _, kept, _ = _rebuild(live, caplog)
-        assert kept > 0, kind
+        rendered, kept, _ = _rebuild(live, caplog)
+        assert "rendered on two processes" in caplog.text, kind
+        assert kept > 0 and rendered > 0, kind
+        # What either process rendered or kept is counted: (nearly) every page.
+        assert rendered + kept > 0.9 * len(list(live.output.rglob("*.html"))), kind
         _same_as_clean(live, settings, content, overrides, tmp_path)
 
 

@@ -59,6 +59,7 @@ class Build:
     page_memo: memo.PageMemo | None = None
 
     def abandon(self) -> None:
+        reading.abandon()
         if self.sharing is not None:
             self.sharing.abandon()
             self.sharing = None
@@ -216,13 +217,9 @@ def start_sharing(generator, content=None) -> None:
     build.share_decided = True
     if build.writer is None:
         return
-    if build.plan is not None and build.plan.selective and build.page_memo is None:
+    if build.plan is not None and build.plan.selective:
+        # An edit of article text alone: a page or two, less than a fork costs.
         log.debug("engine: rendering on one process: only changed pages are rendered")
-        return
-    if build.page_memo is not None and build.page_memo.memo.records:
-        # Even an edit that shifts every listing page changes a few hundred pages:
-        # a second process would check every page's inputs again, for less gain.
-        log.debug("engine: rendering on one process: only pages whose inputs changed")
         return
     listener = rendering.other_listener(OWN_RECEIVERS)
     if listener is not None:

@@ -134,9 +134,7 @@ class PageMemo:
         # Whether each (source, names read, digest) still holds, worked out once:
         # many pages read the same of one article (its summary on listing pages).
         self._holds: dict[tuple[str, str, str], bool] = {}
-        self.kept = 0
-        self.rendered = 0
-        self.why = Counter()  # why pages were rendered again, for the debug log
+        self.restart_counts()  # kept, rendered, and why pages were rendered again
 
     def names(self, template) -> tuple[str, ...] | None:
         name = template.name
@@ -199,9 +197,16 @@ class PageMemo:
             self.records[localcontext["output_file"]] = Record(self._shape, touched)
         return html
 
-    def adopt(self, records: dict[str, Record]) -> None:
-        """Records made by a second rendering process."""
+    def restart_counts(self) -> None:
+        self.kept = self.rendered = 0
+        self.why = Counter()
+
+    def adopt(self, records: dict[str, Record], counts: dict) -> None:
+        """Records made by a second rendering process, and what it rendered and kept."""
         self.records.update(records)
+        self.rendered += counts.get("rendered", 0)
+        self.kept += counts.get("kept", 0)
+        self.why.update(counts.get("why", {}))
 
     def complete(self, files: set[str], selective: bool) -> list[str]:
         """Keep this build's records; the files of the last output that are gone now.

@@ -321,6 +321,8 @@ def _run_child(generator, writer: EngineWriter, claims, report: str) -> None:
     collector = collect_logs()
     status = 0
     share = None
+    if writer.page_memo is not None:  # count only what this child does
+        writer.page_memo.restart_counts()
     try:
         writer.start_sharing(claims, generator.context)
         # The main process sends content_written for every page (see replay).
@@ -334,6 +336,7 @@ def _run_child(generator, writer: EngineWriter, claims, report: str) -> None:
         try:
             result = {
                 "pages": _records_made(writer),
+                "counts": _counts(writer),
                 "unchanged": sorted(writer.unchanged),
                 "records": collector.records,
                 "paths": share.paths if share else [],
@@ -352,6 +355,14 @@ def _records_made(writer: EngineWriter) -> dict:
         path: [record.shape, [list(read) for read in record.touched]]
         for path, record in writer.page_memo.records.items()
     }
+
+
+def _counts(writer: EngineWriter) -> dict:
+    """How many pages a child's memo rendered and kept, and why it rendered them."""
+    memo = writer.page_memo
+    if memo is None:
+        return {}
+    return {"rendered": memo.rendered, "kept": memo.kept, "why": dict(memo.why)}
 
 
 def share_pages(generator, writer: EngineWriter) -> Sharing:
@@ -405,7 +416,8 @@ def finish_sharing(sharing: Sharing, generator) -> None:
                 {
                     path: Record(shape, tuple(tuple(read) for read in touched))
                     for path, (shape, touched) in report.get("pages", {}).items()
-                }
+                },
+                report.get("counts", {}),
             )
     if mine.claims is None:
         writer.replay(mine)
