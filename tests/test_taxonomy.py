@@ -9,6 +9,8 @@ import sys
 
 import pytest
 from conftest import FIXTURES, ROOT, Site, article, make_settings, run_pelican
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nextsale.taxonomy.core import (
     TaxonomyError,
@@ -530,3 +532,77 @@ def test_source_paths_are_kept_by_file_and_content_folder():
     assert RelatedMemo(memory, [], (5, 50)).source(one("/c")) == "from /c"
     assert RelatedMemo(memory, [], (5, 50)).source(one("/")) == "from /"
     assert RelatedMemo(None, [], (5, 50)).source(one("/d")) == "from /d"
+
+
+def _related_everywhere(articles, memory, limits=(3, 4)):
+    """Every article's related reading as the taxonomy finds it, through a RelatedMemo."""
+    from functools import partial
+
+    from nextsale.taxonomy.core import idf_weights, related_items
+    from nextsale.taxonomy.related import RelatedMemo
+    from plugins.taxonomy.taxonomy import newest_first
+
+    published = sorted(articles, key=newest_first)
+    postings: dict[str, list] = {}
+    for item in published:
+        for tag in item.tags:
+            postings.setdefault(tag.slug, []).append(item)
+    weights = idf_weights({slug: len(items) for slug, items in postings.items()}, len(published))
+    tags_of = {id(a): frozenset(t.slug for t in a.tags) for a in published}
+    ranks = {id(item): number for number, item in enumerate(published)}
+    memo = RelatedMemo(memory, published, limits) if memory is not None else None
+    found = {}
+    for item in published:
+        slugs = [tag.slug for tag in item.tags]
+        find = partial(related_items, item, slugs, postings, tags_of=tags_of, weights=weights)
+        limit, scan = limits
+        chosen = (
+            memo.related(item, slugs, find, rank=ranks, limit=limit, scan=scan)
+            if memo is not None
+            else find(rank=ranks, limit=limit, scan=scan)
+        )
+        found[item.slug] = [other.slug for other in chosen]
+    return found
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 28), st.lists(st.sampled_from("abcdefg"), max_size=3)),
+        min_size=2,
+        max_size=14,
+    ),
+    st.lists(
+        st.tuples(
+            st.integers(0, 13),
+            st.sampled_from(["date", "tags", "slug"]),
+            st.integers(1, 28),
+            st.lists(st.sampled_from("abcdefg"), max_size=3),
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+)
+def test_kept_related_reading_is_what_a_fresh_search_finds_after_any_edits(site, edits):
+    """Articles sharing no tag with an edited one keep their list; it is the fresh one."""
+    specs = [[f"p{number}", day, tags] for number, (day, tags) in enumerate(site)]
+    memory: dict = {}
+    _related_everywhere(_paths_kept(specs), memory)
+    for which, kind, day, tags in edits:
+        spec = specs[which % len(specs)]
+        if kind == "date":
+            spec[1] = day
+        elif kind == "tags":
+            spec[2] = tags
+        else:
+            spec[0] += "x"
+        articles = _paths_kept(specs)
+        assert _related_everywhere(articles, memory) == _related_everywhere(articles, None)
+
+
+def _paths_kept(specs):
+    """Articles whose source path stays the same when their slug changes."""
+    made = _articles(*[tuple(spec) for spec in specs])
+    for number, item in enumerate(made):
+        item.source_path = f"/c/{number}.md"
+    return made

@@ -4,7 +4,15 @@ An article's related reading depends only on its own tags and on the tags,
 dates and slugs of every published article (and on the two limits). While
 those are all the same as in the previous build, as after an edit of one
 article's body, each article's list is the one found last time, as source
-paths mapped back to this build's articles. Any change to them starts afresh.
+paths mapped back to this build's articles.
+
+When the same articles are published but some changed their tags, date or
+slug, only the articles sharing a tag with them (before or after the change)
+are searched again. Any other article's candidates are the same articles,
+with the same tags, weighed the same (a tag's weight depends only on how many
+articles have it, and how many there are), in the same order relative to each
+other (the changed articles move, the others keep theirs). A new, deleted or
+published article changes every weight: everything is searched again.
 """
 
 from __future__ import annotations
@@ -37,22 +45,29 @@ class RelatedMemo:
             self.memory = None  # two articles from one file: not worth the risk
             return
         self.by_path = by_path
+        # What each article's place and tags in the search are made of, by source path.
         self.site = (
             limits,
-            tuple(
-                (
-                    article.source_path,
+            {
+                article.source_path: (
                     article.slug,
                     article.date.isoformat(),
                     article.date.tzinfo,
                     tuple(tag.slug for tag in getattr(article, "tags", ())),
                 )
                 for article in published
-            ),
+            },
         )
+        # Tags whose articles or weights changed: an article with one is searched again.
+        self.stirred: set[str] = set()
         previous = self.memory.get(KEY)
-        if previous is not None and previous[0] == self.site:
-            self.kept = previous[1]
+        if previous is not None and previous[0][0] == limits:
+            before, now = previous[0][1], self.site[1]
+            if before.keys() == now.keys():
+                for path, (*_, tags) in now.items():
+                    if before[path] != now[path]:
+                        self.stirred.update(tags, before[path][3])
+                self.kept = previous[1]
         self.memory[KEY] = (self.site, self.found)
 
     def related(self, article: Any, slugs: list[str], find: Callable, **limits) -> list:
@@ -61,7 +76,7 @@ class RelatedMemo:
             return find(**limits)
         key = (article.source_path, tuple(slugs))
         paths = self.kept.get(key)
-        if paths is not None:
+        if paths is not None and not self.stirred.intersection(slugs):
             related = [self.by_path.get(path) for path in paths]
             if all(other is not None and other is not article for other in related):
                 self.found[key] = paths
