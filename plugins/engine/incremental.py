@@ -225,9 +225,10 @@ def mark_partial(output: Path, gone=(), written=None) -> None:
 def written_files(output: Path) -> set[str]:
     """Every file this build wrote into `output`, as relative paths."""
     found = set()
-    for folder, _, files in os.walk(output):
-        where = os.path.relpath(folder, output)
+    top = str(output)
+    for folder, _, files in os.walk(top):
+        where = folder[len(top) + 1 :]  # (os.walk joins onto `top`: no relpath per folder)
         for name in files:
             if name not in BOOKKEEPING:
-                found.add(name if where == "." else f"{where}/{name}")
+                found.add(f"{where}/{name}" if where else name)
     return found
