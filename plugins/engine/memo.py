@@ -201,9 +201,23 @@ class PageMemo:
         self.kept = self.rendered = 0
         self.why = Counter()
 
-    def adopt(self, records: dict[str, Record], counts: dict) -> None:
-        """Records made by a second rendering process, and what it rendered and kept."""
-        self.records.update(records)
+    def made_and_kept(self) -> tuple[dict[str, Record], list[str]]:
+        """This build's new records so far, and the pages it kept with their last record."""
+        last = self.memo.records
+        made, kept = {}, []
+        for path, record in self.records.items():
+            if last.get(path) is record:
+                kept.append(path)
+            else:
+                made[path] = record
+        return made, kept
+
+    def adopt(self, made: dict[str, Record], kept: list[str], counts: dict) -> None:
+        """What a second rendering process did: the records it made, the pages it
+        kept (their last records hold), how many it rendered and kept, and why."""
+        self.records.update(made)
+        for path in kept:
+            self.records[path] = self.memo.records[path]
         self.rendered += counts.get("rendered", 0)
         self.kept += counts.get("kept", 0)
         self.why.update(counts.get("why", {}))

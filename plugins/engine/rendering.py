@@ -348,12 +348,17 @@ def _run_child(generator, writer: EngineWriter, claims, report: str) -> None:
 
 
 def _records_made(writer: EngineWriter) -> dict:
-    """The page memo's records a child made, to hand to the parent."""
+    """The page memo's records a child made, to hand to the parent (the records of
+    the pages it kept are the parent's already: they go by name, see PageMemo.adopt)."""
     if writer.page_memo is None:
         return {}
+    made, kept = writer.page_memo.made_and_kept()
     return {
-        path: [record.shape, [list(read) for read in record.touched]]
-        for path, record in writer.page_memo.records.items()
+        "made": {
+            path: [record.shape, [list(read) for read in record.touched]]
+            for path, record in made.items()
+        },
+        "kept": kept,
     }
 
 
@@ -412,13 +417,12 @@ def finish_sharing(sharing: Sharing, generator) -> None:
     if writer.page_memo is not None:
         for report in reports:
             writer.unchanged.update(report.get("unchanged", ()))
-            writer.page_memo.adopt(
-                {
-                    path: Record(shape, tuple(tuple(read) for read in touched))
-                    for path, (shape, touched) in report.get("pages", {}).items()
-                },
-                report.get("counts", {}),
-            )
+            pages = report.get("pages", {})
+            made = {
+                path: Record(shape, tuple(tuple(read) for read in touched))
+                for path, (shape, touched) in pages.get("made", {}).items()
+            }
+            writer.page_memo.adopt(made, pages.get("kept", []), report.get("counts", {}))
     if mine.claims is None:
         writer.replay(mine)
     else:
