@@ -100,7 +100,7 @@ def spy(tmp_path):
         return folder
 
     yield make
-    for name in ("contract_spy", "per_article_spy"):
+    for name in ("contract_spy", "per_article_spy", "fussy_reader"):
         sys.modules.pop(name, None)
 
 
@@ -160,6 +160,56 @@ def test_warnings_from_reading_workers_reach_the_build_log(build_site):
     files["articles/twice.md"] = "Title: Twice\nDate: 2023-02-01\nDate: 2023-02-02\n\nBody text.\n"
     site = build_site(files, **FORKING)
     assert any("twice.md:3: 'Date' is given twice" in m for m in site.messages())
+
+
+def test_files_the_workers_cannot_read_are_reported_as_when_read_inline(build_site):
+    """Pelican's loop takes the workers' results as they come, with each file's
+    warnings in the loop's order: the log is the one of a build read inline."""
+    files = dict(FILES)
+    files["articles/bad.md"] = b"Title: Bad\nDate: 2023-02-01\n\n\xff\xfe body\n"
+    files["articles/post-00a.md"] = "Title: Undated\nDate: not a date\n\nBody.\n"
+    forked = build_site(files, **FORKING)
+    inline = build_site(files, **ONE_PROCESS)
+
+    def said(site):
+        return [message.replace(str(site.content), "") for message in site.messages()]
+
+    assert any("bad.md:4: not valid UTF-8" in message for message in said(forked))
+    assert said(forked) == said(inline)
+    assert tree_differences(inline.output, forked.output) == []
+
+
+# A reader that fails in every process but the one that loaded it: a worker's failure.
+FAILS_IN_WORKERS = """
+import os
+from pelican import signals
+
+MAIN = os.getpid()
+
+
+def wrap(readers):
+    class Fussy(readers.reader_classes["md"]):
+        def read(self, path):
+            if os.getpid() != MAIN and path.endswith("post-03.md"):
+                raise RuntimeError("not in a worker")
+            return super().read(path)
+
+    readers.reader_classes["md"] = Fussy
+
+
+def register():
+    signals.readers_init.connect(wrap)
+"""
+
+
+def test_a_file_whose_reading_raised_in_a_worker_is_read_inline(build_site, spy):
+    folder = spy("fussy_reader", FAILS_IN_WORKERS)
+    plugins = project_plugins()
+    forked, _ = outside(build_site, FILES, folder, "fussy_reader", plugins, **FORKING)
+    inline, _ = outside(build_site, FILES, folder, "fussy_reader", plugins, **ONE_PROCESS)
+    assert any("read 11 articles on 2 workers" in m for m in forked.messages(0))
+    assert forked.messages() == inline.messages() == []
+    assert tree_differences(inline.output, forked.output) == []
 
 
 def test_rendering_on_two_processes_builds_the_same_site(build_site):
