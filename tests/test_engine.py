@@ -163,8 +163,8 @@ def test_warnings_from_reading_workers_reach_the_build_log(build_site):
 
 
 def test_files_the_workers_cannot_read_are_reported_as_when_read_inline(build_site):
-    """Pelican's loop takes the workers' results as they come, with each file's
-    warnings in the loop's order: the log is the one of a build read inline."""
+    """The workers hand back each file's warnings, logged when Pelican's loop reaches
+    the file: the log is the one of a build read inline."""
     files = dict(FILES)
     files["articles/bad.md"] = b"Title: Bad\nDate: 2023-02-01\n\n\xff\xfe body\n"
     files["articles/post-00a.md"] = "Title: Undated\nDate: not a date\n\nBody.\n"

@@ -59,7 +59,6 @@ class Build:
     page_memo: memo.PageMemo | None = None
 
     def abandon(self) -> None:
-        reading.abandon()
         if self.sharing is not None:
             self.sharing.abandon()
             self.sharing = None

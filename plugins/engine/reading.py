@@ -10,10 +10,7 @@ constructor.
 
 Pelican's loop then reads as usual, through `Readers.readers`: for the time of
 the loop each reader there is stood in for by one that answers from the
-workers' results (and asks the real reader for anything else). The loop does
-not wait for the whole pool: the workers read in the loop's own order, and the
-loop takes each file as soon as it is read, so Pelican's work on one article
-(making it, its signals) runs while the workers read the next. Pelican itself
+workers' results (and asks the real reader for anything else). Pelican itself
 filters the metadata, fills its content cache and builds the articles, so a
 pre-read file is handled exactly like one read inline. A worker's warnings are
 logged again when Pelican reaches its file, so they appear in the build log in
@@ -106,65 +103,15 @@ def _read_one(path: str):
         return path, None, []
 
 
-class Results:
-    """The workers' results, handed out as Pelican's loop asks for each file."""
-
-    def __init__(self, pool, workers: int, paths: list[str], readers) -> None:
-        self.pool = pool
-        self.workers = workers
-        self.count = 0  # handed out
-        self.pending = set(paths)
-        chunk = max(1, min(8, len(paths) // (usable_cores() * 16)))
-        # In the loop's order: the file it asks for next is (nearly) always the next done.
-        self._coming = pool.imap(_read_one, paths, chunksize=chunk)
-        self._done: dict[str, tuple] = {}
-        self._readers = readers
-        _open.add(self)
-
-    def take(self, path: str):
-        """(content, metadata, log records) of a pre-read file, None if it was not."""
-        if path not in self.pending:
-            return None
-        self.pending.discard(path)
-        while path not in self._done:
-            done, data, records = next(self._coming)
-            self._done[done] = None if data is None else (*data, records)
-        found = self._done.pop(path)
-        if found is None:  # its reading raised: read inline, where Pelican reports it
-            return None
-        content, metadata, records = found
-        self.count += 1
-        # The settings the reader itself builds wrappers with.
-        own = self._readers.readers[os.path.splitext(path)[1].lstrip(".")].settings  # noqa: PTH122
-        return content, {key: _rebuilt(value, own) for key, value in metadata.items()}, records
-
-    def close(self) -> None:
-        _open.discard(self)
-        if self.pending:  # the loop stopped early: the workers' work is not wanted
-            self.pool.terminate()
-        else:
-            self.pool.close()
-        self.pool.join()
-
-
-# Pools still reading: a build that failed in Pelican's loop leaves one (see abandon).
-_open: set[Results] = set()
-
-
-def abandon() -> None:
-    for results in list(_open):
-        results.close()
-
-
 class PrereadReader:
     """Stands in for one reader in `Readers.readers` while Pelican's loop runs."""
 
-    def __init__(self, reader, results: Results) -> None:
+    def __init__(self, reader, results: dict) -> None:
         self.reader = reader
         self.results = results
 
     def read(self, path: str):
-        found = self.results.take(path)
+        found = self.results.pop(path, None)
         if found is None:
             return self.reader.read(path)
         content, metadata, records = found
@@ -182,8 +129,7 @@ def _stand_in_class(reader_class: type) -> type:
 
 
 def source_paths(generator) -> list[str]:
-    """Absolute paths of the uncached articles, as and in the order Pelican's loop
-    will pass them."""
+    """Absolute paths (as Pelican's loop will pass them) of the uncached articles."""
     readers = generator.readers
     paths = []
     for relative in generator.get_files(
@@ -195,7 +141,7 @@ def source_paths(generator) -> list[str]:
             continue
         if readers.get_cached_data(path, None) is None:
             paths.append(path)
-    return paths
+    return sorted(paths)
 
 
 def keep_content(generator, settings_digest: str) -> None:
@@ -245,8 +191,7 @@ def usable_cores() -> int:
 
 
 def preread(generator) -> None:
-    """Start reading every uncached article on all cores; Pelican's loop picks the
-    results up as they come (and `restore` ends the pool after the loop)."""
+    """Read every uncached article on all cores; Pelican's loop picks the results up."""
     global _readers  # noqa: PLW0603 - forked workers inherit it; see _read_one
     settings = generator.settings
     workers = settings.get("PARALLEL_READ_WORKERS", DEFAULTS["PARALLEL_READ_WORKERS"])
@@ -260,22 +205,27 @@ def preread(generator) -> None:
     readers = generator.readers
     _readers = readers
     try:
-        pool = multiprocessing.get_context("fork").Pool(workers)
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            chunk = max(1, len(paths) // (workers * 8))
+            results = list(pool.imap_unordered(_read_one, paths, chunksize=chunk))
     finally:
         _readers = None
-    results = Results(pool, workers, paths, readers)
+    found = {}
+    for path, data, records in results:
+        if data is not None:
+            content, metadata = data
+            # The settings the reader itself builds wrappers with.
+            own = readers.readers[os.path.splitext(path)[1].lstrip(".")].settings  # noqa: PTH122
+            metadata = {key: _rebuilt(value, own) for key, value in metadata.items()}
+            found[path] = (content, metadata, records)
     for extension, reader in list(readers.readers.items()):
-        readers.readers[extension] = _stand_in_class(type(reader))(reader, results)
+        readers.readers[extension] = _stand_in_class(type(reader))(reader, found)
+    log.info("engine: read %d articles on %d workers", len(found), workers)
 
 
 def restore(generator) -> None:
     """Put the real readers back once Pelican's loop has read everything."""
     readers = generator.readers.readers
-    results = None
     for extension, reader in list(readers.items()):
         if isinstance(reader, PrereadReader):
             readers[extension] = reader.reader
-            results = reader.results
-    if results is not None:
-        results.close()
-        log.info("engine: read %d articles on %d workers", results.count, results.workers)
