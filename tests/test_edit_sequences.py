@@ -13,6 +13,7 @@ import random
 import re
 from pathlib import Path
 
+import pytest
 from conftest import tree_differences
 from edited_site import GENERATED, SEED, TAGS, clean_build, generated_note, sentence
 
@@ -83,17 +84,22 @@ class Author:
         return f"{kind} {path.name}"
 
 
-def test_every_edit_gives_the_bytes_of_a_clean_build(edited_project, caplog):
+@pytest.mark.parametrize("processes", [1, 2])
+def test_every_edit_gives_the_bytes_of_a_clean_build(edited_project, caplog, processes):
+    """On one process, and with the pages shared with a second one (as on a site
+    big enough to fork), with another random sequence."""
     tmp_path, settings, content, theme, overrides = edited_project
+    if processes == 2:
+        overrides = {**overrides, "PARALLEL_WRITE_MIN_ARTICLES": 2}
     live = LiveSite(settings, tmp_path / "output", content=content, overrides=overrides)
     assert live.rebuild().ok
-    rng = random.Random(SEED)
+    rng = random.Random(SEED + processes)
     author = Author(content, rng)
     # Every kind at least once; body edits, the commonest, fill the other steps.
     kinds = list(KINDS) + [rng.choice(("body", "body", *KINDS)) for _ in range(STEPS - len(KINDS))]
     rng.shuffle(kinds)
-    caplog.set_level("INFO")
-    selective = 0
+    caplog.set_level("DEBUG")
+    selective = shared = 0
     for step, kind in enumerate(kinds):
         if step == SETTINGS_STEP:
             with settings.open("a", encoding="utf-8") as text:
@@ -118,6 +124,7 @@ def test_every_edit_gives_the_bytes_of_a_clean_build(edited_project, caplog):
         result = live.rebuild()
         assert result.ok, f"step {step} ({done}): {result.failed}"
         selective += "rendering only" in caplog.text
+        shared += "rendered on two processes" in caplog.text
         if step in (SETTINGS_STEP, TEMPLATE_STEP):
             assert re.search(r"rendering everything|full build", caplog.text), done
         if step >= PLUGIN_STEP:
@@ -126,3 +133,4 @@ def test_every_edit_gives_the_bytes_of_a_clean_build(edited_project, caplog):
         differences = tree_differences(live.output, clean)
         assert differences == [], f"step {step} ({done}): {differences[:10]}"
     assert selective, "no step rendered only what changed: the sequence tests nothing new"
+    assert bool(shared) == (processes == 2)
