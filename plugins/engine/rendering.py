@@ -337,7 +337,6 @@ def _run_child(generator, writer: EngineWriter, claims, report: str) -> None:
             result = {
                 "pages": _records_made(writer),
                 "counts": _counts(writer),
-                "unchanged": sorted(writer.unchanged),
                 "records": collector.records,
                 "paths": share.paths if share else [],
                 "siteurl": list(share.siteurl) if share else [-1, None],
@@ -416,13 +415,15 @@ def finish_sharing(sharing: Sharing, generator) -> None:
         seen.update(report["paths"])
     if writer.page_memo is not None:
         for report in reports:
-            writer.unchanged.update(report.get("unchanged", ()))
             pages = report.get("pages", {})
             made = {
                 path: Record(shape, tuple(tuple(read) for read in touched))
                 for path, (shape, touched) in pages.get("made", {}).items()
             }
-            writer.page_memo.adopt(made, pages.get("kept", []), report.get("counts", {}))
+            kept = pages.get("kept", [])
+            writer.page_memo.adopt(made, kept, report.get("counts", {}))
+            # (named as _Memoized names the pages it keeps)
+            writer.unchanged.update(sanitised_join(writer.output_path, path) for path in kept)
     if mine.claims is None:
         writer.replay(mine)
     else:
