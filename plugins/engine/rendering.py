@@ -352,13 +352,14 @@ def _records_made(writer: EngineWriter) -> dict:
     if writer.page_memo is None:
         return {}
     made, kept = writer.page_memo.made_and_kept()
-    return {
-        "made": {
-            path: [record.shape, [list(read) for read in record.touched]]
-            for path, record in made.items()
-        },
-        "kept": kept,
+    # Many pages read the same of one article (its summary on every listing that
+    # shows it): each read travels once, and pages name theirs by number.
+    reads: dict[tuple, int] = {}
+    pages = {
+        path: [record.shape, [reads.setdefault(read, len(reads)) for read in record.touched]]
+        for path, record in made.items()
     }
+    return {"made": pages, "reads": list(reads), "kept": kept}
 
 
 def _counts(writer: EngineWriter) -> dict:
@@ -416,8 +417,9 @@ def finish_sharing(sharing: Sharing, generator) -> None:
     if writer.page_memo is not None:
         for report in reports:
             pages = report.get("pages", {})
+            reads = [tuple(read) for read in pages.get("reads", [])]
             made = {
-                path: Record(shape, tuple(tuple(read) for read in touched))
+                path: Record(shape, tuple(reads[number] for number in touched))
                 for path, (shape, touched) in pages.get("made", {}).items()
             }
             kept = pages.get("kept", [])
