@@ -24,6 +24,8 @@ import nextsale
 from nextsale import compat
 from nextsale.build import BOOKKEEPING, KEPT_MANIFEST_NAME, MANIFEST_NAME, PARTIAL_NAME
 
+from .urls import slug_made_of
+
 CORE = Path(nextsale.__file__).parent
 
 # Settings whose value changes from build to build without changing the site.
@@ -102,14 +104,9 @@ def fingerprint(settings: dict, sources: dict) -> str:
 
 
 def _named(wrappers) -> str:
-    """Tags or authors by what their slugs are made of: the name, mostly (Pelican
-    makes new author objects every build, each slugifying its name again; how
-    names become slugs is part of the settings, fingerprinted on their own)."""
-    names = []
-    for wrapper in wrappers or ():
-        source = compat.slug_source(wrapper)
-        names.append(f"={source[0]}" if source is not None else wrapper.slug)
-    return "\x1e".join(names)
+    """Tags or authors by what their slugs are made of (how names become slugs is
+    part of the settings, fingerprinted on their own)."""
+    return "\x1e".join(repr(slug_made_of(wrapper)) for wrapper in wrappers or ())
 
 
 def describe(content, path: str, bodies: dict | None = None) -> tuple[str, str]:

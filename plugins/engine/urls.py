@@ -90,19 +90,20 @@ class Memo:
         )
 
 
-def _slug(wrapper: Any, settings: dict) -> Any:
-    """What an author's or category's slug is made of.
+def slug_made_of(wrapper: Any, settings: dict | None = None) -> Any:
+    """What a tag's, category's or author's slug is made of: (its class, its name)
+    when Pelican makes the slug from the name (with `settings`, when given), else
+    the slug itself; None for no wrapper.
 
-    Pelican gives every article new author and category objects in every
-    build, and each works its slug out again (slugify) when first asked. A
-    slug Pelican would make from the name with this build's settings is
-    named by the name; only one set otherwise is asked for. (What a page
-    shows of the author is noted through the article's `author` anyway.)
+    Pelican gives every article new tag, author and category objects in every
+    build, and each works its slug out again (slugify) when first asked; the
+    name says the same without asking. (What a page shows of the author is
+    noted through the article's `author` anyway.)
     """
     if wrapper is None:
         return None
     source = compat.slug_source(wrapper)
-    if source is not None and source[1] is settings:
+    if source is not None and (settings is None or source[1] is settings):
         return (type(wrapper), source[0])
     return getattr(wrapper, "slug", None)
 
@@ -136,8 +137,9 @@ class RememberedUrls:
             type(date),
             date,
             getattr(date, "tzinfo", None),
-            _slug(getattr(content, "author", None), self.memo.settings),
-            _slug(getattr(content, "category", None), self.memo.settings),
+            # (with the build's own settings: these answers outlive the build)
+            slug_made_of(getattr(content, "author", None), self.memo.settings),
+            slug_made_of(getattr(content, "category", None), self.memo.settings),
             metadata.get("path"),
             content.source_path,  # (the relative path is made of it and the content folder)
             tuple(metadata.get(name) for name in self.memo.fields),
