@@ -201,26 +201,37 @@ class PageMemo:
         self.kept = self.rendered = 0
         self.why = Counter()
 
-    def made_and_kept(self) -> tuple[dict[str, Record], list[str]]:
-        """This build's new records so far, and the pages it kept with their last record."""
+    def report(self) -> dict:
+        """What this build (a second rendering process) did, as plain data for
+        `adopt`: the records it made, the pages it kept (their last records, which
+        the parent holds too, go by name), how many it rendered and kept, and why.
+        Many pages read the same of one article (its summary on every listing that
+        shows it): each read travels once, and pages name theirs by number."""
         last = self.memo.records
+        reads: dict[tuple, int] = {}
         made, kept = {}, []
         for path, record in self.records.items():
             if last.get(path) is record:
                 kept.append(path)
             else:
-                made[path] = record
-        return made, kept
+                touched = [reads.setdefault(read, len(reads)) for read in record.touched]
+                made[path] = [record.shape, touched]
+        counts = {"rendered": self.rendered, "kept": self.kept, "why": dict(self.why)}
+        return {"made": made, "reads": list(reads), "kept": kept, "counts": counts}
 
-    def adopt(self, made: dict[str, Record], kept: list[str], counts: dict) -> None:
-        """What a second rendering process did: the records it made, the pages it
-        kept (their last records hold), how many it rendered and kept, and why."""
-        self.records.update(made)
-        for path in kept:
+    def adopt(self, report: dict) -> list[str]:
+        """Take in what a second rendering process did (see `report`); return the
+        pages it kept."""
+        reads = [tuple(read) for read in report["reads"]]
+        for path, (shape, touched) in report["made"].items():
+            self.records[path] = Record(shape, tuple(reads[number] for number in touched))
+        for path in report["kept"]:
             self.records[path] = self.memo.records[path]
-        self.rendered += counts.get("rendered", 0)
-        self.kept += counts.get("kept", 0)
-        self.why.update(counts.get("why", {}))
+        counts = report["counts"]
+        self.rendered += counts["rendered"]
+        self.kept += counts["kept"]
+        self.why.update(counts["why"])
+        return report["kept"]
 
     def complete(self, files: set[str], selective: bool) -> list[str]:
         """Keep this build's records; the files of the last output that are gone now.

@@ -52,7 +52,7 @@ from pelican.writers import FileOverwriteFailedError, Writer
 from nextsale import compat
 
 from .incremental import Plan
-from .memo import PageMemo, Record
+from .memo import PageMemo
 from .reading import collect_logs, replay_logs, usable_cores
 
 log = logging.getLogger(__name__)
@@ -335,8 +335,7 @@ def _run_child(generator, writer: EngineWriter, claims, report: str) -> None:
     finally:
         try:
             result = {
-                "pages": _records_made(writer),
-                "counts": _counts(writer),
+                "memo": writer.page_memo.report() if writer.page_memo is not None else None,
                 "records": collector.records,
                 "paths": share.paths if share else [],
                 "siteurl": list(share.siteurl) if share else [-1, None],
@@ -344,30 +343,6 @@ def _run_child(generator, writer: EngineWriter, claims, report: str) -> None:
             Path(report).write_text(json.dumps(result), encoding="utf-8")
         finally:
             os._exit(status)
-
-
-def _records_made(writer: EngineWriter) -> dict:
-    """The page memo's records a child made, to hand to the parent (the records of
-    the pages it kept are the parent's already: they go by name, see PageMemo.adopt)."""
-    if writer.page_memo is None:
-        return {}
-    made, kept = writer.page_memo.made_and_kept()
-    # Many pages read the same of one article (its summary on every listing that
-    # shows it): each read travels once, and pages name theirs by number.
-    reads: dict[tuple, int] = {}
-    pages = {
-        path: [record.shape, [reads.setdefault(read, len(reads)) for read in record.touched]]
-        for path, record in made.items()
-    }
-    return {"made": pages, "reads": list(reads), "kept": kept}
-
-
-def _counts(writer: EngineWriter) -> dict:
-    """How many pages a child's memo rendered and kept, and why it rendered them."""
-    memo = writer.page_memo
-    if memo is None:
-        return {}
-    return {"rendered": memo.rendered, "kept": memo.kept, "why": dict(memo.why)}
 
 
 def share_pages(generator, writer: EngineWriter) -> Sharing:
@@ -416,14 +391,7 @@ def finish_sharing(sharing: Sharing, generator) -> None:
         seen.update(report["paths"])
     if writer.page_memo is not None:
         for report in reports:
-            pages = report.get("pages", {})
-            reads = [tuple(read) for read in pages.get("reads", [])]
-            made = {
-                path: Record(shape, tuple(reads[number] for number in touched))
-                for path, (shape, touched) in pages.get("made", {}).items()
-            }
-            kept = pages.get("kept", [])
-            writer.page_memo.adopt(made, kept, report.get("counts", {}))
+            kept = writer.page_memo.adopt(report["memo"])
             # (named as _Memoized names the pages it keeps)
             writer.unchanged.update(sanitised_join(writer.output_path, path) for path in kept)
     if mine.claims is None:
