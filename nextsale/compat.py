@@ -62,7 +62,15 @@ PRIVATE_NAMES = (
     # the name: the engine's URL memo names such a slug by the name.
     "pelican.urlwrappers:URLWrapper._slug_from_name",
     "pelican.urlwrappers:URLWrapper._name",
+    # What a content or a tag keeps besides its own data (the build's context, a
+    # slug worked out from the name): the page memo's digests leave them out.
+    "pelican.contents:Content._context",
+    "pelican.urlwrappers:URLWrapper._slug",
 )
+
+# Attributes of contents and tags, categories, authors that are not their own
+# data (see the last names above).
+NOT_OWN_ATTRIBUTES = frozenset({"_context", "_slug", "_slug_from_name"})
 
 
 # Public functions, and names each must still use for the behaviours above.

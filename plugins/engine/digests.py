@@ -23,7 +23,7 @@ from nextsale import compat, links
 
 # Attributes that are not an article's, page's or tag's own data: the settings,
 # the context, and what a tag works out from its name (the slug names it anyway).
-NOT_OWN = {"settings", "_context", "_slug", "_slug_from_name"}
+NOT_OWN = {"settings", *compat.NOT_OWN_ATTRIBUTES}
 
 # Content methods whose results Pelican keeps for the rest of the build: a page
 # that calls them may read nothing else, so they stand for the HTML's sources.
