@@ -212,10 +212,21 @@ def test_a_file_whose_reading_raised_in_a_worker_is_read_inline(build_site, spy)
     assert tree_differences(inline.output, forked.output) == []
 
 
+ISSUE = "Subject: First issue\nDate: 2023-02-01 07:00\nArticles: since-previous\n\nThe posts on calling back.\n"
+
+
 def test_rendering_on_two_processes_builds_the_same_site(build_site):
-    serial = build_site(FILES, **ONE_PROCESS)
-    shared = build_site(FILES, PARALLEL_WRITE_MIN_ARTICLES=1, PARALLEL_READ_WORKERS=1)
+    files = {**FILES, "newsletter/001-first.md": ISSUE}
+    serial = build_site(files, **ONE_PROCESS)
+    shared = build_site(files, PARALLEL_WRITE_MIN_ARTICLES=1, PARALLEL_READ_WORKERS=1)
     assert SHARED in debug_messages(shared)
+    # The feeds and the newsletter's emails were made while the child rendered pages.
+    assert "prepared while pages were shared: FeedsGenerator, NewsletterGenerator" in (
+        debug_messages(shared)
+    )
+    assert "prepared while" not in debug_messages(serial)
+    assert serial.path("newsletter/001-first/issue.eml").is_file()
+    assert serial.path("feeds/all.atom.xml").is_file()
     assert tree_differences(serial.output, shared.output) == []
 
 

@@ -229,6 +229,21 @@ def start_sharing(generator, content=None) -> None:
         log.debug("engine: rendering on one process: %s", reason)
         return
     build.sharing = rendering.share_pages(generator, build.writer)
+    prepare_outputs(build.generators)
+
+
+def prepare_outputs(generators) -> None:
+    """In the main process, while the child renders pages alone: let generators
+    that can (a `prepare_output` method) work out their output ahead of their
+    turn to write, which then comes sooner. The child claims more pages meanwhile."""
+    prepared = []
+    for generator in generators:
+        prepare = getattr(generator, "prepare_output", None)
+        if callable(prepare):
+            prepare()
+            prepared.append(type(generator).__name__)
+    if prepared:
+        log.debug("engine: prepared while pages were shared: %s", ", ".join(prepared))
 
 
 def finish_sharing(generator, writer=None) -> None:

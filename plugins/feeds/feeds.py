@@ -271,6 +271,7 @@ class FeedsGenerator(Generator):
 
     def generate_context(self) -> None:
         self.cfg = load_config(self.settings)
+        self.rendered: dict[str, bytes] | None = None  # see prepare_output
         # The clock only decides which articles are due, never what a
         # feed says; WITH_FUTURE_DATES = False makes Pelican do it too.
         now = dt.datetime.now(dt.UTC)
@@ -300,9 +301,16 @@ class FeedsGenerator(Generator):
                 {t.slug: f"all of {clean_text(str(t.name))}" for t, arts in self.topics if arts},
             )
 
-    def generate_output(self, writer: Any) -> None:
+    def prepare_output(self) -> None:
+        """Render every feed now (the engine calls this while a second process
+        renders pages); `generate_output` then only writes them."""
         plan = plan_feeds(self.articles, self.tags, self.categories, self.cfg, self.topics)
-        rendered = render_feeds(plan, self.cfg, self.settings.get("ENGINE_MEMORY"))
+        self.rendered = render_feeds(plan, self.cfg, self.settings.get("ENGINE_MEMORY"))
+
+    def generate_output(self, writer: Any) -> None:
+        if self.rendered is None:
+            self.prepare_output()
+        rendered, self.rendered = self.rendered, None
         output = Path(self.output_path)
         for save_as, data in sorted(rendered.items()):
             target = output / save_as

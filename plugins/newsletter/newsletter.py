@@ -121,6 +121,7 @@ class NewsletterGenerator(Generator):
         self.issues: list[Issue] = []
         self.views: list[IssueView] = []
         self.remembered = Remembered(None)
+        self.prepared = False  # see prepare_output
 
     # --- reading -----------------------------------------------------------
 
@@ -181,7 +182,11 @@ class NewsletterGenerator(Generator):
 
     # --- writing -----------------------------------------------------------
 
-    def generate_output(self, writer: Any) -> None:
+    def prepare_output(self) -> None:
+        """Render every issue's page view, email files and feed entry now (the
+        engine calls this while a second process renders pages);
+        `generate_output` then writes the pages through Pelican's writer."""
+        self.prepared = True
         if not self.cfg:
             return
         md = markdown_renderer(self.settings)
@@ -194,21 +199,30 @@ class NewsletterGenerator(Generator):
                 cfg["FROM_ADDRESS"],
             )
         self.remembered = Remembered(self.settings.get("ENGINE_MEMORY"))
-        self.views = [self.render_issue(issue, md, writer) for issue in self.issues]
+        self.views = [self.render_issue(issue, md) for issue in self.issues]
         self.remembered.keep()
+
+    def generate_output(self, writer: Any) -> None:
+        if not self.prepared:
+            self.prepare_output()
+        self.prepared = False
+        if not self.cfg:
+            return
+        for view in self.views:
+            self.write_issue_page(view, writer)
         self.write_index(writer)
         self.write_feed()
         log.info(
             "Newsletter: %d issue(s) rendered, %d email(s) within %d bytes",
             len(self.views),
             sum(v.has_email for v in self.views),
-            cfg["NEWSLETTER_MAX_BYTES"],
+            self.cfg["NEWSLETTER_MAX_BYTES"],
         )
 
     def fmt(self, key: str, issue: Issue) -> str:
         return self.cfg[key].format(number=issue.number_text, slug=issue.slug)
 
-    def render_issue(self, issue: Issue, md: Markdown, writer: Any) -> IssueView:
+    def render_issue(self, issue: Issue, md: Markdown) -> IssueView:
         cfg = self.cfg
         site_url = cfg["SITE_URL"]
         url = self.fmt("NEWSLETTER_ISSUE_URL", issue)
@@ -260,16 +274,18 @@ class NewsletterGenerator(Generator):
         view.intro = sanitise(web_intro, site_page_profile(self.settings))
         self.write_email(view, intro_email, images)
         self.report_images(issue, images)
+        return view
+
+    def write_issue_page(self, view: IssueView, writer: Any) -> None:
         writer.write_file(
-            save_as,
+            view.save_as,
             self.get_template("newsletter_issue"),
             self.context,
             relative_urls=self.settings.get("RELATIVE_URLS", False),
             issue=view,
-            newsletter_index_url=cfg["NEWSLETTER_INDEX_URL"],
-            newsletter_feed_url=path_to_url(cfg["FEED_SAVE_AS"]),
+            newsletter_index_url=self.cfg["NEWSLETTER_INDEX_URL"],
+            newsletter_feed_url=path_to_url(self.cfg["FEED_SAVE_AS"]),
         )
-        return view
 
     def report_images(self, issue: Issue, images: ImagePolicy) -> None:
         """Say in the build log which images of an issue's email load from another host."""
