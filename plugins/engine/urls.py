@@ -127,6 +127,7 @@ class RememberedUrls:
         if date is None and (self.memo.pages_dated or not isinstance(content, Page)):
             return None  # Pelican would format the time of the call
         metadata = content.metadata
+        memo = self.memo
         return (
             key,
             type(content),
@@ -138,11 +139,11 @@ class RememberedUrls:
             date,
             getattr(date, "tzinfo", None),
             # (with the build's own settings: these answers outlive the build)
-            slug_made_of(getattr(content, "author", None), self.memo.settings),
-            slug_made_of(getattr(content, "category", None), self.memo.settings),
+            slug_made_of(getattr(content, "author", None), memo.settings),
+            slug_made_of(getattr(content, "category", None), memo.settings),
             metadata.get("path"),
             content.source_path,  # (the relative path is made of it and the content folder)
-            tuple(metadata.get(name) for name in self.memo.fields),
+            tuple([metadata.get(name) for name in memo.fields]) if memo.fields else (),
         )
 
     def __call__(self, key: str) -> str:
