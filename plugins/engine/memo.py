@@ -22,13 +22,6 @@ page is always rendered.
 A value the memo cannot digest (an object without data it can see) makes the
 page's shape new every build, so that page is always rendered: the memo may
 render too much, never too little.
-
-Most articles are the same from one build to the next, and each is read by
-several pages in several ways. So the memo also keeps one digest of all that
-each article or page holds (its *own* digest, of which every way of reading
-it is a part): when it is what it was, every read of it still holds, without
-digesting each. A selective build keeps such a digest only where it agrees
-with the one kept before, since it leaves older records in place.
 """
 
 from __future__ import annotations
@@ -70,9 +63,6 @@ class Memo:
     links: dict[str, tuple[str, list]] = field(default_factory=dict)
     # Digests of the last build's long strings (HTML), by identity: (string, digest).
     strings: dict[int, tuple[str, str]] = field(default_factory=dict)
-    # Each article's and page's own digest, by source path, where every record that
-    # reads it was made or checked with it as it is (see PageMemo.complete).
-    owns: dict[str, str] = field(default_factory=dict)
 
 
 def session_memo(memory: dict | None, fingerprint: str) -> Memo | None:
@@ -144,7 +134,6 @@ class PageMemo:
         # Whether each (source, names read, digest) still holds, worked out once:
         # many pages read the same of one article (its summary on listing pages).
         self._holds: dict[tuple[str, str, str], bool] = {}
-        self.owns: dict[str, str] = {}  # this build's own digests, by source path
         self.restart_counts()  # kept, rendered, and why pages were rendered again
 
     def names(self, template) -> tuple[str, ...] | None:
@@ -188,15 +177,7 @@ class PageMemo:
 
     def _still_holds(self, source: str, names: str, digest: str) -> bool:
         content = self.inputs.find(source)
-        if content is None:
-            return False
-        if isinstance(content, Content) and self._own(content) == self.memo.owns.get(source):
-            return True  # all it holds is as it was: so is every view of it
-        return self.inputs.view(content, names) == digest
-
-    def _own(self, content: Content) -> str:
-        own = self.owns[content.source_path] = self.inputs.own(content)
-        return own
+        return content is not None and self.inputs.view(content, names) == digest
 
     def render(self, template, localcontext: dict) -> str:
         """Render the page, noting what it read."""
@@ -212,8 +193,6 @@ class PageMemo:
                 seen = "\x1e".join(sorted(names))
                 key = self.inputs.key(thing)
                 touched.append((key, seen, self.inputs.view(thing, seen)))
-                if isinstance(thing, Content):
-                    self._own(thing)
             touched = tuple(sorted(touched))
             self.records[localcontext["output_file"]] = Record(self._shape, touched)
         return html
@@ -238,13 +217,7 @@ class PageMemo:
                 touched = [reads.setdefault(read, len(reads)) for read in record.touched]
                 made[path] = [record.shape, touched]
         counts = {"rendered": self.rendered, "kept": self.kept, "why": dict(self.why)}
-        return {
-            "made": made,
-            "reads": list(reads),
-            "kept": kept,
-            "owns": self.owns,
-            "counts": counts,
-        }
+        return {"made": made, "reads": list(reads), "kept": kept, "counts": counts}
 
     def adopt(self, report: dict) -> list[str]:
         """Take in what a second rendering process did (see `report`); return the
@@ -254,7 +227,6 @@ class PageMemo:
             self.records[path] = Record(shape, tuple(reads[number] for number in touched))
         for path in report["kept"]:
             self.records[path] = self.memo.records[path]
-        self.owns.update(report["owns"])
         counts = report["counts"]
         self.rendered += counts["rendered"]
         self.kept += counts["kept"]
@@ -271,17 +243,10 @@ class PageMemo:
         if selective:
             self.memo.records = {**self.memo.records, **self.records}
             self.memo.files |= files
-            # Records this build did not look at read what was before: an own digest
-            # that changed would vouch for them wrongly, so it is forgotten.
-            owns = self.memo.owns
-            for source, own in self.owns.items():
-                if owns.get(source) != own:
-                    owns.pop(source, None)
             return []
         gone = sorted(self.memo.files - files) if self.memo.files else []
         self.memo.records = self.records
         self.memo.files = files
-        self.memo.owns = self.owns
         if self.why:
             log.debug("engine: rendered again: %s", self.why.most_common(12))
         if self.inputs.volatile:
