@@ -23,6 +23,7 @@ from markdown.blockprocessors import (
 )
 from markdown.extensions.abbr import AbbrBlockprocessor
 from markdown.extensions.def_list import DefListProcessor
+from markdown.extensions.fenced_code import FencedBlockPreprocessor
 from markdown.extensions.footnotes import FootnoteBlockProcessor
 from markdown.extensions.tables import TableProcessor
 from markdown.treeprocessors import InlineProcessor
@@ -59,6 +60,11 @@ BLOCK_NEEDS = {
     "abbr": (AbbrBlockprocessor, ("*[",)),
     "deflist": (DefListProcessor, (":",)),
     "table": (TableProcessor, ("|",)),
+}
+# Steps before the blocks are parsed that search the whole text for their fence:
+# without it they give the text back as it was.
+PRE_NEEDS = {
+    "fenced_code_block": (FencedBlockPreprocessor, ("```", "~~~")),
 }
 # Block steps that search each block they are tried on with a regex (every block
 # that is not something else is tried on all of them before it becomes a
@@ -124,6 +130,19 @@ def gated_patterns(converter: Markdown) -> dict[str, tuple[str, ...]]:
         if name in patterns
         and getattr(patterns[name], "compiled_re", None) is not None
         and patterns[name].compiled_re.pattern == regex
+    }
+
+
+def gated_preprocessors(converter: Markdown) -> dict[str, tuple[str, ...]]:
+    """The converter's steps before the blocks that can be left out of a text without
+    their needs."""
+    if not only_known_steps(converter):
+        return {}
+    steps = converter.preprocessors
+    return {
+        name: needs
+        for name, (kind, needs) in PRE_NEEDS.items()
+        if name in steps and type(steps[name]) is kind
     }
 
 
@@ -199,7 +218,9 @@ class StepGate:
         self.converter = converter
         self.needs = gated_patterns(converter)
         self.block_needs = gated_blocks(converter)
+        self.pre_needs = gated_preprocessors(converter)
         self.blocks = converter.parser.blockprocessors  # all of them, whatever a text uses
+        self.preprocessors = converter.preprocessors
         self.kept: dict[tuple, tuple] = {}
         if self.needs:
             self.use_gated_step()
@@ -219,24 +240,26 @@ class StepGate:
 
     def use(self, text: str) -> None:
         """Leave out of the next conversion the steps `text` cannot use anywhere."""
-        if not self.needs and not self.block_needs:
+        if not self.needs and not self.block_needs and not self.pre_needs:
             return
         # An entity might stand for any character, and the converter deletes the
         # characters it marks its placeholders with first: such a text keeps every step.
-        absent: tuple = ((), ())
+        absent: tuple = ((), (), ())
         if not any(c in text for c in UNREAD_CHARACTERS):
             absent = tuple(
                 tuple(name for name, needs in table.items() if not any(n in text for n in needs))
-                for table in (self.needs, self.block_needs)
+                for table in (self.needs, self.block_needs, self.pre_needs)
             )
         kept = self.kept.get(absent)
         if kept is None:
             kept = self.kept[absent] = (
                 without(self.converter.inlinePatterns, absent[0]),
                 without(self.blocks, absent[1]),
+                without(self.preprocessors, absent[2]),
             )
         self.converter.treeprocessors["inline"].inlinePatterns = kept[0]
         self.converter.parser.blockprocessors = kept[1]
+        self.converter.preprocessors = kept[2]
 
 
 def without(registry, names: tuple[str, ...]):

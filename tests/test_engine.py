@@ -212,7 +212,10 @@ def test_a_file_whose_reading_raised_in_a_worker_is_read_inline(build_site, spy)
     assert tree_differences(inline.output, forked.output) == []
 
 
-ISSUE = "Subject: First issue\nDate: 2023-02-01 07:00\nArticles: since-previous\n\nThe posts on calling back.\n"
+ISSUE = (
+    "Subject: First issue\nDate: 2023-02-01 07:00\nArticles: since-previous\n\n"
+    "The posts on calling back.\n"
+)
 
 
 def test_rendering_on_two_processes_builds_the_same_site(build_site):

@@ -55,9 +55,9 @@ def gated() -> Gated:
 
 def test_the_sites_converter_is_gated_everywhere(gated):
     # Otherwise the comparisons below would compare a converter with itself.
-    assert gated.gate.needs and gated.gate.block_needs
+    assert gated.gate.needs and gated.gate.block_needs and gated.gate.pre_needs
     blocks = gated.converter.parser.blockprocessors
-    for name, (kind, method, _needs) in BLOCK_SEARCHES.items():
+    for name, (_kind, method, _needs) in BLOCK_SEARCHES.items():
         assert name in blocks, name
         assert method in vars(blocks[name]), f"{name}.{method} is not gated"
 
@@ -79,7 +79,8 @@ PIECES = [
     "> A quote", "> > Nested\n> quote", "Ends with >", "a > b",
     "* item\n* item", "- item", "1. item\n2. item", "    code block", "\tcode",
     "---", "* * *", "___", "- - -", "a - b -- c", "snake_case_name", "2 * 3 * 4",
-    '[ref]: http://example.com "Title"', "[ref2]:http://example.org", "[link][ref] [x][ref2]", "[Ref] : not a reference", "a]: b",
+    '[ref]: http://example.com "Title"', "[ref2]:http://example.org", "[link][ref] [x][ref2]",
+    "[Ref] : not a reference", "a]: b",
     "Text[^1] and more", "[^1]: The note.", "[^ not a note",
     "*[HTML]: Hyper Text", "The HTML here", "*[ not an abbreviation",
     "Term\n:   Definition", "Time: 10:30", ": lone colon",
