@@ -27,6 +27,7 @@ from markdown.extensions.fenced_code import FencedBlockPreprocessor
 from markdown.extensions.footnotes import FootnoteBlockProcessor
 from markdown.extensions.tables import TableProcessor
 from markdown.treeprocessors import InlineProcessor
+from markdown.util import Registry
 
 # Python-Markdown's own inline patterns, each with a text any match of it holds:
 # a piece of text without it cannot match, and the inline step skips the pattern
@@ -173,16 +174,25 @@ def gate_block_searches(converter: Markdown) -> int:
     return gated
 
 
+def holds_any(needs: tuple[str, ...]):
+    """A test of whether a text holds any of `needs` (one `in` when there is one)."""
+    if len(needs) == 1:
+        (need,) = needs
+        return lambda text: need in text
+    return lambda text: any(n in text for n in needs)
+
+
 def _searching_only(original, method: str, needs: tuple[str, ...]):
+    holds = holds_any(needs)
     if method == "test":
 
         def test(parent, block: str) -> bool:
-            return any(n in block for n in needs) and original(parent, block)
+            return holds(block) and original(parent, block)
 
         return test
 
     def run(parent, blocks: list[str]):
-        if not any(n in blocks[0] for n in needs):
+        if not holds(blocks[0]):
             return False  # what the step returns when its search finds nothing
         return original(parent, blocks)
 
@@ -195,12 +205,13 @@ class GatedInlineProcessor(InlineProcessor):
 
     def __init__(self, converter: Markdown, needs: dict[int, tuple[str, ...]]) -> None:
         super().__init__(converter)
-        self.needs = needs  # by id() of the pattern
+        # By id() of the pattern: whether a piece of text holds what it needs.
+        self.needs = {pattern: holds_any(texts) for pattern, texts in needs.items()}
 
     # The step's own (name-mangled) method, called once per pattern and piece of text.
     def _InlineProcessor__applyPattern(self, pattern, data, patternIndex, startIndex=0):
-        needs = self.needs.get(id(pattern))
-        if needs is not None and not any(n in data for n in needs):
+        holds = self.needs.get(id(pattern))
+        if holds is not None and not holds(data):
             return data, False, 0  # what the step itself returns when nothing matches
         return super()._InlineProcessor__applyPattern(pattern, data, patternIndex, startIndex)
 
@@ -253,20 +264,48 @@ class StepGate:
         kept = self.kept.get(absent)
         if kept is None:
             kept = self.kept[absent] = (
-                without(self.converter.inlinePatterns, absent[0]),
+                tuple(without(self.converter.inlinePatterns, absent[0])),
                 without(self.blocks, absent[1]),
                 without(self.preprocessors, absent[2]),
             )
+        # The inline step only counts its patterns and takes them by position:
+        # a tuple answers at once (a registry sorts itself again each time).
         self.converter.treeprocessors["inline"].inlinePatterns = kept[0]
         self.converter.parser.blockprocessors = kept[1]
         self.converter.preprocessors = kept[2]
 
 
-def without(registry, names: tuple[str, ...]):
+class ListedRegistry(Registry):
+    """A copy of a Python-Markdown registry that lists its steps once.
+
+    Python-Markdown's own sorts and lists them again at every loop over it, and
+    the block parser loops over its steps once for every block of every post.
+    Registering or deregistering in the copy still works and lists them again.
+    """
+
+    def __init__(self, registry: Registry | None = None) -> None:
+        super().__init__()
+        self._listed: list | None = None
+        for entry in registry._priority if registry is not None else ():  # (name, priority)
+            super().register(registry[entry.name], entry.name, entry.priority)
+
+    def register(self, item, name: str, priority: float) -> None:
+        self._listed = None
+        super().register(item, name, priority)
+
+    def deregister(self, name: str, strict: bool = True) -> None:
+        self._listed = None
+        super().deregister(name, strict)
+
+    def __iter__(self):
+        if self._listed is None:
+            self._listed = list(super().__iter__())
+        return iter(self._listed)
+
+
+def without(registry: Registry, names: tuple[str, ...]) -> ListedRegistry:
     """A copy of a Markdown registry, in the same order, less `names`."""
-    if not names:
-        return registry
-    kept = registry[:]
+    kept = ListedRegistry(registry)
     for name in names:
         kept.deregister(name)
     return kept
