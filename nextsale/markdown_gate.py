@@ -134,28 +134,15 @@ def gated_patterns(converter: Markdown) -> dict[str, tuple[str, ...]]:
     }
 
 
-def gated_preprocessors(converter: Markdown) -> dict[str, tuple[str, ...]]:
-    """The converter's steps before the blocks that can be left out of a text without
-    their needs."""
+def gated_steps(converter: Markdown, steps: Registry, table: dict) -> dict[str, tuple[str, ...]]:
+    """The steps of `steps` (the converter's preprocessors or block steps) that can be
+    left out of a text without their needs: those `table` lists, of the very class."""
     if not only_known_steps(converter):
         return {}
-    steps = converter.preprocessors
     return {
         name: needs
-        for name, (kind, needs) in PRE_NEEDS.items()
+        for name, (kind, needs) in table.items()
         if name in steps and type(steps[name]) is kind
-    }
-
-
-def gated_blocks(converter: Markdown) -> dict[str, tuple[str, ...]]:
-    """The converter's block steps that can be left out of a text without their needs."""
-    if not only_known_steps(converter):
-        return {}
-    blocks = converter.parser.blockprocessors
-    return {
-        name: needs
-        for name, (kind, needs) in BLOCK_NEEDS.items()
-        if name in blocks and type(blocks[name]) is kind
     }
 
 
@@ -228,8 +215,8 @@ class StepGate:
     def __init__(self, converter: Markdown) -> None:
         self.converter = converter
         self.needs = gated_patterns(converter)
-        self.block_needs = gated_blocks(converter)
-        self.pre_needs = gated_preprocessors(converter)
+        self.block_needs = gated_steps(converter, converter.parser.blockprocessors, BLOCK_NEEDS)
+        self.pre_needs = gated_steps(converter, converter.preprocessors, PRE_NEEDS)
         self.blocks = converter.parser.blockprocessors  # all of them, whatever a text uses
         self.preprocessors = converter.preprocessors
         self.kept: dict[tuple, tuple] = {}
