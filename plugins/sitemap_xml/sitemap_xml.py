@@ -71,11 +71,19 @@ class SitemapGenerator:
 
     def __init__(self, context, settings, path, theme, output_path, *args, **kwargs):
         self.context, self.settings, self.output_path = context, settings, output_path
+        self.entries: list | None = None  # see prepare_output
+
+    def prepare_output(self) -> None:
+        """Work the sitemap out now (the engine calls this while a second process
+        renders pages); `generate_output` then only writes it."""
+        self.entries = sitemap_entries(self.context)
 
     def generate_output(self, writer) -> None:
+        if self.entries is None:
+            self.prepare_output()
+        entries, self.entries = self.entries, None
         base = (self.settings.get("SITE_CANONICAL_URL") or self.settings["SITEURL"]).rstrip("/")
         save_as = self.settings.get("SITEMAP_SAVE_AS", DEFAULTS["SITEMAP_SAVE_AS"])
-        entries = sitemap_entries(self.context)
         target = Path(self.output_path) / save_as
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(render_sitemap(entries, base), encoding="utf-8")
