@@ -175,6 +175,27 @@ class PageMemo:
         self.kept += 1
         return True
 
+    def reads_to_settle(self) -> list[tuple[str, str, str]]:
+        """Every read the last build's records name, in order of source: what
+        `unchanged` will ask of each page."""
+        return sorted({read for record in self.memo.records.values() for read in record.touched})
+
+    def settle(self, reads: list) -> bytes:
+        """Work out whether each of `reads` still holds (1) or not (0)."""
+        holds = self._holds
+        verdicts = bytearray(len(reads))
+        for number, read in enumerate(reads):
+            verdict = holds.get(read)
+            if verdict is None:
+                verdict = holds[read] = self._still_holds(*read)
+            verdicts[number] = verdict
+        return bytes(verdicts)
+
+    def learn(self, reads: list, verdicts) -> None:
+        """Take the verdicts another process of this build worked out on the same values."""
+        for read, verdict in zip(reads, verdicts, strict=True):
+            self._holds.setdefault(read, bool(verdict))
+
     def _still_holds(self, source: str, names: str, digest: str) -> bool:
         content = self.inputs.find(source)
         return content is not None and self.inputs.view(content, names) == digest

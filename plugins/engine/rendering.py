@@ -40,6 +40,7 @@ import multiprocessing
 import os
 import signal
 import tempfile
+import threading
 import weakref
 from dataclasses import dataclass, field
 from itertools import chain
@@ -317,13 +318,15 @@ def reason_not_to_share(generator) -> str | None:
     return None
 
 
-def _run_child(generator, writer: EngineWriter, claims, report: str) -> None:
+def _run_child(generator, writer: EngineWriter, claims, report: str, settling=None) -> None:
     collector = collect_logs()
     status = 0
     share = None
     if writer.page_memo is not None:  # count only what this child does
         writer.page_memo.restart_counts()
     try:
+        if settling is not None:
+            settle_reads(writer.page_memo, settling, child=True)
         writer.start_sharing(claims, generator.context)
         # The main process sends content_written for every page (see replay).
         with signals.content_written.muted():
@@ -345,6 +348,52 @@ def _run_child(generator, writer: EngineWriter, claims, report: str) -> None:
             os._exit(status)
 
 
+@dataclass
+class Settling:
+    """The page memo's reads, split by source between the two rendering processes:
+    each works out its half, then takes the other's (see `settle_reads`)."""
+
+    reads: list
+    half: int  # the parent's are reads[:half], the child's the rest
+    verdicts: object  # shared bytes, one per read
+    ready: object  # a barrier for the two processes
+
+    @classmethod
+    def of(cls, memo: PageMemo, context) -> Settling | None:
+        reads = memo.reads_to_settle()
+        if not reads:
+            return None
+        half = len(reads) // 2
+        while 0 < half < len(reads) and reads[half][0] == reads[half - 1][0]:
+            half += 1  # each source's reads in one process: it digests that source alone
+        return cls(reads, half, context.RawArray("b", len(reads)), context.Barrier(2))
+
+
+# How long a process waits for the other's verdicts before working them out itself.
+SETTLE_TIMEOUT = 60
+
+
+def settle_reads(memo: PageMemo, settling: Settling, child: bool) -> None:
+    """Before any page is claimed: this process's half of the verdicts, then the other's.
+
+    Checking a page asks whether each article still holds what the page read of
+    it. Claims alternate between the processes call by call, and listings and
+    related-reading blocks reach every article, so each process would otherwise
+    digest nearly every article itself.
+    """
+    mine = slice(settling.half, None) if child else slice(0, settling.half)
+    try:
+        settling.verdicts[mine] = memo.settle(settling.reads[mine])
+    except BaseException:
+        settling.ready.abort()  # the other process must not wait for these
+        raise
+    try:
+        settling.ready.wait(SETTLE_TIMEOUT)
+    except threading.BrokenBarrierError:
+        return  # the other half is worked out page by page, as without settling
+    memo.learn(settling.reads, settling.verdicts[:])
+
+
 def share_pages(generator, writer: EngineWriter) -> Sharing:
     """Fork the children that render the articles generator's pages."""
     context = multiprocessing.get_context("fork")
@@ -353,14 +402,18 @@ def share_pages(generator, writer: EngineWriter) -> Sharing:
     # With content_written heard, this process only notes the calls, then
     # sends the signal for every page in order (see EngineWriter.replay).
     noting = bool(listeners(signals.content_written))
+    memo = writer.page_memo
+    settling = Settling.of(memo, context) if memo is not None and not noting else None
     children = []
     for _ in range(2 if noting else 1):
         handle, report = tempfile.mkstemp(prefix="engine-", suffix=".json")
         os.close(handle)
         child = os.fork()
         if child == 0:
-            _run_child(generator, writer, claims, report)
+            _run_child(generator, writer, claims, report, settling)
         children.append((child, report))
+    if settling is not None:
+        settle_reads(memo, settling, child=False)
     writer.start_sharing(None if noting else claims, generator.context)
     return Sharing(children, writer)
 
