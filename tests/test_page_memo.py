@@ -173,6 +173,8 @@ def test_pages_a_second_process_rendered_are_remembered_as_well(edited_project, 
         edit()
         rendered, kept, _ = _rebuild(live, caplog)
         assert "rendered on two processes" in caplog.text, kind
+        # Each process worked out half of the memo's verdicts and took the other's.
+        assert "reads of the page memo worked out by halves" in caplog.text, kind
         assert kept > 0 and rendered > 0, kind
         # What either process rendered or kept is counted: (nearly) every page.
         assert rendered + kept > 0.9 * len(list(live.output.rglob("*.html"))), kind

@@ -392,6 +392,8 @@ def settle_reads(memo: PageMemo, settling: Settling, child: bool) -> None:
     except threading.BrokenBarrierError:
         return  # the other half is worked out page by page, as without settling
     memo.learn(settling.reads, settling.verdicts[:])
+    if not child:
+        log.debug("engine: %d reads of the page memo worked out by halves", len(settling.reads))
 
 
 def share_pages(generator, writer: EngineWriter) -> Sharing:
