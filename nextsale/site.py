@@ -76,3 +76,25 @@ def display_path(path: str | os.PathLike, base: str | os.PathLike | None = None)
 def strict_level(strict: bool) -> int:
     """Errors in strict (publish) builds, warnings in development."""
     return logging.ERROR if strict else logging.WARNING
+
+
+class PreparedOutput:
+    """A generator's output worked out ahead of its turn to write, when it can be.
+
+    The engine calls `prepare_output()` while a second process renders pages; the
+    generator's `generate_output` takes the result with `prepared_output()`, which
+    works it out then when nothing was prepared (a one-process build). A generator
+    mixing this in says how in `work_out_output()`: everything but the writing.
+    """
+
+    _prepared: tuple | None = None
+
+    def work_out_output(self) -> Any:
+        raise NotImplementedError
+
+    def prepare_output(self) -> None:
+        self._prepared = (self.work_out_output(),)
+
+    def prepared_output(self) -> Any:
+        prepared, self._prepared = self._prepared, None
+        return prepared[0] if prepared is not None else self.work_out_output()

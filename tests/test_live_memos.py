@@ -162,7 +162,7 @@ def test_archive_paths_are_kept_by_everything_they_are_made_of():
 
 
 def test_newsletter_renderings_are_kept_by_their_plain_arguments():
-    from plugins.newsletter import newsletter as glue
+    from nextsale.newsletter.remembered import Remembered
 
     calls = []
 
@@ -173,19 +173,19 @@ def test_newsletter_renderings_are_kept_by_their_plain_arguments():
     memory: dict = {}
     at = datetime(2024, 1, 2, 9, 0, tzinfo=timezone(timedelta(hours=1), "A"))
     same_moment = datetime(2024, 1, 2, 9, 0, tzinfo=timezone(timedelta(hours=1), "B"))
-    first = glue.Remembered(memory)
+    first = Remembered(memory)
     assert first.call(render, "x", when=at) == "x 09:00 A"
     assert first.call(render, "x", when=same_moment) == "x 09:00 B"
     first.keep()
-    second = glue.Remembered(memory)
+    second = Remembered(memory)
     assert second.call(render, "x", when=at) == "x 09:00 A"
     assert calls == ["x", "x"]
     # Arguments that are not plain values are never kept by.
     assert second.call(lambda value: value, ["list"]) == ["list"]
     second.keep()
-    assert len(memory[glue.Remembered.KEY]) == 1
+    assert len(memory[Remembered.KEY]) == 1
     # Without a session every call is made.
-    glue.Remembered(None).call(render, "x", when=at)
+    Remembered(None).call(render, "x", when=at)
     assert calls == ["x", "x", "x"]
 
 

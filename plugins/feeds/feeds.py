@@ -30,7 +30,7 @@ from nextsale.feeds import (
     make_item,
 )
 from nextsale.guidance import guidance_link
-from nextsale.site import plugin_enabled
+from nextsale.site import PreparedOutput, plugin_enabled
 from nextsale.text import clean_text
 
 from .config import FeedsConfig, load_config
@@ -266,12 +266,11 @@ def report_images(item: Item, source: str, cfg: FeedsConfig) -> None:
             )
 
 
-class FeedsGenerator(Generator):
+class FeedsGenerator(PreparedOutput, Generator):
     """Write every feed once, after all content has been read."""
 
     def generate_context(self) -> None:
         self.cfg = load_config(self.settings)
-        self.rendered: dict[str, bytes] | None = None  # see prepare_output
         # The clock only decides which articles are due, never what a
         # feed says; WITH_FUTURE_DATES = False makes Pelican do it too.
         now = dt.datetime.now(dt.UTC)
@@ -301,16 +300,13 @@ class FeedsGenerator(Generator):
                 {t.slug: f"all of {clean_text(str(t.name))}" for t, arts in self.topics if arts},
             )
 
-    def prepare_output(self) -> None:
-        """Render every feed now (the engine calls this while a second process
-        renders pages); `generate_output` then only writes them."""
+    def work_out_output(self) -> dict[str, bytes]:
+        """Every feed, rendered (see PreparedOutput)."""
         plan = plan_feeds(self.articles, self.tags, self.categories, self.cfg, self.topics)
-        self.rendered = render_feeds(plan, self.cfg, self.settings.get("ENGINE_MEMORY"))
+        return render_feeds(plan, self.cfg, self.settings.get("ENGINE_MEMORY"))
 
     def generate_output(self, writer: Any) -> None:
-        if self.rendered is None:
-            self.prepare_output()
-        rendered, self.rendered = self.rendered, None
+        rendered = self.prepared_output()
         output = Path(self.output_path)
         for save_as, data in sorted(rendered.items()):
             target = output / save_as

@@ -33,6 +33,7 @@ from nextsale.newsletter.issues import (
     choose_articles,
     read_issue_file,
 )
+from nextsale.newsletter.remembered import Remembered
 from nextsale.newsletter.render import (
     MODES,
     IssueView,
@@ -54,7 +55,7 @@ from nextsale.sanitise import (
     site_hosts,
     third_party_images_setting,
 )
-from nextsale.site import plugin_enabled
+from nextsale.site import PreparedOutput, plugin_enabled
 from nextsale.text import clean_text, html_to_text, shorten
 from nextsale.urls import absolute, add_utm
 
@@ -64,55 +65,7 @@ from .intro import markdown_renderer, resolve_links
 log = logging.getLogger(__name__)
 
 
-def plain_key(value: Any) -> tuple | None:
-    """A key equal only for arguments a pure function cannot tell apart; None when unsure.
-
-    The type is part of it (a str subclass may behave differently); a date is
-    kept by its ISO form, time zone, zone name and fold (all a mail header shows).
-    """
-    if isinstance(value, datetime):
-        return (type(value), value.isoformat(), value.tzinfo, value.tzname(), value.fold)
-    if value is None or type(value) in (str, bytes, int, bool):
-        return (type(value), value)
-    return None
-
-
-class Remembered:
-    """Renderings made by pure functions from plain arguments, kept from one build
-    to the next of a live session (`ENGINE_MEMORY`), by those very arguments.
-
-    Only what the last build used is carried into the next; without a session,
-    every call is made.
-    """
-
-    KEY = "newsletter renderings"
-
-    def __init__(self, memory: dict | None) -> None:
-        self.memory = memory if isinstance(memory, dict) else None
-        kept = self.memory.get(self.KEY) if self.memory is not None else None
-        self.kept: dict = kept if isinstance(kept, dict) else {}
-        self.fresh: dict = {}
-
-    def call(self, function: Any, *args: Any, **kwargs: Any) -> Any:
-        if self.memory is None:
-            return function(*args, **kwargs)
-        plain = [plain_key(value) for value in args]
-        named = sorted((name, plain_key(value)) for name, value in kwargs.items())
-        if None in plain or any(key is None for _, key in named):
-            return function(*args, **kwargs)
-        key = (function.__module__, function.__qualname__, tuple(plain), tuple(named))
-        if key in self.fresh:
-            return self.fresh[key]
-        found = self.kept[key] if key in self.kept else function(*args, **kwargs)
-        self.fresh[key] = found
-        return found
-
-    def keep(self) -> None:
-        if self.memory is not None:
-            self.memory[self.KEY] = self.fresh
-
-
-class NewsletterGenerator(Generator):
+class NewsletterGenerator(PreparedOutput, Generator):
     """Read the issues, then write pages, emails and the newsletter feed."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -121,7 +74,6 @@ class NewsletterGenerator(Generator):
         self.issues: list[Issue] = []
         self.views: list[IssueView] = []
         self.remembered = Remembered(None)
-        self.prepared = False  # see prepare_output
 
     # --- reading -----------------------------------------------------------
 
@@ -182,13 +134,11 @@ class NewsletterGenerator(Generator):
 
     # --- writing -----------------------------------------------------------
 
-    def prepare_output(self) -> None:
-        """Render every issue's page view, email files and feed entry now (the
-        engine calls this while a second process renders pages);
-        `generate_output` then writes the pages through Pelican's writer."""
-        self.prepared = True
+    def work_out_output(self) -> list[IssueView]:
+        """Every issue's page view, with its email files and feed entry made (see
+        PreparedOutput); `generate_output` writes the pages through Pelican's writer."""
         if not self.cfg:
-            return
+            return []
         md = markdown_renderer(self.settings)
         cfg = self.cfg
         unsubscribe = cfg["NEWSLETTER_UNSUBSCRIBE_URL"] or cfg["NEWSLETTER_UNSUBSCRIBE_MAILTO"]
@@ -199,13 +149,12 @@ class NewsletterGenerator(Generator):
                 cfg["FROM_ADDRESS"],
             )
         self.remembered = Remembered(self.settings.get("ENGINE_MEMORY"))
-        self.views = [self.render_issue(issue, md) for issue in self.issues]
+        views = [self.render_issue(issue, md) for issue in self.issues]
         self.remembered.keep()
+        return views
 
     def generate_output(self, writer: Any) -> None:
-        if not self.prepared:
-            self.prepare_output()
-        self.prepared = False
+        self.views = self.prepared_output()
         if not self.cfg:
             return
         for view in self.views:

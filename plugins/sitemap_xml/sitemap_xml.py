@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape
 
 from pelican import signals
 
-from nextsale.site import plugin_enabled
+from nextsale.site import PreparedOutput, plugin_enabled
 
 log = logging.getLogger(__name__)
 
@@ -66,22 +66,18 @@ def render_sitemap(entries: list[tuple[str, object | None]], base_url: str) -> s
     return "\n".join(lines) + "\n"
 
 
-class SitemapGenerator:
+class SitemapGenerator(PreparedOutput):
     """Pelican generator: runs after the content generators have filled the context."""
 
     def __init__(self, context, settings, path, theme, output_path, *args, **kwargs):
         self.context, self.settings, self.output_path = context, settings, output_path
-        self.entries: list | None = None  # see prepare_output
 
-    def prepare_output(self) -> None:
-        """Work the sitemap out now (the engine calls this while a second process
-        renders pages); `generate_output` then only writes it."""
-        self.entries = sitemap_entries(self.context)
+    def work_out_output(self) -> list[tuple[str, object | None]]:
+        """The sitemap's entries (see PreparedOutput)."""
+        return sitemap_entries(self.context)
 
     def generate_output(self, writer) -> None:
-        if self.entries is None:
-            self.prepare_output()
-        entries, self.entries = self.entries, None
+        entries = self.prepared_output()
         base = (self.settings.get("SITE_CANONICAL_URL") or self.settings["SITEURL"]).rstrip("/")
         save_as = self.settings.get("SITEMAP_SAVE_AS", DEFAULTS["SITEMAP_SAVE_AS"])
         target = Path(self.output_path) / save_as
