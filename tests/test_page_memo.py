@@ -9,7 +9,10 @@ follow, an object it cannot see into.
 
 from __future__ import annotations
 
+import os
 import re
+import sys
+import time
 from pathlib import Path
 
 from conftest import tree_differences
@@ -18,7 +21,7 @@ from jinja2 import DictLoader, Environment
 from pelican.urlwrappers import URLWrapper
 
 from nextsale.live import LiveSite
-from plugins.engine import digests, memo
+from plugins.engine import digests, memo, rendering
 
 COUNTS = re.compile(r"engine: (\d+) pages rendered, (\d+) unchanged kept, (\d+) files gone")
 
@@ -207,4 +210,41 @@ def test_a_count_a_plugin_keeps_on_a_tag_reaches_the_pages_that_show_it(edited_p
     )
     _, kept, _ = _rebuild(live, caplog)
     assert kept > 0
+    _same_as_clean(live, settings, content, overrides, tmp_path)
+
+
+def test_a_second_process_that_fails_while_settling_fails_the_build_at_once(
+    edited_project, caplog, monkeypatch
+):
+    """The main process does not wait for verdicts that will never come: the rebuild
+    fails with the child's error, and the next one is whole again."""
+    tmp_path, settings, content, _, overrides = edited_project
+    overrides = {**overrides, "PARALLEL_WRITE_MIN_ARTICLES": 2}
+    live = LiveSite(settings, tmp_path / "output", content=content, overrides=overrides)
+    caplog.set_level("DEBUG")
+    _rebuild(live, caplog)
+    main = os.getpid()
+    # The engine as Pelican loaded it, from PLUGIN_PATHS.
+    page_memo = sys.modules["engine.memo"].PageMemo
+    settle = page_memo.settle
+
+    def failing_in_the_child(self, reads):
+        if os.getpid() != main:
+            raise RuntimeError("settling failed")
+        return settle(self, reads)
+
+    monkeypatch.setattr(page_memo, "settle", failing_in_the_child)
+    note = content / "articles" / "note-004.md"
+    note.write_text(
+        re.sub(r"^Title: .*$", "Title: Retitled", note.read_text("utf-8"), flags=re.M), "utf-8"
+    )
+    caplog.clear()
+    started = time.perf_counter()
+    assert not live.rebuild().ok
+    assert time.perf_counter() - started < rendering.SETTLE_TIMEOUT / 2
+    assert "settling failed" in caplog.text
+    assert "worked out by halves" not in caplog.text  # the main process went on alone
+    monkeypatch.setattr(page_memo, "settle", settle)
+    _rebuild(live, caplog)
+    assert "worked out by halves" in caplog.text
     _same_as_clean(live, settings, content, overrides, tmp_path)
