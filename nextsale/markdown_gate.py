@@ -122,8 +122,6 @@ def only_known_steps(converter: Markdown) -> bool:
 
 def gated_patterns(converter: Markdown) -> dict[str, tuple[str, ...]]:
     """The converter's inline patterns that can be left out of a text without their needs."""
-    if not only_known_steps(converter):
-        return {}
     patterns = converter.inlinePatterns
     return {
         name: needs
@@ -134,31 +132,23 @@ def gated_patterns(converter: Markdown) -> dict[str, tuple[str, ...]]:
     }
 
 
-def gated_steps(converter: Markdown, steps: Registry, table: dict) -> dict[str, tuple[str, ...]]:
-    """The steps of `steps` (the converter's preprocessors or block steps) that can be
-    left out of a text without their needs: those `table` lists, of the very class."""
-    if not only_known_steps(converter):
-        return {}
+def gated_steps(steps: Registry, table: dict) -> dict[str, tuple[str, ...]]:
+    """The steps of `steps` (a converter's preprocessors or block steps) that `table`
+    lists, of the very class it names, with the texts they need (last in each entry)."""
     return {
-        name: needs
-        for name, (kind, needs) in table.items()
-        if name in steps and type(steps[name]) is kind
+        name: entry[-1]
+        for name, entry in table.items()
+        if name in steps and type(steps[name]) is entry[0]
     }
 
 
-def gate_block_searches(converter: Markdown) -> int:
-    """Have the converter's block steps search only blocks holding their text;
-    return how many steps were gated."""
-    if not only_known_steps(converter):
-        return 0
+def gate_block_searches(converter: Markdown) -> None:
+    """Have the converter's block steps search only blocks holding their text."""
     blocks = converter.parser.blockprocessors
-    gated = 0
-    for name, (kind, method, needs) in BLOCK_SEARCHES.items():
-        if name in blocks and type(blocks[name]) is kind:
-            step = blocks[name]
-            setattr(step, method, _searching_only(getattr(step, method), method, needs))
-            gated += 1
-    return gated
+    for name, needs in gated_steps(blocks, BLOCK_SEARCHES).items():
+        method = BLOCK_SEARCHES[name][1]
+        step = blocks[name]
+        setattr(step, method, _searching_only(getattr(step, method), method, needs))
 
 
 def holds_any(needs: tuple[str, ...]):
@@ -214,12 +204,15 @@ class StepGate:
 
     def __init__(self, converter: Markdown) -> None:
         self.converter = converter
-        self.needs = gated_patterns(converter)
-        self.block_needs = gated_steps(converter, converter.parser.blockprocessors, BLOCK_NEEDS)
-        self.pre_needs = gated_steps(converter, converter.preprocessors, PRE_NEEDS)
         self.blocks = converter.parser.blockprocessors  # all of them, whatever a text uses
         self.preprocessors = converter.preprocessors
         self.kept: dict[tuple, tuple] = {}
+        self.needs, self.block_needs, self.pre_needs = {}, {}, {}
+        if not only_known_steps(converter):
+            return  # another extension's step might write text: every step stays
+        self.needs = gated_patterns(converter)
+        self.block_needs = gated_steps(self.blocks, BLOCK_NEEDS)
+        self.pre_needs = gated_steps(self.preprocessors, PRE_NEEDS)
         if self.needs:
             self.use_gated_step()
         gate_block_searches(converter)

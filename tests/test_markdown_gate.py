@@ -102,3 +102,20 @@ SEPARATORS = ["\n", "\n\n", "\n\n\n", " ", "\n    ", "\n> "]
 def test_generated_texts_convert_as_with_the_full_converter(gated, parts):
     text = "".join(piece + separator for piece, separator in parts)
     assert gated.convert(text) == full(text)
+
+
+def test_a_converter_with_another_extensions_step_keeps_every_step():
+    # An extension's own block step (admonition) might write text the gates never saw.
+    settings = {
+        **MARKDOWN,
+        "extensions": [*MARKDOWN["extensions"], "markdown.extensions.admonition"],
+    }
+    converter = Markdown(**settings)
+    gate = StepGate(converter)
+    assert (gate.needs, gate.block_needs, gate.pre_needs) == ({}, {}, {})
+    blocks = converter.parser.blockprocessors
+    assert not any(method in vars(blocks[name]) for name, (_, method, _) in BLOCK_SEARCHES.items())
+    text = '!!! note "Call back"\n    Within a week.\n\n# Heading\n\n> quote'
+    converter.reset()
+    gate.use(text)
+    assert converter.convert(text) == Markdown(**settings).convert(text)
