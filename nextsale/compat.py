@@ -40,6 +40,9 @@ PRIVATE_NAMES = (
     # The memo of every content's link-resolved HTML, kept for the whole build;
     # the engine's writer empties it now and then to bound memory.
     "pelican.contents:Content.get_content.cache",
+    # Its memo of every content's summary: a live session that keeps articles
+    # empties both at the start of each build.
+    "pelican.contents:Content.get_summary.cache",
     # A content's HTML as the reader returned it, before links are resolved;
     # the engine's incremental builds compare it with the previous build's, and
     # the content checks replace broken links in it.
@@ -50,6 +53,9 @@ PRIVATE_NAMES = (
     # The content cache a generator's readers loaded (path -> (stamp, data)); a
     # live session keeps it in memory instead of loading the file every build.
     "pelican.cache:FileDataCacher._cache",
+    # Whether a cacher stores what it is given: a live session has the articles
+    # generator keep the articles it makes (plugins/engine/kept.py).
+    "pelican.cache:FileDataCacher._cache_data_policy",
     # Where the writer opens each file it writes, minding its overwrite rules;
     # the engine's writer leaves a page it knows is unchanged unwritten there.
     "pelican.writers:Writer._open_w",
@@ -63,7 +69,8 @@ PRIVATE_NAMES = (
     "pelican.urlwrappers:URLWrapper._slug_from_name",
     "pelican.urlwrappers:URLWrapper._name",
     # What a content or a tag keeps besides its own data (the build's context, a
-    # slug worked out from the name): the page memo's digests leave them out.
+    # slug worked out from the name): the page memo's digests leave them out, and
+    # an article a live session keeps is given each new build's context.
     "pelican.contents:Content._context",
     "pelican.urlwrappers:URLWrapper._slug",
 )
@@ -163,13 +170,16 @@ def reset_log_dedup() -> None:
             store.clear()
 
 
-def forget_rendered_content() -> None:
-    """Drop Pelican's memo of link-resolved content HTML (it is rebuilt on demand)."""
+def forget_rendered_content(summaries: bool = False) -> None:
+    """Drop Pelican's memo of link-resolved content HTML (it is rebuilt on demand);
+    with `summaries`, its memo of summaries too."""
     from pelican.contents import Content
 
-    cache = getattr(Content.get_content, "cache", None)
-    if cache is not None:
-        cache.clear()
+    memos = (Content.get_content, Content.get_summary) if summaries else (Content.get_content,)
+    for memo in memos:
+        cache = getattr(memo, "cache", None)
+        if cache is not None:
+            cache.clear()
 
 
 def raw_content(content: Any) -> str:
@@ -198,6 +208,20 @@ def content_cache(readers: Any) -> dict | None:
 def use_content_cache(readers: Any, cache: dict) -> None:
     """Let a generator's readers use (and update) `cache` as their content cache."""
     readers._cache = cache
+
+
+def keep_made_content(generator: Any, cache: dict) -> None:
+    """Have a generator keep every content it makes in `cache` (path -> (stamp, content)),
+    as Pelican's generator-level content cache does, without saving it to a file."""
+    generator._cache = cache
+    generator._cache_data_policy = True
+    generator.save_cache = lambda: None  # the session's alone
+
+
+def rebind_context(content: Any, context: dict) -> None:
+    """Give a content kept from an earlier build this build's context (its links and
+    `localsiteurl` are resolved through it)."""
+    content._context = context
 
 
 def slug_source(wrapper: Any) -> tuple[str, dict] | None:

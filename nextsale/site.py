@@ -78,6 +78,20 @@ def strict_level(strict: bool) -> int:
     return logging.ERROR if strict else logging.WARNING
 
 
+# Marks a receiver of a read-time signal (content_object_init,
+# article_generator_context, article_generator_preread) whose whole effect is on
+# the new content, or messages logged about its file: a live session that keeps
+# an unchanged article from one build to the next (and logs those messages
+# again) need not send it again (plugins/engine/kept.py).
+LASTS_WITH_CONTENT = "lasts_with_content"
+
+
+def lasts_with_content(receiver):
+    """Mark `receiver` as LASTS_WITH_CONTENT says."""
+    setattr(receiver, LASTS_WITH_CONTENT, True)
+    return receiver
+
+
 class PreparedOutput:
     """A generator's output worked out ahead of its turn to write, when it can be.
 

@@ -24,7 +24,7 @@ from pelican.urlwrappers import Author, Category
 from nextsale import addresses
 from nextsale.newsletter import feed_path
 from nextsale.reading import is_strict
-from nextsale.site import display_path, plugin_enabled, strict_level
+from nextsale.site import display_path, lasts_with_content, plugin_enabled, strict_level
 
 from .memo import Answers, answers
 
@@ -101,6 +101,7 @@ def fix_override(item, settings: dict, key: str, known: Answers) -> None:
     )
 
 
+@lasts_with_content
 def fix_new_content(content) -> None:
     """As each article or page is made: a usable slug, URL and Save_as before Pelican
     files it (so it never meets an empty slug or an output path it must skip)."""

@@ -31,9 +31,9 @@ from pelican import signals
 from pelican.contents import Article, Page
 
 from nextsale import compat
-from nextsale.site import plugin_enabled
+from nextsale.site import lasts_with_content, plugin_enabled
 
-from . import incremental, listings, memo, reading, rendering, urls
+from . import incremental, kept, listings, memo, reading, rendering, urls
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,7 @@ class Build:
     share_decided: bool = False
     sharing: rendering.Sharing | None = None
     page_memo: memo.PageMemo | None = None
+    kept_articles: kept.KeptArticles | None = None
 
     def abandon(self) -> None:
         if self.sharing is not None:
@@ -103,6 +104,7 @@ def open_build(pelican) -> None:
     _builds[settings["OUTPUT_PATH"]] = Build(settings, memo, digest)
 
 
+@lasts_with_content
 def remember_urls(content) -> None:
     """From its birth, an article or page works its URL out once (see urls.py)."""
     if isinstance(content, Article | Page):
@@ -116,6 +118,7 @@ def read_articles(generator) -> None:
     if build is not None:
         compat.wrap_period_archives(generator, listings.period_archives)
         reading.keep_content(generator, build.settings_digest)
+        build.kept_articles = kept.keep_articles(generator, build.settings_digest, build.urls)
         reading.preread(generator)
 
 
@@ -126,8 +129,11 @@ def read_pages(generator) -> None:
 
 
 def articles_read(generator) -> None:
-    if _build(generator.settings) is not None:
+    build = _build(generator.settings)
+    if build is not None:
         reading.restore(generator)
+        if build.kept_articles is not None:
+            build.kept_articles.finish()
 
 
 def keep_generators(generators) -> None:
@@ -173,10 +179,10 @@ def _page_memo(settings: dict, generators, fingerprint: str) -> memo.PageMemo | 
     """In a live session, the memo of which pages the last build rendered from what."""
     if not settings.get("FAST_OUTPUT_INCREMENTAL", DEFAULTS["FAST_OUTPUT_INCREMENTAL"]):
         return None
-    kept = memo.session_memo(settings.get("ENGINE_MEMORY"), fingerprint)
-    if kept is None:
+    session = memo.session_memo(settings.get("ENGINE_MEMORY"), fingerprint)
+    if session is None:
         return None
-    return memo.PageMemo(kept, generators[0].context)
+    return memo.PageMemo(session, generators[0].context)
 
 
 def offer_writer(pelican):

@@ -34,7 +34,7 @@ from nextsale.reading import (
     html_word_count,
     is_strict,
 )
-from nextsale.site import display_path, plugin_enabled, strict_level
+from nextsale.site import display_path, lasts_with_content, plugin_enabled, strict_level
 
 log = logging.getLogger(__name__)
 
@@ -214,6 +214,7 @@ def use_pipeline_readers(readers) -> None:
             readers.reader_classes[ext] = pipeline_class(reader_class)
 
 
+@lasts_with_content
 def report_skipped(sender, metadata: dict) -> None:
     """Say why a file the reader refused is left out (it never becomes an object)."""
     if metadata.get("status") != "skip" or FINDINGS_KEY not in metadata:
@@ -241,6 +242,7 @@ def default_category(content) -> Finding | None:
     )
 
 
+@lasts_with_content
 def report_findings(content) -> None:
     """Log the findings the reader stored (fresh or from the cache) for this file."""
     if not plugin_enabled(content.settings, "reading"):
