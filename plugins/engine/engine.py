@@ -9,6 +9,7 @@ One plugin, four parts (see README.md):
   build, the pages an edit cannot have changed;
 - incremental.py: decides what an incremental build must render and keeps
   the record of each build;
+- kept.py: in a live session, keeps each unchanged article for the next build;
 - urls.py: computes each article's and page's URL once;
 - listings.py: lets Pelican find a tag's, category's, author's or period's articles
   in a set instead of scanning a list.
