@@ -17,6 +17,7 @@ import sys
 
 import pytest
 from conftest import ROOT, article, make_settings, run_pelican, tree_differences, write_files
+from pelican import signals
 from pelican.settings import read_settings
 
 from nextsale import compat
@@ -470,6 +471,57 @@ def test_a_url_memo_answers_afresh_when_a_plugin_changes_what_the_url_is_made_of
     assert again.answers is memo.answers
     other = urls.Memo({**settings, "ARTICLE_URL": "posts/{slug}.html"}, kept)
     assert other.answers is not memo.answers
+
+
+def test_a_settled_url_memo_answers_each_key_as_it_did_the_first_time():
+    """Once Pelican asks for a writer nothing may change a URL: the memo stops
+    working out what each answer is made of."""
+    from pelican.contents import Article
+    from pelican.utils import SafeDatetime
+
+    urls = _engine_part("urls")
+    settings = read_settings(str(ROOT / "pelicanconf.py"))
+    memo = urls.Memo(settings, {})
+    post = Article(
+        "<p>Body.</p>",
+        metadata={"title": "Post", "date": SafeDatetime(2023, 5, 1), "slug": "first"},
+        settings=settings,
+        source_path=str(ROOT / "content" / "articles" / "post.md"),
+    )
+    urls.remember(post, memo)
+    asked = []
+    inputs = urls.RememberedUrls.inputs
+
+    def counting(self, key):
+        asked.append(key)
+        return inputs(self, key)
+
+    urls.RememberedUrls.inputs = counting
+    try:
+        assert post.url == "2023/first/"
+        memo.settle()
+        assert post.url == post.url == "2023/first/"
+        assert asked == ["url", "url"]  # before settling, and once after
+    finally:
+        urls.RememberedUrls.inputs = inputs
+
+
+def test_urls_settle_for_writing_unless_another_plugin_hears_pages_written(build_site):
+    def said(site) -> str:
+        return "\n".join(record.getMessage() for record in site.records)
+
+    assert "engine: URLs settled for writing" in said(build_site({"articles/a.md": article("A")}))
+
+    def retitle(page_generator, content=None) -> None:
+        pass
+
+    signals.page_generator_write_page.connect(retitle)
+    try:
+        text = said(build_site({"articles/a.md": article("A")}))
+    finally:
+        signals.page_generator_write_page.disconnect(retitle)
+    assert "engine: URLs not settled:" in text and "retitle" in text
+    assert "URLs settled for writing" not in text
 
 
 def test_a_page_without_a_date_is_answered_from_the_memo_unless_some_url_names_the_date():

@@ -248,3 +248,29 @@ def test_a_second_process_that_fails_while_settling_fails_the_build_at_once(
     _rebuild(live, caplog)
     assert "worked out by halves" in caplog.text
     _same_as_clean(live, settings, content, overrides, tmp_path)
+
+
+def test_a_moved_article_reaches_every_page_that_links_to_it(edited_project, caplog):
+    """Once the URL memo settles, a URL is answered without reading the date it is
+    made of: pages that show it depend on the URL itself."""
+    live, settings, content, overrides, tmp_path = _live(edited_project)
+    caplog.set_level("INFO")
+    total = len(list(live.output.rglob("*.html")))
+    linking = {}
+    for note in sorted((content / "articles").glob("note-*.md")):
+        found = re.search(r"\{filename\}/articles/(note-\d+)\.md", note.read_text("utf-8"))
+        if found and "Status: draft" not in note.read_text("utf-8"):
+            linking.setdefault(found[1], note.stem)
+    target, source = next(
+        (target, source)
+        for target, source in sorted(linking.items())
+        if "Status: draft" not in (content / "articles" / f"{target}.md").read_text("utf-8")
+    )
+    moved = content / "articles" / f"{target}.md"
+    text = moved.read_text(encoding="utf-8")
+    moved.write_text(re.sub(r"^Date: 2022", "Date: 2023", text, flags=re.MULTILINE), "utf-8")
+    rendered, kept, _ = _rebuild(live, caplog)
+    assert 1 <= rendered < total / 3 and kept > total / 2
+    page = (live.output / "2022" / source / "index.html").read_text(encoding="utf-8")
+    assert f"/2023/{target}/" in page and f"/2022/{target}/" not in page
+    _same_as_clean(live, settings, content, overrides, tmp_path)

@@ -29,6 +29,11 @@ NOT_OWN = {"settings", *compat.NOT_OWN_ATTRIBUTES}
 # that calls them may read nothing else, so they stand for the HTML's sources.
 MEMOIZED = {"content", "summary", "get_content", "get_summary", "_get_content", "_get_summary"}
 
+# Content properties a page may read whose value the engine's URL memo gives
+# (urls.py): digested by value, since once the memo settles a URL is answered
+# without reading the slug, date and category it is made of.
+URLS = {"url", "save_as"}
+
 # Values digested as their repr.
 SCALARS = {int, float, bool, type(None)}
 
@@ -133,8 +138,8 @@ class BuildInputs:
 
     def view(self, content: Content, names: str) -> str:
         """A digest of what a page read of an article or page (`names`, as noted by
-        the Tracker): its data attributes by value, its HTML through whatever
-        reads it. Properties are made of reads noted themselves."""
+        the Tracker): its data attributes and URLs by value, its HTML through
+        whatever reads it. Other properties are made of reads noted themselves."""
         key = (id(content), names)
         known = self._views.get(key)
         if known is not None and known[0] is content:
@@ -162,6 +167,8 @@ class BuildInputs:
                 parts += (name, digest)
             elif name in MEMOIZED and isinstance(content, Content):
                 parts += (name, self.html(content))
+            elif name in URLS:
+                parts += (name, str(getattr(content, name)))
             elif name == "__dict__":  # everything at once
                 whole = self.own(content) if isinstance(content, Content) else fields
                 parts += (name, self._plain(whole, DEPTH))

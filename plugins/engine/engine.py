@@ -197,6 +197,12 @@ def offer_writer(pelican):
         return None
     log.debug("engine: %d more URL memos", urls.remember_all(build.generators, build.urls))
     log.debug("engine: %d article lists indexed", listings.index(build.generators))
+    listener = rendering.other_listener(OWN_RECEIVERS, rendering.WHILE_WRITING)
+    if listener is None:
+        build.urls.settle()  # no plugin hears pages written, so none changes a URL now
+        log.debug("engine: URLs settled for writing")
+    else:
+        log.debug("engine: URLs not settled: %s", listener)
     if rendering.listeners(signals.get_writer) != [offer_writer]:
         return None
     return _writer_for(build)

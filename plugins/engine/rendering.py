@@ -286,9 +286,24 @@ class Sharing:
             Path(report).unlink(missing_ok=True)
 
 
-def other_listener(own_receivers) -> str | None:
-    """A plugin whose per-article signals only the main process can honour, if any."""
-    for sent in (signals.article_generator_write_article, signals.article_writer_finalized):
+# The signals sent for each article while the articles generator writes.
+PER_ARTICLE_WRITE = (signals.article_generator_write_article, signals.article_writer_finalized)
+
+# Every signal Pelican sends while pages and feeds are written.
+WHILE_WRITING = (
+    *PER_ARTICLE_WRITE,
+    signals.page_generator_write_page,
+    signals.page_writer_finalized,
+    signals.content_written,
+    signals.feed_generated,
+    signals.feed_written,
+)
+
+
+def other_listener(own_receivers, sent_signals=PER_ARTICLE_WRITE) -> str | None:
+    """A plugin listening to one of `sent_signals` (by default, those only the main
+    process can honour), if any."""
+    for sent in sent_signals:
         for receiver in listeners(sent):
             if receiver not in own_receivers:
                 return f"{describe_listener(receiver)} listens to {sent.name}"

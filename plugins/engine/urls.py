@@ -12,6 +12,11 @@ author, category and source path, and the metadata the site's URL settings
 name. Whatever a plugin changes later (a slug, a category), the next mention
 misses and asks Pelican again, so the answer is always Pelican's own.
 
+Once Pelican asks for a writer, every plugin has had its say: unless another
+plugin listens while pages are written, the memo settles (`Memo.settle`) and each
+content then answers each key as it did the first time, without working the
+key's inputs out again.
+
 One memo serves a whole build; a long-lived process (`nextsale.live`) passes
 the same memo from build to build (`ENGINE_MEMORY`), so an unchanged article's
 URL is not worked out again after an edit. Pelican's `override_url` and
@@ -88,6 +93,18 @@ class Memo:
         self.answers: dict = kept.setdefault(
             ("urls", tuple(patterns), settings.get("PATH"), slugs), {}
         )
+        # Set once nothing can change a URL for the rest of the build (see settle).
+        self.settled = False
+
+    def settle(self) -> None:
+        """From now on, each content answers each key as it did the first time.
+
+        The engine settles the memo when Pelican asks for a writer: every plugin
+        has had its say, and none listens while pages are written. Writing then
+        mentions every URL many times (listings, feeds, the sitemap, the page
+        memo's link checks) without working out its inputs again.
+        """
+        self.settled = True
 
 
 def slug_made_of(wrapper: Any, settings: dict | None = None) -> Any:
@@ -111,12 +128,13 @@ def slug_made_of(wrapper: Any, settings: dict | None = None) -> Any:
 class RememberedUrls:
     """Stands in for one content's `get_url_setting`, asking Pelican on a miss."""
 
-    __slots__ = ("compute", "content", "memo")
+    __slots__ = ("compute", "content", "memo", "settled")
 
     def __init__(self, content, memo: Memo) -> None:
         self.compute = content.get_url_setting
         self.content = content
         self.memo = memo
+        self.settled: dict[str, str] | None = None  # answers given since the memo settled
 
     def inputs(self, key: str) -> tuple | None:
         """Everything Pelican's answer for `key` is made of; None when it cannot be memoized."""
@@ -147,7 +165,21 @@ class RememberedUrls:
         )
 
     def __call__(self, key: str) -> str:
-        inputs = self.inputs(key)
+        if self.memo.settled:
+            settled = self.settled
+            if settled is None:
+                settled = self.settled = {}
+            try:
+                return settled[key]
+            except KeyError:
+                inputs = self.inputs(key)
+                value = self._answer(key, inputs)
+                if inputs is not None:  # (else Pelican answers every time)
+                    settled[key] = value
+                return value
+        return self._answer(key, self.inputs(key))
+
+    def _answer(self, key: str, inputs: tuple | None) -> str:
         if inputs is None:
             return self.compute(key)
         answers = self.memo.answers
