@@ -112,6 +112,8 @@ def report_clashes(settings: dict, clashes: list[tuple[object, object, str]]) ->
 
 def drop(generator, names: Iterable[str], dropped: set[int]) -> None:
     """Remove dropped items in place: the context shares these very lists."""
+    if not dropped:
+        return
     for name in names:
         items = getattr(generator, name, None)
         if items:

@@ -61,8 +61,9 @@ def _text_digest(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
-def _tree_stamp(folder: Path) -> list:
-    """(relative path, size, modification time) of every file under `folder`, sorted."""
+def _tree_stamp(folder: Path, skip=frozenset()) -> list:
+    """(relative path, size, modification time) of every file under `folder` but those
+    in `skip` (relative paths), sorted."""
     stamps = []
     pending = [(str(folder), "")]
     while pending:
@@ -76,8 +77,10 @@ def _tree_stamp(folder: Path) -> list:
                 if entry.name != "__pycache__":
                     pending.append((entry.path, f"{prefix}{entry.name}/"))
             elif entry.is_file(follow_symlinks=True):
-                stat = entry.stat()
-                stamps.append((prefix + entry.name, stat.st_size, stat.st_mtime_ns))
+                name = prefix + entry.name
+                if name not in skip:
+                    stat = entry.stat()
+                    stamps.append((name, stat.st_size, stat.st_mtime_ns))
     return sorted(stamps)
 
 
@@ -97,7 +100,7 @@ def fingerprint(settings: dict, sources: dict) -> str:
     """
     stable = settings_digest(settings)
     content = Path(settings["PATH"])
-    others = [entry for entry in _tree_stamp(content) if entry[0] not in sources]
+    others = _tree_stamp(content, skip=sources.keys())  # (articles and pages count on their own)
     # The core package renders as much as the plugins do: its code counts too.
     folders = [settings["THEME"], *settings.get("PLUGIN_PATHS", []), CORE]
     return _digest(stable, others, [_tree_stamp(Path(folder)) for folder in folders])
