@@ -534,7 +534,7 @@ def test_source_paths_are_kept_by_file_and_content_folder():
     assert RelatedMemo(None, [], (5, 50)).source(one("/d")) == "from /d"
 
 
-def _related_everywhere(articles, memory, limits=(3, 4)):
+def _related_everywhere(articles, memory, limits=(3, 4), shared=None):
     """Every article's related reading as the taxonomy finds it, through a RelatedMemo."""
     from functools import partial
 
@@ -554,7 +554,9 @@ def _related_everywhere(articles, memory, limits=(3, 4)):
     found = {}
     for item in published:
         slugs = [tag.slug for tag in item.tags]
-        find = partial(related_items, item, slugs, postings, tags_of=tags_of, weights=weights)
+        find = partial(
+            related_items, item, slugs, postings, tags_of=tags_of, weights=weights, shared=shared
+        )
         limit, scan = limits
         chosen = (
             memo.related(item, slugs, find, rank=ranks, limit=limit, scan=scan)
@@ -563,6 +565,28 @@ def _related_everywhere(articles, memory, limits=(3, 4)):
         )
         found[item.slug] = [other.slug for other in chosen]
     return found
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 28), st.lists(st.sampled_from("abcd"), max_size=3)),
+        min_size=2,
+        max_size=30,
+    ),
+    st.integers(1, 6),
+    st.integers(1, 8),
+)
+def test_items_with_the_same_tags_share_one_search_and_each_leaves_itself_out(site, limit, scan):
+    specs = [[f"p{number}", day, tags] for number, (day, tags) in enumerate(site)]
+    articles = _paths_kept(specs)
+    limits = (limit, max(scan, limit))
+    shared: dict = {}
+    assert _related_everywhere(articles, None, limits, shared) == _related_everywhere(
+        articles, None, limits
+    )
+    distinct = {frozenset(tag.slug for tag in article.tags) for article in articles}
+    assert len(shared) <= len(distinct)
 
 
 @settings(max_examples=60, deadline=None)

@@ -395,6 +395,7 @@ def related_items(
     rank: Mapping[int, int],
     limit: int = 5,
     scan: int = 50,
+    shared: dict | None = None,
 ) -> list:
     """Rank other items by the summed weight of the tags they share with `item`.
 
@@ -403,8 +404,25 @@ def related_items(
     `scan` entries, which bounds the work per item so the whole pass grows
     linearly; every candidate found still gets its exact score. `tags_of` and
     `rank` are keyed by `id(item)`; ties go to the lower rank.
+
+    Items with the same tags have the same candidates, scored the same, but for
+    themselves: `shared` (a dict kept for one pass, over the same postings,
+    weights and ranks) keeps each set of tags' best `limit + 1`, from which an
+    item leaves itself out.
     """
-    mine = sorted(frozenset(item_tags))
+    mine = tuple(sorted(frozenset(item_tags)))
+    if shared is None:
+        best = _best_candidates(mine, postings, tags_of, weights, rank, limit + 1, scan)
+    else:
+        best = shared.get((mine, limit, scan))
+        if best is None:
+            best = _best_candidates(mine, postings, tags_of, weights, rank, limit + 1, scan)
+            shared[(mine, limit, scan)] = best
+    return [other for other in best if other is not item][:limit]
+
+
+def _best_candidates(mine, postings, tags_of, weights, rank, count: int, scan: int) -> list:
+    """The `count` best items sharing a tag with the tags `mine` (see related_items)."""
     short = [slug for slug in mine if len(postings.get(slug, ())) <= scan + 1]
     long = [slug for slug in mine if len(postings.get(slug, ())) > scan + 1]
     scores: dict[int, float] = {}
@@ -418,7 +436,6 @@ def related_items(
     for slug in long:
         for other in postings[slug][: scan + 1]:
             found[id(other)] = other
-    found.pop(id(item), None)
     long_weights = [(slug, weights.get(slug, 0.0)) for slug in long]
     ranked = []
     # Rounded so that the order in which weights were added cannot flip a tie;
@@ -435,5 +452,5 @@ def related_items(
         if negated is None:
             negated = rounded[score] = -round(score, 9)
         ranked.append((negated, rank[key], key))
-    best = heapq.nsmallest(limit, ranked)
+    best = heapq.nsmallest(count, ranked)
     return [found[key] for _, _, key in best]

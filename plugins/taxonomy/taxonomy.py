@@ -337,6 +337,7 @@ def on_articles_finalized(generator: ArticlesGenerator) -> None:
     tag_sets = {id(a): frozenset(t.slug for t in getattr(a, "tags", ())) for a in published}
     ranks = {id(article): number for number, article in enumerate(published)}
     memo = RelatedMemo(settings.get("ENGINE_MEMORY"), published, (limit, scan))
+    shared: dict = {}  # each set of tags' best candidates, found once (see related_items)
     for article in all_articles(generator):
         slugs = [tag.slug for tag in getattr(article, "tags", ())]
         chosen = choose_guidance_tag(slugs, counts, guidance_of, memo.source(article))
@@ -345,7 +346,15 @@ def on_articles_finalized(generator: ArticlesGenerator) -> None:
         related = memo.related(
             article,
             slugs,
-            partial(related_items, article, slugs, postings, tags_of=tag_sets, weights=rarity),
+            partial(
+                related_items,
+                article,
+                slugs,
+                postings,
+                tags_of=tag_sets,
+                weights=rarity,
+                shared=shared,
+            ),
             rank=ranks,
             limit=limit + 1,
             scan=scan,
