@@ -1,6 +1,6 @@
 """The build engine: read on every core, render on two processes, render only what changed.
 
-One plugin, four parts (see README.md):
+One plugin, in parts (see README.md):
 
 - reading.py: converts every uncached article on all cores before Pelican's
   reading loop, which then picks the results up through `Readers.readers`;
@@ -9,6 +9,8 @@ One plugin, four parts (see README.md):
   build, the pages an edit cannot have changed;
 - incremental.py: decides what an incremental build must render and keeps
   the record of each build;
+- memo.py and digests.py: in a live session, renders a page again only when
+  what it read changed;
 - kept.py: in a live session, keeps each unchanged article for the next build;
 - urls.py: computes each article's and page's URL once;
 - listings.py: lets Pelican find a tag's, category's, author's or period's articles
