@@ -61,6 +61,23 @@ class CompiledTemplates(BytecodeCache):
         # Part of the settings the engine fingerprints: the same in every build.
         return f"{type(self).__name__}()"
 
+    def __reduce__(self):
+        # Part of the settings too, which the content cache file reaches (see
+        # SessionMemory): the compiled code stays with the session.
+        return (CompiledTemplates, ())
+
+
+class SessionMemory(dict):
+    """What the engine keeps from one build of a session to the next (`ENGINE_MEMORY`).
+
+    Tags, categories and authors carry the settings, which hold this, so saving
+    the content cache file would pickle all of it too (the page memo, the kept
+    articles...): it is this session's alone, and pickles as empty.
+    """
+
+    def __reduce__(self):
+        return (SessionMemory, ())
+
 
 class LiveSite:
     """A site that one process builds, then rebuilds after every edit."""
@@ -79,7 +96,7 @@ class LiveSite:
         self.overrides = dict(overrides or {})
         self.templates = CompiledTemplates()
         # What the engine keeps from one build to the next (plugins/engine).
-        self.memory: dict = {}
+        self.memory = SessionMemory()
         self.code = self._code_folders()
         self.code_stamp = code_stamp(self.code)
         self.code_changed = False

@@ -363,3 +363,29 @@ def test_after_a_whole_site_build_a_live_session_readies_the_next_builds_folders
     assert live.rebuild().ok
     assert "Note five" in (output / "2022" / "note-005" / "index.html").read_text("utf-8")
     assert [path for path in made if str(staging) in str(path)] == []
+
+
+def test_a_live_sessions_memory_stays_out_of_the_content_cache_file(edited_project):
+    """Tags carry the settings, which hold the session's memory and compiled
+    templates: the cache file saved when the session ends must not hold them."""
+    import gzip
+    import pickle
+
+    from nextsale.live import LiveSite
+
+    tmp_path, settings, content, _, overrides = edited_project
+    live = LiveSite(settings, tmp_path / "output", content=content, overrides=overrides)
+    assert live.rebuild().ok
+    note = content / "articles" / "note-002.md"
+    note.write_text(note.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    assert live.rebuild().ok
+    assert live.memory  # the session did keep things
+    live.close()
+    saved = (Path(overrides["CACHE_PATH"]) / "ArticlesGenerator-Readers").read_bytes()
+    entries = pickle.loads(gzip.decompress(saved) if saved[:2] == b"\x1f\x8b" else saved)
+    tags = [tag for _, (_, metadata) in entries.values() for tag in metadata.get("tags", ())]
+    assert tags
+    for tag in tags:
+        assert tag.settings["ENGINE_MEMORY"] == {}
+        cache = tag.settings["JINJA_ENVIRONMENT"]["bytecode_cache"]
+        assert cache.compiled == {}

@@ -70,11 +70,6 @@ class KeptArticles:
         self.urls: urls.Memo | None = None
         self._look_up = self._store = None
 
-    def __reduce__(self):
-        # Tags and categories carry the settings, which hold the session's memory,
-        # so pickling the content cache file reaches this: it is the session's alone.
-        return (KeptArticles, ())
-
     def start(self, generator, url_memo: urls.Memo) -> None:
         """Stand in for the generator's cache lookups while its loop reads."""
         self.generator, self.urls = generator, url_memo
