@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from conftest import build_logs, tree_differences
+from conftest import _Collect, build_logs, tree_differences
 from edited_site import clean_build
 from pelican import signals
 from pelican.contents import Article
@@ -21,19 +21,11 @@ from nextsale.live import LiveSite
 from nextsale.site import lasts_with_content
 
 
-class Heard(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.messages: list[tuple[str, int, str]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append((record.name, record.levelno, record.getMessage()))
-
-
-def rebuild(live: LiveSite) -> Heard:
-    with build_logs(Heard(), logging.INFO) as heard:
+def rebuild(live: LiveSite) -> list[logging.LogRecord]:
+    """Rebuild; return what the build logged from INFO up."""
+    with build_logs(_Collect(), logging.INFO) as heard:
         assert live.rebuild().ok
-    return heard
+    return heard.records
 
 
 def kept_articles(live: LiveSite):
@@ -102,8 +94,9 @@ def test_the_warnings_of_an_untouched_file_are_logged_again_in_order(edited_proj
         )
     live = LiveSite(settings, tmp_path / "output", content=content, overrides=overrides)
 
-    def reading_warnings(heard: Heard) -> list[str]:
-        return [m for _, level, m in heard.messages if level >= logging.WARNING and "Category" in m]
+    def reading_warnings(records: list[logging.LogRecord]) -> list[str]:
+        said = [r.getMessage() for r in records if r.levelno >= logging.WARNING]
+        return [message for message in said if "Category" in message]
 
     first = reading_warnings(rebuild(live))
     named = sorted(Path(message.partition(":")[0]).name for message in first)
@@ -124,13 +117,13 @@ def test_a_plugin_that_hears_every_file_turns_keeping_off(edited_project):
 
     signals.content_object_init.connect(count_words)
     live = LiveSite(settings, tmp_path / "output", content=content, overrides=overrides)
-    messages = rebuild(live).messages
+    messages = [record.getMessage() for record in rebuild(live)]
     articles = len(list((content / "articles").glob("*.md")))
     assert any(
         "making every article again in each build" in m
         and "count_words" in m
         and "content_object_init" in m
-        for _, _, m in messages
+        for m in messages
     )
     heard_files.clear()
     with (content / "articles" / "note-003.md").open("a", encoding="utf-8") as text:

@@ -567,13 +567,18 @@ def _related_everywhere(articles, memory, limits=(3, 4), shared=None):
     return found
 
 
+def _sites(tags: str, max_size: int):
+    """Generated sites: (day, tags) of each article."""
+    return st.lists(
+        st.tuples(st.integers(1, 28), st.lists(st.sampled_from(tags), max_size=3)),
+        min_size=2,
+        max_size=max_size,
+    )
+
+
 @settings(max_examples=60, deadline=None)
 @given(
-    st.lists(
-        st.tuples(st.integers(1, 28), st.lists(st.sampled_from("abcd"), max_size=3)),
-        min_size=2,
-        max_size=30,
-    ),
+    _sites("abcd", 30),
     st.integers(1, 6),
     st.integers(1, 8),
 )
@@ -591,11 +596,7 @@ def test_items_with_the_same_tags_share_one_search_and_each_leaves_itself_out(si
 
 @settings(max_examples=60, deadline=None)
 @given(
-    st.lists(
-        st.tuples(st.integers(1, 28), st.lists(st.sampled_from("abcdefg"), max_size=3)),
-        min_size=2,
-        max_size=14,
-    ),
+    _sites("abcdefg", 14),
     st.lists(
         st.tuples(
             st.integers(0, 13),
