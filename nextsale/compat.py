@@ -249,12 +249,28 @@ class SkipUnchanged:
     def _open_w(self, filename, encoding, override=False):
         if filename not in self.unchanged:
             return super()._open_w(filename, encoding, override)
-        # Pelican's bookkeeping of a first write (the writer keeps only first writes
-        # unwritten; a second one goes through Pelican's rules as usual).
-        if override:
-            self._overridden_files.add(filename)
-        self._written_files.add(filename)
+        # (the writer keeps only first writes unwritten; a second one goes
+        # through Pelican's rules as usual)
+        note_unwritten(self, filename, override)
         return _Discard()
+
+    def written_before(self, filename: str) -> bool:
+        """Whether this writer has written (or kept) `filename` in this build."""
+        return filename in self._written_files
+
+
+def note_unwritten(writer: Any, filename: str, override: bool) -> None:
+    """Pelican's bookkeeping of a write to `filename` that leaves the file as it is:
+    its overwrite rules see it as written (a later write to it fails, as in Pelican)."""
+    if filename in writer._overridden_files or (filename in writer._written_files and not override):
+        from pelican.writers import Writer
+
+        # Pelican's own rule: it raises, or opens nowhere when it would skip the file.
+        Writer._open_w(writer, filename, "utf-8", override).close()
+        return
+    if override:
+        writer._overridden_files.add(filename)
+    writer._written_files.add(filename)
 
 
 class _Discard:

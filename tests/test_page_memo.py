@@ -15,13 +15,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from conftest import tree_differences
 from edited_site import clean_build
 from jinja2 import DictLoader, Environment
 from pelican.urlwrappers import URLWrapper
 
 from nextsale.live import LiveSite
-from plugins.engine import digests, memo, rendering
+from plugins.engine import digests, memo, sharing
 
 COUNTS = re.compile(r"engine: (\d+) pages rendered, (\d+) unchanged kept, (\d+) files gone")
 
@@ -241,7 +242,7 @@ def test_a_second_process_that_fails_while_settling_fails_the_build_at_once(
     caplog.clear()
     started = time.perf_counter()
     assert not live.rebuild().ok
-    assert time.perf_counter() - started < rendering.SETTLE_TIMEOUT / 2
+    assert time.perf_counter() - started < sharing.SETTLE_TIMEOUT / 2
     assert "settling failed" in caplog.text
     assert "worked out by halves" not in caplog.text  # the main process went on alone
     monkeypatch.setattr(page_memo, "settle", settle)
@@ -274,3 +275,58 @@ def test_a_moved_article_reaches_every_page_that_links_to_it(edited_project, cap
     page = (live.output / "2022" / source / "index.html").read_text(encoding="utf-8")
     assert f"/2023/{target}/" in page and f"/2022/{target}/" not in page
     _same_as_clean(live, settings, content, overrides, tmp_path)
+
+
+def test_a_call_kept_whole_never_reaches_pelicans_writer(edited_project, caplog, monkeypatch):
+    """When every page a `write_file` call makes can be kept, Pelican's writer does
+    nothing for it: an unchanged rebuild hands it no call, a title edit only the
+    calls that make pages showing the title."""
+    from pelican.writers import Writer
+
+    live, settings, content, overrides, tmp_path = _live(edited_project)
+    caplog.set_level("INFO")
+    made: list[str] = []
+    pelicans = Writer.write_file
+
+    def counting(self, name, *args, **kwargs):
+        made.append(name)
+        return pelicans(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(Writer, "write_file", counting)
+    total = len(list(live.output.rglob("*.html")))
+    _rebuild(live, caplog)
+    made.clear()
+    rendered, _, _ = _rebuild(live, caplog)
+    assert (made, rendered) == ([], 0)
+
+    note = content / "articles" / "note-004.md"
+    text = note.read_text(encoding="utf-8")
+    note.write_text(text.replace("Title: Generated note 4", "Title: Note four"), encoding="utf-8")
+    rendered, kept, _ = _rebuild(live, caplog)
+    assert "2022/note-004/index.html" in made
+    assert 1 <= len(made) <= rendered < total / 4
+    assert rendered + kept >= total - 2  # every page was looked at: most kept whole
+    _same_as_clean(live, settings, content, overrides, tmp_path)
+
+
+def test_a_file_left_unwritten_meets_pelicans_overwrite_rules(tmp_path):
+    """The engine's writer leaves a kept page's file as it is, but Pelican's writer
+    must still see it as written: a second write to it fails as it would in Pelican."""
+    from jinja2 import Template
+    from pelican.writers import FileOverwriteFailedError, Writer
+
+    from nextsale import compat
+
+    writer = Writer(str(tmp_path), settings={"PAGINATED_TEMPLATES": {}})
+    kept = str(tmp_path / "kept" / "index.html")
+    compat.note_unwritten(writer, kept, override=False)
+    page = Template("<p>{{ output_file }}</p>")
+    with pytest.raises(FileOverwriteFailedError):
+        writer.write_file("kept/index.html", page, {})
+    assert not (tmp_path / "kept" / "index.html").exists()  # nothing written, either time
+    with pytest.raises(FileOverwriteFailedError):
+        compat.note_unwritten(writer, kept, override=False)
+    # One write that overrides is allowed, as in Pelican; a second is not.
+    compat.note_unwritten(writer, kept, override=True)
+    with pytest.raises(FileOverwriteFailedError):
+        compat.note_unwritten(writer, kept, override=True)

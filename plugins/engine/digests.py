@@ -258,6 +258,17 @@ class BuildInputs:
         parts.append(known[1])
         return _digest("\x1f".join(parts))
 
+    def call_shape(self, template, names, name, context, arguments, globals_) -> str:
+        """A digest of everything one `write_file` call's pages are made of: every
+        argument of the call (a listing's pages are cut from its lists, each page's
+        values are worked out from them) and the values the template names, as the
+        call's first page finds them."""
+        first = {**context, **arguments, "output_file": name}
+        parts = [self.shape(template, names, first, globals_), name]
+        for key in sorted(arguments):
+            parts += (key, self._kept_digest(arguments[key]))
+        return _digest("\x1f".join(parts))
+
     def _constant_part(self, names, localcontext: dict) -> str:
         parts = []
         for name in names:

@@ -4,13 +4,15 @@ One plugin, in parts (see README.md):
 
 - reading.py: converts every uncached article on all cores before Pelican's
   reading loop, which then picks the results up through `Readers.readers`;
-- rendering.py: a Writer (Pelican's `get_writer` signal) that renders the
-  articles generator's pages on two processes and skips, in an incremental
-  build, the pages an edit cannot have changed;
+- rendering.py: a Writer (Pelican's `get_writer` signal) that skips, in an
+  incremental build, the pages an edit cannot have changed;
+- sharing.py: renders the articles generator's pages on two processes;
+- listening.py: who listens to Pelican's signals (other plugins' receivers
+  turn the shortcuts that would hide anything from them off);
 - incremental.py: decides what an incremental build must render and keeps
   the record of each build;
-- memo.py and digests.py: in a live session, renders a page again only when
-  what it read changed;
+- memo.py and digests.py: in a live session, renders a page (or a whole
+  `write_file` call) again only when what it read changed;
 - kept.py: in a live session, keeps each unchanged article for the next build;
 - urls.py: computes each article's and page's URL once;
 - listings.py: lets Pelican find a tag's, category's, author's or period's articles
@@ -36,13 +38,14 @@ from pelican.contents import Article, Page
 from nextsale import compat
 from nextsale.site import lasts_with_content, plugin_enabled
 
-from . import incremental, kept, listings, memo, reading, rendering, urls
+from . import incremental, kept, listening, listings, memo, reading, rendering, urls
+from . import sharing as page_sharing
 
 log = logging.getLogger(__name__)
 
 DEFAULTS = {
     **reading.DEFAULTS,
-    **rendering.DEFAULTS,
+    **page_sharing.DEFAULTS,
     "FAST_OUTPUT_INCREMENTAL": True,  # re-render only what an edit changed, when safe
 }
 
@@ -58,7 +61,7 @@ class Build:
     plan: incremental.Plan | None = None
     writer: rendering.EngineWriter | None = None
     share_decided: bool = False
-    sharing: rendering.Sharing | None = None
+    sharing: page_sharing.Sharing | None = None
     page_memo: memo.PageMemo | None = None
     kept_articles: kept.KeptArticles | None = None
 
@@ -158,17 +161,17 @@ def plan_output(generators) -> None:
         return
     sources = incremental.snapshot(generators, settings.get("ENGINE_MEMORY"))
     fingerprint = incremental.fingerprint(settings, sources)
-    listening = rendering.listeners(signals.content_written)
+    hearing = listening.listeners(signals.content_written)
     if not settings.get("FAST_OUTPUT_INCREMENTAL", DEFAULTS["FAST_OUTPUT_INCREMENTAL"]):
         plan = incremental.Plan(reason="FAST_OUTPUT_INCREMENTAL is off")
-    elif listening:
-        reason = f"{rendering.describe_listener(listening[0])} listens to content_written"
+    elif hearing:
+        reason = f"{listening.describe_listener(hearing[0])} listens to content_written"
         plan = incremental.Plan(reason=reason)
     else:
         plan = incremental.plan(settings, sources, fingerprint)
     plan.sources, plan.fingerprint = sources, fingerprint
     build.plan = plan
-    if not listening:  # (a live session's first build too: the first edit finds it ready)
+    if not hearing:  # (a live session's first build too: the first edit finds it ready)
         build.page_memo = _page_memo(settings, generators, fingerprint)
     if build.page_memo is not None and build.page_memo.memo.records:
         log.info("engine: rendering only the pages whose inputs changed")
@@ -199,13 +202,13 @@ def offer_writer(pelican):
         return None
     log.debug("engine: %d more URL memos", urls.remember_all(build.generators, build.urls))
     log.debug("engine: %d article lists indexed", listings.index(build.generators))
-    listener = rendering.other_listener(OWN_RECEIVERS, rendering.WHILE_WRITING)
+    listener = listening.other_listener(OWN_RECEIVERS, listening.WHILE_WRITING)
     if listener is None:
         build.urls.settle()  # no plugin hears pages written, so none changes a URL now
         log.debug("engine: URLs settled for writing")
     else:
         log.debug("engine: URLs not settled: %s", listener)
-    if rendering.listeners(signals.get_writer) != [offer_writer]:
+    if listening.listeners(signals.get_writer) != [offer_writer]:
         return None
     return _writer_for(build)
 
@@ -235,15 +238,15 @@ def start_sharing(generator, content=None) -> None:
         # An edit of article text alone: a page or two, less than a fork costs.
         log.debug("engine: rendering on one process: only changed pages are rendered")
         return
-    listener = rendering.other_listener(OWN_RECEIVERS)
+    listener = listening.other_listener(OWN_RECEIVERS)
     if listener is not None:
         log.info("engine: rendering on one process: %s", listener)
         return
-    reason = rendering.reason_not_to_share(generator)
+    reason = page_sharing.reason_not_to_share(generator)
     if reason is not None:
         log.debug("engine: rendering on one process: %s", reason)
         return
-    build.sharing = rendering.share_pages(generator, build.writer)
+    build.sharing = page_sharing.share_pages(generator, build.writer)
     prepare_outputs(build.generators)
 
 
@@ -267,7 +270,7 @@ def finish_sharing(generator, writer=None) -> None:
     if build is None or build.sharing is None:
         return
     sharing, build.sharing = build.sharing, None
-    rendering.finish_sharing(sharing, generator)
+    page_sharing.finish_sharing(sharing, generator)
 
 
 def complete_output(pelican) -> None:

@@ -148,7 +148,8 @@ def snapshot(generators, memory: dict | None = None) -> dict[str, tuple[str, str
         for name in SOURCE_LISTS:
             for content in getattr(generator, name, None) or ():
                 path = content.relative_source_path
-                sources[path] = describe(content, path, bodies)
+                if path not in sources:  # (a plugin's generator may list them too)
+                    sources[path] = describe(content, path, bodies)
     if bodies is not None:
         for gone in set(bodies) - set(sources):
             del bodies[gone]

@@ -31,8 +31,8 @@ from nextsale import compat
 from nextsale.site import LASTS_WITH_CONTENT
 
 from . import urls
+from .listening import describe_listener, listeners
 from .reading import Collector, replay_logs
-from .rendering import describe_listener, listeners
 
 log = logging.getLogger(__name__)
 

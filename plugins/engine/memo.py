@@ -13,8 +13,11 @@ writer renders, the memo records two things:
 At the next build of the same session, a page whose shape is the same and
 whose articles and pages hold the same values where it read them would come
 out byte for byte the same: it is not rendered, and its file in the previous
-output stays. Pelican still goes through every call (its overwrite protection
-sees every file). A change to settings, the theme, plugins or other content
+output stays. A whole `write_file` call (an article's page, a tag's pages)
+is kept at once when everything it is made of is the same and each of its
+pages can be kept: Pelican's writer then does nothing for it, and the
+engine's writer does Pelican's bookkeeping of its files (its overwrite
+protection sees every file). A change to settings, the theme, plugins or other content
 files empties the memo (see `plugins/engine/incremental.py`), and so does a
 template the analysis cannot follow (an include by variable name): such a
 page is always rendered.
@@ -52,11 +55,23 @@ class Record:
 
 
 @dataclass
+class Call:
+    """One `write_file` call of the last build: what it was made of (see
+    `BuildInputs.call_shape`), the pages it made (output files, in order), and the
+    `localsiteurl` Pelican left in the context after them."""
+
+    shape: str
+    pages: tuple[str, ...]
+    siteurl: str | None = None
+
+
+@dataclass
 class Memo:
     """The records of a live session's last build, by output file (relative path)."""
 
     fingerprint: str = ""
     records: dict[str, Record] = field(default_factory=dict)
+    calls: dict[str, Call] = field(default_factory=dict)  # by the call's file name
     files: set[str] = field(default_factory=set)  # every file of the last build's output
     names: dict[str, tuple[str, ...] | None] = field(default_factory=dict)  # by template
     # The intrasite links in each source's HTML, by source path: (html, [(kind, value)]).
@@ -131,6 +146,9 @@ class PageMemo:
         self.memo = memo
         self.inputs = BuildInputs(context, memo.links, memo.strings)
         self.records: dict[str, Record] = {}
+        self.calls: dict[str, Call] = {}
+        self._named_calls: set[str] = set()  # every call's name so far, kept or not
+        self._call: tuple | None = None  # (name, shape, [(page, localsiteurl)]) being made
         # Whether each (source, names read, digest) still holds, worked out once:
         # many pages read the same of one article (its summary on listing pages).
         self._holds: dict[tuple[str, str, str], bool] = {}
@@ -146,9 +164,57 @@ class PageMemo:
                 self.memo.names[name] = None
         return self.memo.names[name]
 
+    def call_kept(self, name: str, template, context: dict, arguments: dict) -> Call | None:
+        """The last build's call of this name, when this `write_file` call would make
+        the very same pages: it is made of the same, and each of its pages can be
+        kept (see `unchanged`). Otherwise None, and the call's pages are noted as
+        Pelican's writer makes them. The answer is the same in every process of
+        a build (see rendering.py)."""
+        self._call = None
+        if name in self._named_calls:  # a second call for one file: Pelican's rules decide
+            return None
+        self._named_calls.add(name)
+        names = self.names(template)
+        if names is None:
+            return None
+        shape = self.inputs.call_shape(
+            template.name, names, name, context, arguments, template.globals
+        )
+        self._call = (name, shape, [])
+        before = self.memo.calls.get(name)
+        if before is None or before.shape != shape:
+            return None
+        records = self.memo.records
+        for page in before.pages:
+            record = records.get(page)
+            if record is None or page not in self.memo.files or not self._all_hold(record):
+                return None
+        self._call = None
+        return before
+
+    def keep_call(self, name: str, call: Call) -> None:
+        """Count a call `call_kept` answered as this build's: its pages are kept."""
+        records = self.memo.records
+        for page in call.pages:
+            self.records[page] = records[page]
+        self.calls[name] = call
+        self.kept += len(call.pages)
+
+    def _all_hold(self, record: Record) -> bool:
+        holds = self._holds
+        for read in record.touched:
+            verdict = holds.get(read)
+            if verdict is None:
+                verdict = holds[read] = self._still_holds(*read)
+            if not verdict:
+                return False
+        return True
+
     def unchanged(self, template, localcontext: dict) -> bool:
         """Whether this page would come out the same as last time (then it is kept)."""
         path = localcontext["output_file"]
+        if self._call is not None:
+            self._call[2].append((path, localcontext["localsiteurl"]))
         names = self.names(template)
         first_write = path not in self.records
         if names is None or not first_write:
@@ -174,6 +240,14 @@ class PageMemo:
         self.records[path] = before
         self.kept += 1
         return True
+
+    def end_call(self) -> None:
+        """The call `call_kept` last looked at is made: remember its pages, if this
+        process made them."""
+        if self._call is not None and self._call[2]:
+            name, shape, pages = self._call
+            self.calls[name] = Call(shape, tuple(page for page, _ in pages), pages[-1][1])
+        self._call = None
 
     def reads_to_settle(self) -> list[tuple[str, str, str]]:
         """Every read the last build's records name, in order of source: what
@@ -238,7 +312,8 @@ class PageMemo:
                 touched = [reads.setdefault(read, len(reads)) for read in record.touched]
                 made[path] = [record.shape, touched]
         counts = {"rendered": self.rendered, "kept": self.kept, "why": dict(self.why)}
-        return {"made": made, "reads": list(reads), "kept": kept, "counts": counts}
+        calls = {name: [call.shape, call.pages, call.siteurl] for name, call in self.calls.items()}
+        return {"made": made, "reads": list(reads), "kept": kept, "calls": calls, "counts": counts}
 
     def adopt(self, report: dict) -> list[str]:
         """Take in what a second rendering process did (see `report`); return the
@@ -248,6 +323,8 @@ class PageMemo:
             self.records[path] = Record(shape, tuple(reads[number] for number in touched))
         for path in report["kept"]:
             self.records[path] = self.memo.records[path]
+        for name, (shape, pages, siteurl) in report["calls"].items():
+            self.calls[name] = Call(shape, tuple(pages), siteurl)
         counts = report["counts"]
         self.rendered += counts["rendered"]
         self.kept += counts["kept"]
@@ -263,10 +340,12 @@ class PageMemo:
         self.memo.strings = self.inputs.long_strings
         if selective:
             self.memo.records = {**self.memo.records, **self.records}
+            self.memo.calls = {**self.memo.calls, **self.calls}
             self.memo.files |= files
             return []
         gone = sorted(self.memo.files - files) if self.memo.files else []
         self.memo.records = self.records
+        self.memo.calls = self.calls
         self.memo.files = files
         if self.why:
             log.debug("engine: rendered again: %s", self.why.most_common(12))
