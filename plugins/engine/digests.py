@@ -168,7 +168,10 @@ class BuildInputs:
             elif name in MEMOIZED and isinstance(content, Content):
                 parts += (name, self.html(content))
             elif name in URLS:
-                parts += (name, str(getattr(content, name)))
+                digest = attributes[1].get(name)
+                if digest is None:
+                    digest = attributes[1][name] = str(getattr(content, name))
+                parts += (name, digest)
             elif name == "__dict__":  # everything at once
                 whole = self.own(content) if isinstance(content, Content) else fields
                 parts += (name, self._plain(whole, DEPTH))
