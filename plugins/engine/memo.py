@@ -168,8 +168,7 @@ class PageMemo:
         """The last build's call of this name, when this `write_file` call would make
         the very same pages: it is made of the same, and each of its pages can be
         kept (see `unchanged`). Otherwise None, and the call's pages are noted as
-        Pelican's writer makes them. The answer is the same in every process of
-        a build (see rendering.py)."""
+        Pelican's writer makes them."""
         self._call = None
         if name in self._named_calls:  # a second call for one file: Pelican's rules decide
             return None

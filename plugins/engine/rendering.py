@@ -90,9 +90,7 @@ class _Share:
 
     claims: tuple | None  # (lock, counter) of the rendering processes; None: note only
     context: dict  # the context every generator shares
-    main: bool = True  # the main process (a child renders only)
     call: int = 0  # calls claimed or tried
-    seen: int = 0  # every call so far, kept whole or not (the same in every process)
     paths: list[str] = field(default_factory=list)  # the files this process wrote
     calls: list = field(default_factory=list)  # every call, when noting only
     siteurl: tuple[int, str | None] = (-1, None)  # last call that set localsiteurl
@@ -114,9 +112,9 @@ class EngineWriter(compat.SkipUnchanged, Writer):
 
     # -- sharing -------------------------------------------------------------
 
-    def start_sharing(self, claims, context: dict, main: bool = True) -> None:
+    def start_sharing(self, claims, context: dict) -> None:
         """Render only the calls claimed first; with no claims, only note every call."""
-        self._share = _Share(claims, context, main)
+        self._share = _Share(claims, context)
 
     def stop_sharing(self) -> _Share | None:
         share, self._share = self._share, None
@@ -162,6 +160,13 @@ class EngineWriter(compat.SkipUnchanged, Writer):
     def write_file(self, name, template, context, *args, **kwargs):
         if not self._needed(kwargs):
             return None
+        share = self._share
+        if share is not None:
+            if share.claims is None:
+                share.calls.append((name, context, args, kwargs))
+                return None
+            if not self._claim(share):
+                return None
         memo = self.page_memo
         if memo is not None:
             arguments = dict(zip(WRITE_FILE_ARGUMENTS, args, strict=False)) | kwargs
@@ -181,12 +186,6 @@ class EngineWriter(compat.SkipUnchanged, Writer):
             if self._theirs:
                 template = _Pages(template, self, kwargs.get("override_output", False))
             return self._render(name, template, context, args, kwargs)
-        share.seen += 1
-        if share.claims is None:
-            share.calls.append((name, context, args, kwargs))
-            return None
-        if not self._claim(share):
-            return None
         pages = _Pages(template, self, kwargs.get("override_output", False))
         try:
             return self._render(name, pages, context, args, kwargs)
@@ -195,23 +194,14 @@ class EngineWriter(compat.SkipUnchanged, Writer):
             if context is share.context:
                 urls = [siteurl for _, siteurl in pages.pages if siteurl]
                 if urls:
-                    share.siteurl = (share.seen, urls[-1])
+                    share.siteurl = (share.call - 1, urls[-1])
 
     def _keep(self, name: str, call, context: dict, arguments: dict) -> bool:
         """Leave a whole call's pages as the last build wrote them (see memo.call_kept),
-        with Pelican's bookkeeping of each file; False when Pelican's overwrite
-        rules must see the call made (a file this process wrote already).
-
-        When the pages are shared, every process skips the call (the claims stay
-        in step) and the main process alone counts its pages: as written by it
-        where the children's files are checked against its own."""
-        share = self._share
-        if share is not None:
-            share.seen += 1
-            if not share.main:
-                return True
+        with Pelican's bookkeeping of each file; False when Pelican's overwrite rules
+        must see the call made (a file this process wrote already)."""
         paths = [sanitised_join(self.output_path, page) for page in call.pages]
-        if share is None and any(map(self.written_before, paths)):
+        if any(map(self.written_before, paths)):
             return False
         override = arguments.get("override_output", False)
         for path in paths:
@@ -219,13 +209,14 @@ class EngineWriter(compat.SkipUnchanged, Writer):
             compat.note_unwritten(self, path, override)
         self.unchanged.update(paths)
         self.page_memo.keep_call(name, call)
+        share = self._share
+        if share is not None:  # as if this process had written them
+            share.paths.extend(paths)
         if call.siteurl:  # as Pelican leaves the context after the call's last page
             if share is None:
                 context["localsiteurl"] = call.siteurl
             elif context is share.context:
-                share.siteurl = (share.seen, call.siteurl)
-        if share is not None:
-            share.paths.extend(paths)
+                share.siteurl = (share.call - 1, call.siteurl)
         return True
 
     def write_feed(self, elements, context, path=None, *args, **kwargs):

@@ -121,7 +121,7 @@ def _run_child(generator, writer: EngineWriter, claims, report: str, settling=No
     try:
         if settling is not None:
             settle_reads(writer.page_memo, settling, child=True)
-        writer.start_sharing(claims, generator.context, main=False)
+        writer.start_sharing(claims, generator.context)
         # The main process sends content_written for every page (see replay).
         with signals.content_written.muted():
             generator.generate_pages(writer)
