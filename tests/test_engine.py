@@ -650,3 +650,24 @@ def test_a_url_memo_names_an_authors_slug_by_the_name_it_is_made_from():
     settings = {**settings, "SLUGIFY_PRESERVE_CASE": True}
     memo = urls.Memo(settings, kept)
     assert post(Author("Mara Ellison", settings)).url == "Mara-Ellison/post/"
+
+
+def test_the_article_files_are_found_once_per_build(build_site, monkeypatch):
+    """The engine's pre-read and Pelican's reading loop ask for the same article files:
+    Pelican's `get_files` walks the folders for them once, and both see every file."""
+    from pelican.generators import ArticlesGenerator
+
+    asked = []
+    get_files = ArticlesGenerator.get_files
+
+    def counting(self, paths, exclude=None, extensions=None):
+        found = get_files(self, paths, exclude=exclude, extensions=extensions)
+        if extensions is None:  # (Pelican also lists every file, to name unread ones)
+            asked.append(sorted(found))
+        return found
+
+    monkeypatch.setattr(ArticlesGenerator, "get_files", counting)
+    site = build_site(FILES, **FORKING)
+    assert asked == [sorted(f"articles/post-{n:02d}.md" for n in range(12))]
+    assert "engine: read 12 articles on 2 workers" in debug_messages(site)
+    assert len(list(site.output.glob("2023/*/index.html"))) == len(FILES)

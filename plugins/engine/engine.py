@@ -125,7 +125,7 @@ def read_articles(generator) -> None:
         compat.wrap_period_archives(generator, listings.period_archives)
         reading.keep_content(generator, build.settings_digest)
         build.kept_articles = kept.keep_articles(generator, build.settings_digest, build.urls)
-        reading.preread(generator)
+        reading.preread(generator, reading.find_files_once(generator))
 
 
 def read_pages(generator) -> None:

@@ -128,13 +128,29 @@ def _stand_in_class(reader_class: type) -> type:
     return type(reader_class.__name__, (PrereadReader,), {"__module__": __name__})
 
 
-def source_paths(generator) -> list[str]:
-    """Absolute paths (as Pelican's loop will pass them) of the uncached articles."""
+def find_files_once(generator) -> set[str]:
+    """The article files Pelican's reading loop will read (its own `get_files`), found
+    now; the loop's identical call gets them without walking the folders again."""
+    settings = generator.settings
+    asked = (settings["ARTICLE_PATHS"], settings["ARTICLE_EXCLUDES"], None)
+    found = generator.get_files(asked[0], exclude=asked[1])
+    walk = generator.get_files
+
+    def get_files(paths, exclude=None, extensions=None):
+        if (paths, exclude, extensions) == asked:
+            return set(found)
+        return walk(paths, exclude=exclude, extensions=extensions)
+
+    generator.get_files = get_files
+    return found
+
+
+def source_paths(generator, files) -> list[str]:
+    """Absolute paths (as Pelican's loop will pass them) of the uncached articles
+    among `files` (relative paths, as `get_files` gives them)."""
     readers = generator.readers
     paths = []
-    for relative in generator.get_files(
-        generator.settings["ARTICLE_PATHS"], exclude=generator.settings["ARTICLE_EXCLUDES"]
-    ):
+    for relative in files:
         # The same expression as Readers.read_file, so the keys match exactly.
         path = os.path.abspath(os.path.join(generator.path, relative))  # noqa: PTH100, PTH118
         if os.path.splitext(path)[1].lstrip(".") not in readers.readers:  # noqa: PTH122
@@ -190,8 +206,9 @@ def usable_cores() -> int:
     return os.cpu_count() or 1
 
 
-def preread(generator) -> None:
-    """Read every uncached article on all cores; Pelican's loop picks the results up."""
+def preread(generator, files) -> None:
+    """Read every uncached article of `files` on all cores; Pelican's loop picks the
+    results up."""
     global _readers  # noqa: PLW0603 - forked workers inherit it; see _read_one
     settings = generator.settings
     workers = settings.get("PARALLEL_READ_WORKERS", DEFAULTS["PARALLEL_READ_WORKERS"])
@@ -199,7 +216,7 @@ def preread(generator) -> None:
     minimum = settings.get("PARALLEL_READ_MIN_FILES", DEFAULTS["PARALLEL_READ_MIN_FILES"])
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return
-    paths = source_paths(generator)
+    paths = source_paths(generator, files)
     if len(paths) < minimum:
         return
     readers = generator.readers
