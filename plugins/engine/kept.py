@@ -50,9 +50,12 @@ PER_BUILD = frozenset({"settings", "_context", "get_url_setting"})
 NOT_KEPT = "articles not kept"
 
 
+# Copied when an article is kept or given back, so one build's changes to them stay in it.
+MUTABLE = (list, dict, set)
+
+
 def _copied(value):
-    """Lists, dicts and sets are copied, so one build's changes to them stay in it."""
-    return value.copy() if isinstance(value, list | dict | set) else value
+    return value.copy() if isinstance(value, MUTABLE) else value
 
 
 class KeptArticles:
@@ -62,6 +65,7 @@ class KeptArticles:
     def __init__(self) -> None:
         self.cache: dict[str, tuple] = {}  # the generator's own: path -> (stamp, article)
         self.as_made: dict[str, dict] = {}
+        self.mutable: dict[str, tuple[str, ...]] = {}  # the names of its lists, dicts, sets
         self.said: dict[str, list] = {}  # each file's warnings, logged while reading it
         self.asked: set[str] = set()  # the files Pelican's loop looked up this build
         self.heard: Collector | None = None
@@ -88,7 +92,10 @@ class KeptArticles:
             return default
         fields = vars(article)
         fields.clear()
-        fields.update((name, _copied(value)) for name, value in self.as_made[path].items())
+        made = self.as_made[path]
+        fields.update(made)
+        for name in self.mutable[path]:
+            fields[name] = made[name].copy()
         article.settings = self.generator.settings
         compat.rebind_context(article, self.generator.context)
         urls.remember(article, self.urls)
@@ -98,16 +105,17 @@ class KeptArticles:
     def store(self, path: str, article) -> None:
         """Pelican's `cache_data`, right after making an article: keep it as it is now."""
         self._store(path, article)
-        self.as_made[path] = {
+        made = self.as_made[path] = {
             name: _copied(value) for name, value in vars(article).items() if name not in PER_BUILD
         }
+        self.mutable[path] = tuple(name for name, kept in made.items() if isinstance(kept, MUTABLE))
         self.said[path] = self.heard.records[self.reading_from :]
 
     def finish(self) -> None:
         """Pelican's loop is over: stop listening, forget the files it no longer found."""
         self._listen(False)
         for path in set(self.cache).difference(self.asked):
-            del self.cache[path], self.as_made[path], self.said[path]
+            del self.cache[path], self.as_made[path], self.mutable[path], self.said[path]
 
     def _listen(self, on: bool = True) -> None:
         root = logging.getLogger()
