@@ -17,10 +17,10 @@ output stays. A whole `write_file` call (an article's page, a tag's pages)
 is kept at once when everything it is made of is the same and each of its
 pages can be kept: Pelican's writer then does nothing for it, and the
 engine's writer does Pelican's bookkeeping of its files (its overwrite
-protection sees every file). A change to settings, the theme, plugins or other content
-files empties the memo (see `plugins/engine/incremental.py`), and so does a
-template the analysis cannot follow (an include by variable name): such a
-page is always rendered.
+protection sees every file). A change to settings, the theme, plugins or
+other content files empties the memo (see `plugins/engine/incremental.py`),
+and so does a template the analysis cannot follow (an include by variable
+name): such a page is always rendered.
 
 A value the memo cannot digest (an object without data it can see) makes the
 page's shape new every build, so that page is always rendered: the memo may
