@@ -330,3 +330,37 @@ def test_a_file_left_unwritten_meets_pelicans_overwrite_rules(tmp_path):
     compat.note_unwritten(writer, kept, override=True)
     with pytest.raises(FileOverwriteFailedError):
         compat.note_unwritten(writer, kept, override=True)
+
+
+def test_a_page_notes_an_articles_summary_and_url_not_what_pelican_reads_to_make_them():
+    """The memo digests an article's HTML and summary by what they are made of and a
+    URL by its value, so what Pelican reads while working them out (the metadata, the
+    slug, the date) is not noted; what a template reads itself is."""
+    import copy
+    import datetime
+
+    from pelican.contents import Article
+    from pelican.settings import DEFAULT_CONFIG
+
+    metadata = {"title": "Back", "date": datetime.datetime(2024, 1, 2), "slug": "back"}
+    article = Article(
+        "<p>Call them back.</p>",
+        metadata={**metadata, "subtitle": "Soon"},
+        settings=copy.deepcopy(DEFAULT_CONFIG),
+        context={"localsiteurl": ""},
+        source_path="content/back.md",
+    )
+    env = Environment()
+
+    def reads(source: str) -> tuple[str, list[str]]:
+        tracker = memo.Tracker()
+        try:
+            html = env.from_string(source).render(a=article)
+        finally:
+            tracker.stop()
+        return html, sorted(name for _, names in tracker.read.values() for name in names)
+
+    html, names = reads("{{ a.summary }} {{ a.url }} {{ a.get_content('') }}|{{ a.subtitle }}")
+    assert html.count("Call them back.") == 2 and "back.html" in html and html.endswith("|Soon")
+    assert names == ["get_content", "subtitle", "summary", "url"]
+    assert reads("{{ a.metadata.subtitle }}") == ("Soon", ["metadata"])

@@ -37,12 +37,15 @@ from jinja2 import Environment, meta
 from pelican.contents import Content
 from pelican.urlwrappers import URLWrapper
 
-from .digests import BuildInputs
+from .digests import MEMOIZED, URLS, BuildInputs
 
 log = logging.getLogger(__name__)
 
 # The classes whose instances' attribute reads a page's record notes.
 NOTED = (Content, URLWrapper)
+
+# What a content works out that the memo digests whole (see Tracker).
+WORKED_OUT = MEMOIZED | URLS
 
 
 @dataclass
@@ -117,19 +120,36 @@ class Tracker:
     goes through the class's attribute lookup, which the tracker listens to
     while one page renders. A property's own reads are noted as well, so a
     page that shows an article's URL depends on the slug and date it is made of.
+
+    An article's HTML, summary and URLs are the exception: the memo digests the
+    HTML and summary by what they are made of (Pelican works each out once per
+    build: only the first page to ask would note what Pelican reads meanwhile,
+    the metadata, the linked pages' URLs) and a URL by its value (`MEMOIZED`
+    and `URLS` in digests.py), so what is read while they are worked out is not
+    noted: the digest stands for it on every page.
     """
 
     def __init__(self) -> None:
         self.read: dict[int, tuple[Content, set[str]]] = {}
         read = self.read
         lookup = object.__getattribute__
+        quiet = [0]  # above 0 while Pelican works an HTML or summary out
 
         def noting(thing, name):
+            if quiet[0]:
+                return lookup(thing, name)
             entry = read.get(id(thing))
             if entry is None:
                 entry = read[id(thing)] = (thing, set())
             entry[1].add(name)
-            return lookup(thing, name)
+            if name not in WORKED_OUT:
+                return lookup(thing, name)
+            quiet[0] += 1
+            try:
+                found = lookup(thing, name)
+            finally:
+                quiet[0] -= 1
+            return _Quietly(found, quiet) if callable(found) else found
 
         for kind in NOTED:
             kind.__getattribute__ = noting
@@ -137,6 +157,22 @@ class Tracker:
     def stop(self) -> None:
         for kind in NOTED:
             del kind.__getattribute__  # back to object's own lookup
+
+
+class _Quietly:
+    """A content's `get_content` or `get_summary`, noting nothing while it runs."""
+
+    __slots__ = ("method", "quiet")
+
+    def __init__(self, method, quiet: list) -> None:
+        self.method, self.quiet = method, quiet
+
+    def __call__(self, *args, **kwargs):
+        self.quiet[0] += 1
+        try:
+            return self.method(*args, **kwargs)
+        finally:
+            self.quiet[0] -= 1
 
 
 class PageMemo:
