@@ -222,7 +222,11 @@ class PageMemo:
         records = self.memo.records
         for page in before.pages:
             record = records.get(page)
-            if record is None or page not in self.memo.files or not self._all_hold(record):
+            if (
+                record is None
+                or page not in self.memo.files
+                or self._failing_read(record) is not None
+            ):
                 return None
         self._call = None
         return before
@@ -235,15 +239,16 @@ class PageMemo:
         self.calls[name] = call
         self.kept += len(call.pages)
 
-    def _all_hold(self, record: Record) -> bool:
+    def _failing_read(self, record: Record) -> tuple[str, str, str] | None:
+        """The first of a page's reads that no longer holds, if any."""
         holds = self._holds
         for read in record.touched:
             verdict = holds.get(read)
             if verdict is None:
                 verdict = holds[read] = self._still_holds(*read)
             if not verdict:
-                return False
-        return True
+                return read
+        return None
 
     def unchanged(self, template, localcontext: dict) -> bool:
         """Whether this page would come out the same as last time (then it is kept)."""
@@ -261,14 +266,10 @@ class PageMemo:
         if before is None or before.shape != self._shape:
             self.why["new page" if before is None else f"{template.name}: its values"] += 1
             return False
-        holds = self._holds
-        for read in before.touched:
-            verdict = holds.get(read)
-            if verdict is None:
-                verdict = holds[read] = self._still_holds(*read)
-            if not verdict:
-                self.why[f"{template.name}: {read[0]}"] += 1
-                return False
+        failing = self._failing_read(before)
+        if failing is not None:
+            self.why[f"{template.name}: {failing[0]}"] += 1
+            return False
         if path not in self.memo.files:  # (the last output, as this session wrote it)
             self.why["missing from the output"] += 1
             return False
