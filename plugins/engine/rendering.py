@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 
 from pelican.utils import sanitised_join
@@ -20,8 +19,6 @@ from nextsale import compat
 
 from .incremental import Plan
 from .memo import PageMemo
-
-log = logging.getLogger(__name__)
 
 # Pelican memoizes every article's link-resolved HTML for the whole build: one
 # more copy of all content. Forgetting it every so many pages bounds that copy
