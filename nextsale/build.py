@@ -219,36 +219,13 @@ def _remove_empty_folders(root: Path) -> None:
                 Path(folder).rmdir()
 
 
-def _kept_staging(output: Path) -> Path:
-    return output.parent / f".{output.name}.{STAGING}-{os.getpid()}-kept"
-
-
-def ready_staging(output: Path) -> None:
-    """Give a long-lived process's next build a staging folder with every folder of
-    the site, when a whole-site build has just taken the last one as the output.
-
-    A build that renders only what changed would otherwise make a folder for
-    every page Pelican goes through (a few thousand); a live session calls this
-    while the author reads.
-    """
-    output = output.resolve()
-    staging = _kept_staging(output)
-    if staging.exists() or not output.is_dir():
-        return
-    staging.mkdir(mode=0o700)
-    for folder, _, _ in os.walk(output):
-        relative = os.path.relpath(folder, output)
-        if relative != ".":
-            (staging / relative).mkdir(exist_ok=True)
-
-
 def _staging(output: Path, kept: bool) -> Path:
     """The folder this build writes into: new, or the one this process keeps (emptied)."""
     if not kept:
         return Path(
             tempfile.mkdtemp(prefix=f".{output.name}.{STAGING}-{os.getpid()}-", dir=output.parent)
         )
-    staging = _kept_staging(output)
+    staging = output.parent / f".{output.name}.{STAGING}-{os.getpid()}-kept"
     staging.mkdir(mode=0o700, exist_ok=True)
     dirty = staging / DIRTY_NAME
     if dirty.exists():  # the last build stopped before its files were moved out

@@ -114,11 +114,8 @@ class LiveSite:
     def tidy(self) -> None:
         """Free the last build's garbage: the collector mostly waits during a build
         (`nextsale.build.fewer_collections`), so a session calls this once the
-        rebuild is shown, while the author reads. After a whole-site build, also
-        make the next build's staging folders (`nextsale.build.ready_staging`)."""
+        rebuild is shown, while the author reads."""
         gc.collect()
-        if not self.code_changed:  # (else each build runs in a process of its own)
-            sitebuild.ready_staging(self.output)
 
     def _code_folders(self) -> list[Path]:
         settings = sitebuild.load_settings(self.settings_file, self.overrides)

@@ -331,40 +331,6 @@ def test_a_live_session_keeps_the_collector_aside_until_it_tidies_and_closes(tmp
     assert gc.get_threshold() == before
 
 
-def test_after_a_whole_site_build_a_live_session_readies_the_next_builds_folders(
-    edited_project, monkeypatch
-):
-    """While the author reads, the session makes the folders its next build writes
-    into, so a rebuild that renders only what changed makes none itself."""
-    from nextsale.live import LiveSite
-
-    tmp_path, settings, content, _, overrides = edited_project
-    output = tmp_path / "output"
-    live = LiveSite(settings, output, content=content, overrides=overrides)
-    assert live.rebuild().ok
-    staging = tmp_path / f".output.staging-{os.getpid()}-kept"
-    assert not staging.exists()  # the whole site was swapped in from it
-    live.tidy()
-    folders = {str(p.relative_to(output)) for p in output.rglob("*") if p.is_dir()}
-    assert {str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_dir()} == folders
-    assert not [p for p in staging.rglob("*") if p.is_file()]
-
-    made = []
-    mkdir = os.mkdir
-
-    def noting(path, *args) -> None:
-        if not Path(path).exists():
-            made.append(path)
-        mkdir(path, *args)
-
-    monkeypatch.setattr(os, "mkdir", noting)
-    note = content / "articles" / "note-005.md"
-    note.write_text(note.read_text(encoding="utf-8").replace("Generated note 5", "Note five"))
-    assert live.rebuild().ok
-    assert "Note five" in (output / "2022" / "note-005" / "index.html").read_text("utf-8")
-    assert [path for path in made if str(staging) in str(path)] == []
-
-
 def test_a_live_sessions_memory_stays_out_of_the_content_cache_file(edited_project):
     """Tags carry the settings, which hold the session's memory and compiled
     templates: the cache file saved when the session ends must not hold them."""
