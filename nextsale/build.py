@@ -58,9 +58,6 @@ class BuildResult:
     problems: list[str] = field(default_factory=list)
     failed: str | None = None
     seconds: float = 0.0
-    # The files a build that rendered only what changed moved into the output
-    # (relative paths); None after a whole-site build.
-    moved: list[str] | None = None
 
     @property
     def ok(self) -> bool:
@@ -197,7 +194,7 @@ def build(
         )
 
     if result.ok and (staging / PARTIAL_NAME).exists():
-        result.moved = _move_into_place(staging, output)
+        _move_into_place(staging, output)
         _keep_manifest(staging, Path(settings["CACHE_PATH"]))
         if kept_staging:
             (staging / PARTIAL_NAME).unlink()
@@ -284,7 +281,7 @@ def _swap_into_place(staging: Path, output: Path) -> None:
     _remove_in_background(retired)
 
 
-def _move_into_place(staging: Path, output: Path) -> list[str]:
+def _move_into_place(staging: Path, output: Path) -> None:
     """Move the few files of a build that rendered only what an edit changed into `output`.
 
     Each file replaces its old version in one step, so no page is ever missing or
@@ -311,32 +308,6 @@ def _move_into_place(staging: Path, output: Path) -> list[str]:
         (staging / name).replace(target)
     for name in marker.get("gone", ()):
         _remove_gone(output, output / name)
-    return written
-
-
-def prune_kept_staging(output: Path, moved: list[str] | None) -> None:
-    """Remove the folders of this process's kept staging folder that the last
-    build wrote no file into (`moved`, as `BuildResult.moved` gives them).
-
-    A rebuild finds what it wrote by walking its staging folder, so folders
-    left over from every earlier build (each new post's listings, thousands
-    at 10,000 posts) would make every walk longer; the folders the last build
-    used stay, as the next edit is often of the same post. A session calls this
-    while the author reads, never during a build.
-    """
-    staging = output.resolve().parent / f".{output.name}.{STAGING}-{os.getpid()}-kept"
-    if not staging.is_dir() or (staging / DIRTY_NAME).exists():
-        return
-    used = {str(staging)}
-    for name in moved or ():
-        folder = (staging / name).parent
-        while str(folder) not in used:
-            used.add(str(folder))
-            folder = folder.parent
-    for folder, _, _ in os.walk(staging, topdown=False):
-        if folder not in used:
-            with contextlib.suppress(OSError):  # not empty: a file some build left
-                Path(folder).rmdir()
 
 
 def _remove_gone(output: Path, path: Path) -> None:

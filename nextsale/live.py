@@ -100,7 +100,6 @@ class LiveSite:
         self.code = self._code_folders()
         self.code_stamp = code_stamp(self.code)
         self.code_changed = False
-        self.last_moved: list[str] | None = None  # what the last build moved into place
         # See nextsale.build.fewer_collections and tidy().
         self.collector_thresholds = gc.get_threshold()
         gc.set_threshold(*sitebuild.BUILD_COLLECTOR_THRESHOLDS)
@@ -113,11 +112,10 @@ class LiveSite:
         gc.set_threshold(*self.collector_thresholds)
 
     def tidy(self) -> None:
-        """Free the last build's garbage and its unused staging folders: the
-        collector mostly waits during a build (`nextsale.build.fewer_collections`),
-        so a session calls this once the rebuild is shown, while the author reads."""
+        """Free the last build's garbage: the collector mostly waits during a build
+        (`nextsale.build.fewer_collections`), so a session calls this once the
+        rebuild is shown, while the author reads."""
         gc.collect()
-        sitebuild.prune_kept_staging(self.output, self.last_moved)
 
     def _code_folders(self) -> list[Path]:
         settings = sitebuild.load_settings(self.settings_file, self.overrides)
@@ -134,7 +132,7 @@ class LiveSite:
                 " in a new process (restart the session for fast rebuilds again)"
             )
             return self._rebuild_in_new_process()
-        result = sitebuild.build(
+        return sitebuild.build(
             self.settings_file,
             self.output,
             content=self.content,
@@ -142,8 +140,6 @@ class LiveSite:
             template_cache=self.templates,
             kept_staging=True,
         )
-        self.last_moved = result.moved
-        return result
 
     def _overrides(self) -> dict:
         overrides = {**self.overrides, "ENGINE_MEMORY": self.memory}

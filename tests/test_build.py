@@ -331,54 +331,6 @@ def test_a_live_session_keeps_the_collector_aside_until_it_tidies_and_closes(tmp
     assert gc.get_threshold() == before
 
 
-def test_while_the_author_reads_a_session_keeps_only_the_staging_folders_its_last_build_used(
-    edited_project,
-):
-    """A rebuild finds what it wrote by walking its staging folder: the folders
-    earlier builds left (a new post's every listing page) go while the author
-    reads, those of the last build stay, and a later build makes what it needs."""
-    from nextsale.live import LiveSite
-
-    tmp_path, settings, content, _, overrides = edited_project
-    output = tmp_path / "output"
-    staging = tmp_path / f".output.staging-{os.getpid()}-kept"
-
-    def folders() -> set[str]:
-        return {str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_dir()}
-
-    def retitle(number: int, title: str) -> None:
-        note = content / "articles" / f"note-{number:03d}.md"
-        text = note.read_text(encoding="utf-8")
-        note.write_text(text.replace(f"Generated note {number}\n", f"{title}\n"), "utf-8")
-
-    live = LiveSite(settings, output, content=content, overrides=overrides)
-    try:
-        assert live.rebuild().ok  # the whole site
-        note = (content / "articles" / "note-005.md").read_text(encoding="utf-8")
-        (content / "articles" / "note-new.md").write_text(
-            note.replace("Slug: note-005", "Slug: note-new").replace("Date: 2022", "Date: 2023"),
-            "utf-8",
-        )
-        assert live.rebuild().moved  # a new post: every listing page moves
-        live.tidy()
-        after_new_post = folders()
-        retitle(5, "Note five")
-        result = live.rebuild()
-        assert result.ok and result.moved
-        live.tidy()
-        used = {str(Path(name).parent) for name in result.moved} - {"."}
-        used |= {str(parent) for name in used for parent in Path(name).parents} - {"."}
-        assert folders() == used
-        assert len(used) < len(after_new_post)
-        assert not [p for p in staging.rglob("*") if p.is_file()]
-        retitle(6, "Note six")
-        assert live.rebuild().ok
-        assert "Note six" in (output / "2022" / "note-006" / "index.html").read_text("utf-8")
-        assert "Note five" in (output / "2022" / "note-005" / "index.html").read_text("utf-8")
-    finally:
-        live.close()
-
-
 def test_a_live_sessions_memory_stays_out_of_the_content_cache_file(edited_project):
     """Tags carry the settings, which hold the session's memory and compiled
     templates: the cache file saved when the session ends must not hold them."""
