@@ -12,11 +12,8 @@ from conftest import FIXTURES, ROOT, Site, article, make_settings, run_pelican
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nextsale.taxonomy.core import (
-    TaxonomyError,
-    choose_guidance_tag,
-    parse_taxonomy,
-)
+from nextsale.taxonomy.core import TaxonomyError, parse_taxonomy
+from nextsale.taxonomy.ranking import choose_guidance_tag
 
 SMALL = (FIXTURES / "taxonomy" / "small.toml").read_text(encoding="utf-8")
 GUIDE = "Title: The guide\nSlug: guide\n\nEverything about the second sale.\n"
@@ -538,7 +535,7 @@ def _related_everywhere(articles, memory, limits=(3, 4), shared=None):
     """Every article's related reading as the taxonomy finds it, through a RelatedMemo."""
     from functools import partial
 
-    from nextsale.taxonomy.core import idf_weights, related_items
+    from nextsale.taxonomy.ranking import idf_weights, related_items
     from nextsale.taxonomy.related import RelatedMemo
     from plugins.taxonomy.taxonomy import newest_first
 
@@ -647,7 +644,7 @@ def _paths_kept(specs):
 def test_the_search_by_shared_tags_finds_what_scoring_each_candidate_finds(site, limit, scan):
     """Two ways to rank, one answer: walking the combinations of an item's tags
     (few tags) and scoring candidates one by one (many tags, and the reference)."""
-    from nextsale.taxonomy import core
+    from nextsale.taxonomy import ranking as core
     from plugins.taxonomy.taxonomy import newest_first
 
     published = sorted(

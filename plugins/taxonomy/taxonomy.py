@@ -28,13 +28,10 @@ from nextsale.taxonomy.core import (
     Match,
     Taxonomy,
     TaxonomyError,
-    choose_guidance_tag,
-    cloud_weights,
-    idf_weights,
     load_taxonomy,
-    related_items,
     taxonomy_path,
 )
+from nextsale.taxonomy.ranking import choose_guidance_tag, cloud_weights, idf_weights, related_items
 from nextsale.taxonomy.related import RelatedMemo
 
 log = logging.getLogger(__name__)
