@@ -144,6 +144,26 @@ def test_digests_see_into_plugin_objects_and_never_trust_what_they_cannot_see():
     assert [name.rsplit(".", 1)[-1] for name in first.volatile] == ["Opaque"]
 
 
+def test_a_listings_size_counts_alone_until_a_page_reads_more_of_its_paginator():
+    """The shape of a listing page digests its paginator by its number of pages;
+    a page that read more (the number of posts) digests it whole, reached through
+    the paginator or through a page of it."""
+    from pelican.paginator import Paginator
+
+    settings = {"DEFAULT_ORPHANS": 0}
+    shown = {}
+    for count in (13, 14):  # three pages of 6 either way
+        paginator = Paginator("index.html", "", list(range(count)), settings, 6)
+        context = {"articles_paginator": paginator, "articles_page": paginator.page(1)}
+        inputs = digests.BuildInputs({})
+        for whole in (False, True):
+            for names in (("articles_paginator",), ("articles_page",)):
+                shown[count, whole, names] = inputs.shape("t", names, context, {}, whole)
+    for names in (("articles_paginator",), ("articles_page",)):
+        assert shown[13, False, names] == shown[14, False, names]
+        assert shown[13, True, names] != shown[14, True, names]
+
+
 def test_pages_a_second_process_rendered_are_remembered_as_well(edited_project, caplog):
     """Every build that checks pages shares them with a second process: the pages it
     kept and the records it made count, and the output is a clean build's."""
@@ -364,3 +384,48 @@ def test_a_page_notes_an_articles_summary_and_url_not_what_pelican_reads_to_make
     assert html.count("Call them back.") == 2 and "back.html" in html and html.endswith("|Soon")
     assert names == ["get_content", "subtitle", "summary", "url"]
     assert reads("{{ a.metadata.subtitle }}") == ("Soon", ["metadata"])
+
+
+def _publish_oldest(content: Path, number: int) -> None:
+    """Publish a draft note, dated before every other post: it joins the last pages
+    of the listings."""
+    note = content / "articles" / f"note-{number:03d}.md"
+    text = note.read_text(encoding="utf-8").replace("Status: draft\n", "")
+    note.write_text(re.sub(r"^Date: .*$", "Date: 2001-01-01 09:00", text, flags=re.M), "utf-8")
+
+
+@pytest.mark.parametrize("shows_count", [False, True])
+def test_a_listing_page_depends_on_how_many_posts_only_when_it_shows_it(
+    edited_project, caplog, shows_count
+):
+    """A post that joins the last page of a listing leaves the earlier pages as they
+    were: they show how many pages there are, not how many posts. A theme that
+    shows the count on every page gets every page again."""
+    tmp_path, settings, content, theme, overrides = edited_project
+    if shows_count:
+        index = theme / "templates" / "index.html"
+        index.write_text(
+            index.read_text(encoding="utf-8").replace(
+                "<h1>Older posts</h1>",
+                "<h1>Older posts, {{ articles_paginator.count }} in all</h1>",
+            ),
+            encoding="utf-8",
+        )
+    live = LiveSite(settings, tmp_path / "output", content=content, overrides=overrides)
+    assert live.rebuild().ok
+    pages = sorted((live.output / "page").glob("*/index.html"), key=lambda p: int(p.parent.name))
+    assert len(pages) >= 4  # the home page's older posts, on more pages than the two last
+    before = {page: page.stat().st_mtime_ns for page in pages}
+    time.sleep(0.01)
+    _publish_oldest(content, 3)  # (a draft: see edited_site)
+    caplog.set_level("INFO")
+    _rebuild(live, caplog)
+    changed = [page for page in pages if page.stat().st_mtime_ns != before[page]]
+    assert pages[-1] in changed
+    if shows_count:
+        assert changed == pages
+        assert "Older posts," in pages[0].read_text(encoding="utf-8")
+    else:
+        # (a page may still change for what it shows: a summary linking to the post)
+        assert [page for page in pages[:-2] if page not in changed]
+    _same_as_clean(live, settings, content, overrides, tmp_path)

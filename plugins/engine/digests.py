@@ -34,6 +34,10 @@ MEMOIZED = {"content", "summary", "get_content", "get_summary", "_get_content", 
 # without reading the slug, date and category it is made of.
 URLS = {"url", "save_as"}
 
+# What a page may read of a listing's paginator for its shape to digest the
+# paginator by its size alone: which listing, how many pages, of how many posts each.
+PAGINATOR_SHOWN = frozenset({"name", "num_pages", "page_range", "per_page"})
+
 # Values digested as their repr.
 SCALARS = {int, float, bool, type(None)}
 
@@ -243,15 +247,28 @@ class BuildInputs:
 
     # -- template values -------------------------------------------------------
 
-    def shape(self, template: str, names: tuple[str, ...], localcontext: dict, globals_: dict):
+    def shape(
+        self,
+        template: str,
+        names: tuple[str, ...],
+        localcontext: dict,
+        globals_: dict,
+        whole_paginators: bool = False,
+    ):
         """A digest of the values a page's template names (articles and pages by path:
-        what the page reads of them is noted when it renders)."""
+        what the page reads of them is noted when it renders). A listing's paginator
+        counts by its size (`PAGINATOR_SHOWN`) unless the page read more of it:
+        then whole, with how many posts it holds (see memo.Tracker)."""
         shared = self.context
         constant, parts = [], [template]
         for name in names:
             value = localcontext[name] if name in localcontext else globals_.get(name, _MISSING)
             if shared.get(name, _MISSING) is value:
                 constant.append(value)  # the build's own value, the same on every page
+            elif isinstance(value, Paginator):
+                parts += (name, self._paginator(value, whole_paginators))
+            elif whole_paginators and isinstance(value, ListingPage):  # (its .paginator)
+                parts += (name, self._kept_digest(value) + self._paginator(value.paginator, True))
             else:
                 parts += (name, self._kept_digest(value))
         key = (template, *map(id, constant))
@@ -335,8 +352,7 @@ class BuildInputs:
         if isinstance(value, dict):
             return self._plain(dict(value), depth)
         if isinstance(value, Paginator):
-            # What a page shows of it: how many pages; each page has its own list.
-            return f"paginator:{value.name}:{value.num_pages}:{value.count}:{value.per_page}"
+            return self._paginator(value, whole=True)
         if isinstance(value, ListingPage):
             listing = self._plain(value.object_list, depth - 1)
             return f"page:{value.full_name}:{value.number}:{value.paginator.num_pages}:{listing}"
@@ -349,6 +365,15 @@ class BuildInputs:
             fields = {key: item for key, item in vars(value).items() if key != "settings"}
             return f"{type(value).__qualname__}{self._plain(fields, depth - 1)}"
         return self._volatile(value)
+
+    def _paginator(self, paginator: Paginator, whole: bool) -> str:
+        """A listing's paginator: by its size (each page's own list is digested with
+        the page), or whole."""
+        size = f"paginator:{paginator.name}:{paginator.num_pages}:{paginator.per_page}"
+        if not whole:
+            return size
+        listing = self._plain(paginator.object_list, DEPTH - 1)
+        return f"{size}:{paginator.url}:{paginator.count}:{paginator.orphans}:{listing}"
 
     def _long(self, text: str) -> str:
         """An article's HTML: digested once while it is the same string (the

@@ -5,7 +5,8 @@ writer renders, the memo records two things:
 
 - its *shape*: the template, and a digest of every template variable the
   template (with what it extends, includes and imports) names, taken from the
-  page's context, articles and pages counting by their source path only;
+  page's context, articles and pages counting by their source path only, and
+  a listing's paginator by its number of pages unless the page read more of it;
 - what the rendering *read* of each article and page: every attribute a
   template, a filter or a plugin object read (see Tracker), with a digest of
   those attributes' values (the HTML and summary by what they are made of).
@@ -35,14 +36,17 @@ from dataclasses import dataclass, field
 
 from jinja2 import Environment, meta
 from pelican.contents import Content
+from pelican.paginator import Paginator
 from pelican.urlwrappers import URLWrapper
 
-from .digests import MEMOIZED, URLS, BuildInputs
+from .digests import MEMOIZED, PAGINATOR_SHOWN, URLS, BuildInputs
 
 log = logging.getLogger(__name__)
 
 # The classes whose instances' attribute reads a page's record notes.
 NOTED = (Content, URLWrapper)
+# A listing's paginator: what a page reads of it decides how its shape digests it.
+NOTED_WHOLE = (Paginator,)
 
 # What a content works out that the memo digests whole (see Tracker).
 WORKED_OUT = MEMOIZED | URLS
@@ -55,6 +59,9 @@ class Record:
     shape: str
     # (source path, the names read of it, their digest) of each article or page read
     touched: tuple[tuple[str, str, str], ...]
+    # Whether the page read more of a listing's paginator than its number of pages:
+    # its shape then digests the paginator whole (see BuildInputs.shape).
+    whole_paginators: bool = False
 
 
 @dataclass
@@ -127,6 +134,10 @@ class Tracker:
     the metadata, the linked pages' URLs) and a URL by its value (`MEMOIZED`
     and `URLS` in digests.py), so what is read while they are worked out is not
     noted: the digest stands for it on every page.
+
+    A listing's paginator is noted too, by the names a page reads of it (what
+    its properties read meanwhile is not noted): a page that shows only how many
+    pages a listing has does not depend on how many posts it holds.
     """
 
     def __init__(self) -> None:
@@ -151,11 +162,26 @@ class Tracker:
                 quiet[0] -= 1
             return _Quietly(found, quiet) if callable(found) else found
 
+        def noting_whole(thing, name):  # the name only: the value is digested whole
+            if quiet[0]:
+                return lookup(thing, name)
+            entry = read.get(id(thing))
+            if entry is None:
+                entry = read[id(thing)] = (thing, set())
+            entry[1].add(name)
+            quiet[0] += 1
+            try:
+                return lookup(thing, name)
+            finally:
+                quiet[0] -= 1
+
         for kind in NOTED:
             kind.__getattribute__ = noting
+        for kind in NOTED_WHOLE:
+            kind.__getattribute__ = noting_whole
 
     def stop(self) -> None:
-        for kind in NOTED:
+        for kind in (*NOTED, *NOTED_WHOLE):
             del kind.__getattribute__  # back to object's own lookup
 
 
@@ -188,6 +214,10 @@ class PageMemo:
         # Whether each (source, names read, digest) still holds, worked out once:
         # many pages read the same of one article (its summary on listing pages).
         self._holds: dict[tuple[str, str, str], bool] = {}
+        # The page `unchanged` last looked at: its shape, and whether it digests
+        # listings' paginators whole (as its last record asks).
+        self._shape: str | None = None
+        self._whole = False
         self.restart_counts()  # kept, rendered, and why pages were rendered again
 
     def names(self, template) -> tuple[str, ...] | None:
@@ -261,8 +291,11 @@ class PageMemo:
             self._shape = None
             return False
 
-        self._shape = self.inputs.shape(template.name, names, localcontext, template.globals)
         before = self.memo.records.get(path)
+        self._whole = before is not None and before.whole_paginators
+        self._shape = self.inputs.shape(
+            template.name, names, localcontext, template.globals, self._whole
+        )
         if before is None or before.shape != self._shape:
             self.why["new page" if before is None else f"{template.name}: its values"] += 1
             return False
@@ -320,12 +353,21 @@ class PageMemo:
         self.rendered += 1
         if self._shape is not None:
             touched = []
+            whole = False
             for thing, names in tracker.read.values():
+                if isinstance(thing, Paginator):
+                    whole |= not names <= PAGINATOR_SHOWN
+                    continue
                 seen = "\x1e".join(sorted(names))
                 key = self.inputs.key(thing)
                 touched.append((key, seen, self.inputs.view(thing, seen)))
             touched = tuple(sorted(touched))
-            self.records[localcontext["output_file"]] = Record(self._shape, touched)
+            if whole and not self._whole:  # the shape was made with paginators by their size
+                self._shape = self.inputs.shape(
+                    template.name, self.names(template), localcontext, template.globals, True
+                )
+            path = localcontext["output_file"]
+            self.records[path] = Record(self._shape, touched, whole)
         return html
 
     def restart_counts(self) -> None:
@@ -346,7 +388,7 @@ class PageMemo:
                 kept.append(path)
             else:
                 touched = [reads.setdefault(read, len(reads)) for read in record.touched]
-                made[path] = [record.shape, touched]
+                made[path] = [record.shape, touched, record.whole_paginators]
         counts = {"rendered": self.rendered, "kept": self.kept, "why": dict(self.why)}
         calls = {name: [call.shape, call.pages, call.siteurl] for name, call in self.calls.items()}
         return {"made": made, "reads": list(reads), "kept": kept, "calls": calls, "counts": counts}
@@ -355,8 +397,8 @@ class PageMemo:
         """Take in what a second rendering process did (see `report`); return the
         pages it kept."""
         reads = [tuple(read) for read in report["reads"]]
-        for path, (shape, touched) in report["made"].items():
-            self.records[path] = Record(shape, tuple(reads[number] for number in touched))
+        for path, (shape, touched, whole) in report["made"].items():
+            self.records[path] = Record(shape, tuple(reads[number] for number in touched), whole)
         for path in report["kept"]:
             self.records[path] = self.memo.records[path]
         for name, (shape, pages, siteurl) in report["calls"].items():
