@@ -92,6 +92,40 @@ def lasts_with_content(receiver):
     return receiver
 
 
+# Per build, by its output folder: who may leave in place a file the last build
+# wrote with the very same bytes (a live session's engine; see write_generated).
+_keepers: dict[str, Any] = {}
+
+
+def keep_generated_files(output_path: str, keeper: Any | None) -> None:
+    """Let `keeper(save_as, data) -> bool` decide, for the build writing into
+    `output_path`, which generated files stay as the last build wrote them
+    (None: every file is written)."""
+    if keeper is None:
+        _keepers.pop(str(output_path), None)
+    else:
+        _keepers[str(output_path)] = keeper
+
+
+def write_generated(output_path: str, save_as: str, data: bytes) -> bool:
+    """Write a file a generator made itself (a feed, an email, the sitemap) at
+    `save_as` in the output folder; return whether it was written.
+
+    In a live session most of these files come out the same after an edit: the
+    engine then leaves the last build's file where it is rather than writing the
+    same bytes and moving them into place.
+    """
+    keeper = _keepers.get(str(output_path))
+    if keeper is not None and keeper(save_as, data):
+        return False
+    from pelican.utils import sanitised_join  # (Pelican's: no path out of the folder)
+
+    target = Path(sanitised_join(output_path, save_as))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return True
+
+
 class PreparedOutput:
     """A generator's output worked out ahead of its turn to write, when it can be.
 

@@ -429,3 +429,29 @@ def test_a_listing_page_depends_on_how_many_posts_only_when_it_shows_it(
         # (a page may still change for what it shows: a summary linking to the post)
         assert [page for page in pages[:-2] if page not in changed]
     _same_as_clean(live, settings, content, overrides, tmp_path)
+
+
+def test_a_generated_file_with_the_same_bytes_stays_in_place(edited_project, caplog):
+    """Feeds, the sitemap and the newsletter's files are written by their generators
+    themselves: after an edit, those that come out the same are left as the last
+    build wrote them, and only those that show the edit are written."""
+    tmp_path, settings, content, _, overrides = edited_project
+    live = LiveSite(settings, tmp_path / "output", content=content, overrides=overrides)
+    assert live.rebuild().ok
+    generated = [
+        *(live.output / "feeds").rglob("*.*"),
+        live.output / "sitemap.xml",
+        *(live.output / "newsletter").rglob("*.eml"),
+    ]
+    before = {path: path.stat().st_mtime_ns for path in generated}
+    time.sleep(0.01)
+    note = content / "articles" / "note-004.md"
+    text = note.read_text(encoding="utf-8")
+    note.write_text(text.replace("Title: Generated note 4", "Title: Note four"), "utf-8")
+    caplog.set_level("INFO")
+    _rebuild(live, caplog)
+    written = {path for path in generated if path.stat().st_mtime_ns != before[path]}
+    showing = {path for path in generated if "Note four" in path.read_text(encoding="utf-8")}
+    assert showing and written == showing  # (the sitemap and emails do not show titles)
+    assert len(written) < len(generated) / 2
+    _same_as_clean(live, settings, content, overrides, tmp_path)

@@ -36,7 +36,7 @@ from pelican import signals
 from pelican.contents import Article, Page
 
 from nextsale import compat
-from nextsale.site import lasts_with_content, plugin_enabled
+from nextsale.site import keep_generated_files, lasts_with_content, plugin_enabled
 
 from . import incremental, kept, listening, listings, memo, reading, rendering, urls
 from . import sharing as page_sharing
@@ -69,6 +69,8 @@ class Build:
         if self.sharing is not None:
             self.sharing.abandon()
             self.sharing = None
+        if self.writer is not None:
+            keep_generated_files(self.writer.output_path, None)
 
 
 # The builds in progress, by output folder. A build that failed never reaches
@@ -222,6 +224,8 @@ def _writer_for(build: Build) -> type:
             self.plan = build.plan
             self.page_memo = build.page_memo
             build.writer = self
+            if self.page_memo is not None:
+                keep_generated_files(output_path, self.keep_generated)
 
     return BuildWriter
 

@@ -30,6 +30,7 @@ render too much, never too little.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
@@ -88,6 +89,8 @@ class Memo:
     links: dict[str, tuple[str, list]] = field(default_factory=dict)
     # Digests of the last build's long strings (HTML), by identity: (string, digest).
     strings: dict[int, tuple[str, str]] = field(default_factory=dict)
+    # Digests of the files generators wrote themselves (feeds, emails), by output file.
+    generated: dict[str, str] = field(default_factory=dict)
 
 
 def session_memo(memory: dict | None, fingerprint: str) -> Memo | None:
@@ -218,6 +221,7 @@ class PageMemo:
         # listings' paginators whole (as its last record asks).
         self._shape: str | None = None
         self._whole = False
+        self.generated: dict[str, str] = {}  # this build's generated files' digests
         self.restart_counts()  # kept, rendered, and why pages were rendered again
 
     def names(self, template) -> tuple[str, ...] | None:
@@ -317,6 +321,13 @@ class PageMemo:
             name, shape, pages = self._call
             self.calls[name] = Call(shape, tuple(page for page, _ in pages), pages[-1][1])
         self._call = None
+
+    def same_generated(self, save_as: str, data: bytes) -> bool:
+        """Whether the last output's file `save_as`, which a generator wrote itself,
+        holds these very bytes."""
+        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        self.generated[save_as] = digest
+        return self.memo.generated.get(save_as) == digest and save_as in self.memo.files
 
     def reads_to_settle(self) -> list[tuple[str, str, str]]:
         """Every read the last build's records name, in order of source: what
@@ -419,11 +430,13 @@ class PageMemo:
         if selective:
             self.memo.records = {**self.memo.records, **self.records}
             self.memo.calls = {**self.memo.calls, **self.calls}
+            self.memo.generated = {**self.memo.generated, **self.generated}
             self.memo.files |= files
             return []
         gone = sorted(self.memo.files - files) if self.memo.files else []
         self.memo.records = self.records
         self.memo.calls = self.calls
+        self.memo.generated = self.generated
         self.memo.files = files
         if self.why:
             log.debug("engine: rendered again: %s", self.why.most_common(12))

@@ -107,6 +107,15 @@ class EngineWriter(compat.SkipUnchanged, Writer):
         self._theirs: set[str] = set()  # files the child wrote, unknown to Pelican here
         self._rendered = 0
 
+    def keep_generated(self, save_as: str, data: bytes) -> bool:
+        """Whether a file a generator made itself (see `nextsale.site.write_generated`)
+        stays as the last output has it: the same bytes, in a live session."""
+        memo = self.page_memo
+        if memo is None or not memo.same_generated(save_as, data):
+            return False
+        self.unchanged.add(sanitised_join(self.output_path, save_as))
+        return True
+
     # -- sharing -------------------------------------------------------------
 
     def start_sharing(self, claims, context: dict) -> None:

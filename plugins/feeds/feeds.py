@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 from pelican import signals
@@ -30,7 +29,7 @@ from nextsale.feeds import (
     make_item,
 )
 from nextsale.guidance import guidance_link
-from nextsale.site import PreparedOutput, plugin_enabled
+from nextsale.site import PreparedOutput, plugin_enabled, write_generated
 from nextsale.text import clean_text
 
 from .config import FeedsConfig, load_config
@@ -307,12 +306,9 @@ class FeedsGenerator(PreparedOutput, Generator):
 
     def generate_output(self, writer: Any) -> None:
         rendered = self.prepared_output()
-        output = Path(self.output_path)
         for save_as, data in sorted(rendered.items()):
-            target = output / save_as
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-            log.debug("feeds: wrote %s", save_as)
+            if write_generated(self.output_path, save_as, data):
+                log.debug("feeds: wrote %s", save_as)
         log.info("feeds: wrote %s feeds for %s articles", len(rendered), len(self.articles))
 
 

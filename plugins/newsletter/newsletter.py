@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from markdown import Markdown
 from pelican import signals
 from pelican.generators import Generator
-from pelican.utils import get_relative_path, path_to_url, sanitised_join
+from pelican.utils import get_relative_path, path_to_url
 
 from nextsale import contracts
 from nextsale.feeds import FeedMeta, FeedSite
@@ -55,7 +55,7 @@ from nextsale.sanitise import (
     site_hosts,
     third_party_images_setting,
 )
-from nextsale.site import PreparedOutput, plugin_enabled
+from nextsale.site import PreparedOutput, plugin_enabled, write_generated
 from nextsale.text import clean_text, html_to_text, shorten
 from nextsale.urls import absolute, add_utm
 
@@ -362,10 +362,8 @@ class NewsletterGenerator(PreparedOutput, Generator):
         )
 
     def write_bytes(self, rel: str, data: bytes) -> None:
-        target = Path(sanitised_join(self.output_path, rel))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        log.debug("Newsletter: wrote %s", target)
+        if write_generated(self.output_path, rel, data):
+            log.debug("Newsletter: wrote %s", rel)
 
     def write_index(self, writer: Any) -> None:
         writer.write_file(

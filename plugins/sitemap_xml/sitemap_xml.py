@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 from pelican import signals
 
-from nextsale.site import PreparedOutput, plugin_enabled
+from nextsale.site import PreparedOutput, plugin_enabled, write_generated
 
 log = logging.getLogger(__name__)
 
@@ -80,9 +79,7 @@ class SitemapGenerator(PreparedOutput):
         entries = self.prepared_output()
         base = (self.settings.get("SITE_CANONICAL_URL") or self.settings["SITEURL"]).rstrip("/")
         save_as = self.settings.get("SITEMAP_SAVE_AS", DEFAULTS["SITEMAP_SAVE_AS"])
-        target = Path(self.output_path) / save_as
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(render_sitemap(entries, base), encoding="utf-8")
+        write_generated(self.output_path, save_as, render_sitemap(entries, base).encode("utf-8"))
         log.info("sitemap_xml: %d URLs in %s", len(entries), save_as)
 
 
