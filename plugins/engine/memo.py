@@ -373,9 +373,9 @@ class PageMemo:
                 key = self.inputs.key(thing)
                 touched.append((key, seen, self.inputs.view(thing, seen)))
             touched = tuple(sorted(touched))
-            if whole and not self._whole:  # the shape was made with paginators by their size
+            if whole != self._whole:  # the shape was made by what the last render read
                 self._shape = self.inputs.shape(
-                    template.name, self.names(template), localcontext, template.globals, True
+                    template.name, self.names(template), localcontext, template.globals, whole
                 )
             path = localcontext["output_file"]
             self.records[path] = Record(self._shape, touched, whole)
