@@ -455,3 +455,28 @@ def test_a_generated_file_with_the_same_bytes_stays_in_place(edited_project, cap
     assert showing and written == showing  # (the sitemap and emails do not show titles)
     assert len(written) < len(generated) / 2
     _same_as_clean(live, settings, content, overrides, tmp_path)
+    # A file removed from the output meanwhile is written again, same bytes or not.
+    (live.output / "sitemap.xml").unlink()
+    _rebuild(live, caplog)
+    assert (live.output / "sitemap.xml").is_file()
+
+
+def test_kept_generated_files_stay_when_every_page_is_rendered_again(edited_project, caplog):
+    """A new page changes every page (the menu; robots.txt, here, its count of pages)
+    while the feeds stay the same: they must still be part of the site the build
+    puts in place, though no page was kept."""
+    tmp_path, settings, content, theme, overrides = edited_project
+    robots = theme / "templates" / "robots.txt"
+    robots.write_text(robots.read_text("utf-8") + "# {{ pages|length }} pages\n", "utf-8")
+    live = LiveSite(settings, tmp_path / "output", content=content, overrides=overrides)
+    assert live.rebuild().ok
+    feeds = sorted(path.relative_to(live.output) for path in (live.output / "feeds").rglob("*.*"))
+    assert feeds
+    (content / "pages" / "colophon.md").write_text(
+        "Title: Colophon\nSlug: colophon\n\nHow this site is made.\n", encoding="utf-8"
+    )
+    caplog.set_level("INFO")
+    _, kept, _ = _rebuild(live, caplog)
+    assert kept == 0
+    assert sorted(p.relative_to(live.output) for p in (live.output / "feeds").rglob("*.*")) == feeds
+    _same_as_clean(live, settings, content, overrides, tmp_path)

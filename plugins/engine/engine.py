@@ -299,7 +299,9 @@ def complete_output(pelican) -> None:
             page_memo.kept,
             len(gone),
         )
-        if page_memo.kept or gone or plan.selective:
+        # Kept files (pages, or generated files with the same bytes) are not in
+        # this build's folder: it is moved into the last output, not swapped in.
+        if build.writer.unchanged or page_memo.kept or gone or plan.selective:
             incremental.mark_partial(output, gone, written)
     elif plan.selective and build.writer is not None:
         incremental.mark_partial(output)

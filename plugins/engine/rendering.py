@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pelican.utils import sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
@@ -113,6 +114,9 @@ class EngineWriter(compat.SkipUnchanged, Writer):
         memo = self.page_memo
         if memo is None or not memo.same_generated(save_as, data):
             return False
+        previous = self.settings.get("INCREMENTAL_PREVIOUS_OUTPUT")
+        if not previous or not Path(sanitised_join(previous, save_as)).is_file():
+            return False  # (removed from the last output since: written again)
         self.unchanged.add(sanitised_join(self.output_path, save_as))
         return True
 
