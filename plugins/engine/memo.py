@@ -147,45 +147,45 @@ class Tracker:
         self.read: dict[int, tuple[Content, set[str]]] = {}
         read = self.read
         lookup = object.__getattribute__
-        quiet = [0]  # above 0 while Pelican works an HTML or summary out
+        quiet = [0]  # above 0 while a value digested whole is worked out (HTML, URL...)
 
-        def noting(thing, name):
-            if quiet[0]:
-                return lookup(thing, name)
-            entry = read.get(id(thing))
-            if entry is None:
-                entry = read[id(thing)] = (thing, set())
-            entry[1].add(name)
-            if name not in WORKED_OUT:
-                return lookup(thing, name)
-            quiet[0] += 1
-            try:
-                found = lookup(thing, name)
-            finally:
-                quiet[0] -= 1
-            return _Quietly(found, quiet) if callable(found) else found
+        def noting_for(worked_out):
+            def noting(thing, name):
+                if quiet[0]:
+                    return lookup(thing, name)
+                entry = read.get(id(thing))
+                if entry is None:
+                    entry = read[id(thing)] = (thing, set())
+                entry[1].add(name)
+                if name not in worked_out:
+                    return lookup(thing, name)
+                quiet[0] += 1
+                try:
+                    found = lookup(thing, name)
+                finally:
+                    quiet[0] -= 1
+                return _Quietly(found, quiet) if callable(found) else found
 
-        def noting_whole(thing, name):  # the name only: the value is digested whole
-            if quiet[0]:
-                return lookup(thing, name)
-            entry = read.get(id(thing))
-            if entry is None:
-                entry = read[id(thing)] = (thing, set())
-            entry[1].add(name)
-            quiet[0] += 1
-            try:
-                return lookup(thing, name)
-            finally:
-                quiet[0] -= 1
+            return noting
 
         for kind in NOTED:
-            kind.__getattribute__ = noting
-        for kind in NOTED_WHOLE:
-            kind.__getattribute__ = noting_whole
+            kind.__getattribute__ = noting_for(WORKED_OUT)
+        for kind in NOTED_WHOLE:  # the name only: the value is digested whole
+            kind.__getattribute__ = noting_for(_EVERY_NAME)
 
     def stop(self) -> None:
         for kind in (*NOTED, *NOTED_WHOLE):
             del kind.__getattribute__  # back to object's own lookup
+
+
+class _EveryName:
+    """Every attribute name (what `noting` works out quietly, for a paginator)."""
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+
+_EVERY_NAME = _EveryName()
 
 
 class _Quietly:
