@@ -333,7 +333,8 @@ def on_articles_finalized(generator: ArticlesGenerator) -> None:
     scan = max(int(setting(settings, "TAXONOMY_RELATED_SCAN")), limit)
     tag_sets = {id(a): frozenset(t.slug for t in getattr(a, "tags", ())) for a in published}
     ranks = {id(article): number for number, article in enumerate(published)}
-    memo = RelatedMemo(settings.get("ENGINE_MEMORY"), published, (limit, scan))
+    memory = settings.get("ENGINE_MEMORY")
+    memo = RelatedMemo(memory, published, (limit, scan), postings=postings, weights=rarity)
     shared: dict = {}  # each set of tags' best candidates, found once (see related_items)
     for article in all_articles(generator):
         slugs = [tag.slug for tag in getattr(article, "tags", ())]
