@@ -718,3 +718,30 @@ def test_the_email_wears_the_sites_accent(hostile_site):
     link = soup.select_one(".masthead .site a")
     assert f"color: {light}" in link["style"]
     assert dark in soup.find("style").get_text()  # the dark-mode rules keep the site's too
+
+
+def test_an_issues_lead_image_is_found_once_per_content(monkeypatch):
+    """The newsletter feed is written at every build of a live session: an issue's
+    content is parsed for its first image once, while it stays the same."""
+    from nextsale.newsletter import render
+
+    parsed = []
+    real = render.BeautifulSoup
+
+    def counting(markup, *args, **kwargs):
+        parsed.append(markup)
+        return real(markup, *args, **kwargs)
+
+    monkeypatch.setattr(render, "BeautifulSoup", counting)
+    render.first_image_source.cache_clear()
+    html = '<p>Hi</p><img src="https://example.org/a.png" alt="A"><img src="/b.png" alt="">'
+    for _ in range(3):
+        found = render.lead_image(html, size_of=lambda url: 42)
+        assert (found.url, found.type, found.length) == (
+            "https://example.org/a.png",
+            "image/png",
+            42,
+        )
+    assert render.lead_image('<img src="/images/b.png" alt="">') is None  # not absolute
+    assert render.lead_image("<p>No picture</p>") is None
+    assert len(parsed) == 3  # each content once

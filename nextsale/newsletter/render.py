@@ -7,6 +7,7 @@ Pelican, calls these and writes the files.
 
 from __future__ import annotations
 
+import functools
 import html
 import mimetypes
 from collections.abc import Callable, Mapping, Sequence
@@ -270,15 +271,22 @@ def feed_content(body_html: str, base_url: str) -> str:
     return safe_email_html(str(soup), base_url)
 
 
+@functools.lru_cache(maxsize=256)
+def first_image_source(content_html: str) -> str | None:
+    """The `src` of the first image in some HTML, if any. Kept by the HTML itself:
+    an issue's content is parsed once, not at every build of a live session."""
+    image = BeautifulSoup(content_html, "html.parser").find("img", src=True)
+    return None if image is None else str(image["src"])
+
+
 def lead_image(content_html: str, size_of: Callable[[str], int] | None = None) -> LeadImage | None:
     """The first image of an issue's content, as an enclosure (None when it has none).
 
     `size_of(url)` gives the image file's size in bytes (0 when unknown).
     """
-    image = BeautifulSoup(content_html, "html.parser").find("img", src=True)
-    if image is None or not str(image["src"]).startswith(("https://", "http://")):
+    url = first_image_source(content_html)
+    if url is None or not url.startswith(("https://", "http://")):
         return None
-    url = str(image["src"])
     kind = mimetypes.guess_type(url.split("?", maxsplit=1)[0])[0] or ""
     if not kind.startswith("image/"):
         return None
