@@ -72,7 +72,7 @@ class RelatedMemo:
             {
                 article.source_path: (
                     article.slug,
-                    article.date.isoformat(),
+                    article.date,  # (equal dates in two zones differ by the zone next)
                     article.date.tzinfo,
                     tuple(tag.slug for tag in getattr(article, "tags", ())),
                 )

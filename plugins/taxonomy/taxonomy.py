@@ -301,6 +301,17 @@ def newest_first(article) -> tuple:
     return (-article.date.timestamp(), article.slug)
 
 
+def by_rank(ranks: dict[int, int]):
+    """`newest_first` for articles of `published` by their place in it (worked out
+    once), and for any other article after them."""
+
+    def key(article) -> tuple:
+        number = ranks.get(id(article))
+        return (0, number, "") if number is not None else (1, *newest_first(article))
+
+    return key
+
+
 def on_articles_finalized(generator: ArticlesGenerator) -> None:
     """Count tags, build topics, and pick guidance and related reading."""
     state: State | None = getattr(generator, STATE_ATTR, None)
@@ -308,6 +319,7 @@ def on_articles_finalized(generator: ArticlesGenerator) -> None:
         return
     settings = generator.settings
     published = sorted(generator.articles, key=newest_first)
+    ranks = {id(article): number for number, article in enumerate(published)}
 
     # The inverted index, built once: canonical slug -> its articles, newest first.
     postings: dict[str, list] = defaultdict(list)
@@ -325,14 +337,13 @@ def on_articles_finalized(generator: ArticlesGenerator) -> None:
         generator.tags.items(), key=lambda item: (item[0].name.casefold(), item[0].slug)
     )
 
-    topics = _build_topics(state, generator.tags, counts, weights)
+    topics = _build_topics(state, generator.tags, counts, weights, by_rank(ranks))
     generator.context["topics"] = topics
 
     guidance_of = {slug: tag.guidance.target for slug, tag in state.tags.items()}
     limit = int(setting(settings, "TAXONOMY_RELATED_MAX"))
     scan = max(int(setting(settings, "TAXONOMY_RELATED_SCAN")), limit)
     tag_sets = {id(a): frozenset(t.slug for t in getattr(a, "tags", ())) for a in published}
-    ranks = {id(article): number for number, article in enumerate(published)}
     memory = settings.get("ENGINE_MEMORY")
     memo = RelatedMemo(memory, published, (limit, scan), postings=postings, weights=rarity)
     shared: dict = {}  # each set of tags' best candidates, found once (see related_items)
@@ -367,8 +378,9 @@ def on_articles_finalized(generator: ArticlesGenerator) -> None:
     )
 
 
-def _build_topics(state: State, tag_index, counts, weights) -> list[Topic]:
-    """Fill each topic's tags and articles; return the topics that have articles."""
+def _build_topics(state: State, tag_index, counts, weights, order) -> list[Topic]:
+    """Fill each topic's tags and articles (newest first: `order`, a sort key);
+    return the topics that have articles."""
     members: dict[str, list[Tag]] = defaultdict(list)
     for tag in tag_index:
         topic = getattr(tag, "topic", None)
@@ -379,7 +391,7 @@ def _build_topics(state: State, tag_index, counts, weights) -> list[Topic]:
         tags = sorted(members.get(slug, []), key=lambda t: (t.name.casefold(), t.slug))
         topic.tags = [(tag, counts.get(tag.slug, 0), weights.get(tag.slug, 0)) for tag in tags]
         unique = {id(a): a for tag in tags for a in tag_index[tag]}
-        topic.articles = sorted(unique.values(), key=newest_first)
+        topic.articles = sorted(unique.values(), key=order)
         if topic.articles:
             topics.append(topic)
         else:
