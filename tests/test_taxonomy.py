@@ -706,3 +706,13 @@ def test_an_article_that_only_moved_leaves_the_lists_it_cannot_enter(site, moves
     assert _related_everywhere(articles, memory, limits) == _related_everywhere(
         articles, None, limits
     )
+
+
+def test_topic_order_by_rank_is_newest_first_with_unranked_articles_last():
+    from plugins.taxonomy.taxonomy import by_rank, newest_first
+
+    published = sorted(_articles(("a", 3, []), ("b", 9, []), ("c", 5, [])), key=newest_first)
+    stray = _articles(("z", 28, []), ("y", 1, []))  # in a tag's list, yet not published
+    ranks = {id(item): number for number, item in enumerate(published)}
+    ordered = sorted([*stray, *reversed(published)], key=by_rank(ranks))
+    assert [item.slug for item in ordered] == ["b", "c", "a", "z", "y"]
