@@ -189,7 +189,8 @@ _EVERY_NAME = _EveryName()
 
 
 class _Quietly:
-    """A content's `get_content` or `get_summary`, noting nothing while it runs."""
+    """A method of a value digested whole (a content's `get_content`, a paginator's
+    `page`), noting nothing while it runs."""
 
     __slots__ = ("method", "quiet")
 
