@@ -535,9 +535,8 @@ def _related_everywhere(articles, memory, limits=(3, 4), shared=None):
     """Every article's related reading as the taxonomy finds it, through a RelatedMemo."""
     from functools import partial
 
-    from nextsale.taxonomy.ranking import idf_weights, related_items
+    from nextsale.taxonomy.ranking import idf_weights, newest_first, related_items
     from nextsale.taxonomy.related import RelatedMemo
-    from plugins.taxonomy.taxonomy import newest_first
 
     published = sorted(articles, key=newest_first)
     postings: dict[str, list] = {}
@@ -545,7 +544,6 @@ def _related_everywhere(articles, memory, limits=(3, 4), shared=None):
         for tag in item.tags:
             postings.setdefault(tag.slug, []).append(item)
     weights = idf_weights({slug: len(items) for slug, items in postings.items()}, len(published))
-    tags_of = {id(a): frozenset(t.slug for t in a.tags) for a in published}
     ranks = {id(item): number for number, item in enumerate(published)}
     memo = (
         RelatedMemo(memory, published, limits, postings=postings, weights=weights)
@@ -555,9 +553,7 @@ def _related_everywhere(articles, memory, limits=(3, 4), shared=None):
     found = {}
     for item in published:
         slugs = [tag.slug for tag in item.tags]
-        find = partial(
-            related_items, item, slugs, postings, tags_of=tags_of, weights=weights, shared=shared
-        )
+        find = partial(related_items, item, slugs, postings, weights=weights, shared=shared)
         limit, scan = limits
         chosen = (
             memo.related(item, slugs, find, rank=ranks, limit=limit, scan=scan)
@@ -646,45 +642,51 @@ def _paths_kept(specs):
     st.integers(1, 12),
 )
 def test_the_search_by_shared_tags_finds_what_scoring_each_candidate_finds(site, limit, scan):
-    """Two ways to rank, one answer: walking the combinations of an item's tags
-    (few tags) and scoring candidates one by one (many tags, and the reference)."""
-    from nextsale.taxonomy import ranking as core
-    from plugins.taxonomy.taxonomy import newest_first
+    """Two ways to rank, one answer, the one sorting every candidate gives: walking
+    the combinations of an item's tags (few tags) and scoring candidates one by one
+    (more than SUBSET_TAGS tags)."""
+    from nextsale.taxonomy import ranking
 
     published = sorted(
-        _articles(*[(f"p{n}", day, tags) for n, (day, tags) in enumerate(site)]), key=newest_first
+        _articles(*[(f"p{n}", day, tags) for n, (day, tags) in enumerate(site)]),
+        key=ranking.newest_first,
     )
     postings: dict[str, list] = {}
     for item in published:
         for tag in dict.fromkeys(t.slug for t in item.tags):
             postings.setdefault(tag, []).append(item)
-    weights = core.idf_weights({s: len(items) for s, items in postings.items()}, len(published))
-    tags_of = {id(a): frozenset(t.slug for t in a.tags) for a in published}
+    weights = ranking.idf_weights({s: len(items) for s, items in postings.items()}, len(published))
     ranks = {id(item): number for number, item in enumerate(published)}
     scan = max(scan, limit)
-    tables: dict = {}
-    for item in published:
-        mine = tuple(sorted(tags_of[id(item)]))
-        by_combinations = core._best_by_shared_tags(
-            mine, postings, weights, ranks, limit + 1, scan, tables
+
+    def sorting_every_candidate(item) -> list[str]:
+        mine = {t.slug for t in item.tags}
+        found = {id(o): o for slug in mine for o in postings[slug][: scan + 1]}.values()
+        score = {id(o): sum(weights[t] for t in mine & {t.slug for t in o.tags}) for o in found}
+        best = sorted(found, key=lambda o: (-round(score[id(o)], 9), ranks[id(o)]))
+        return [o.slug for o in best[: limit + 1] if o is not item][:limit]
+
+    def related(item, shared: dict) -> list[str]:
+        found = ranking.related_items(
+            item,
+            [t.slug for t in item.tags],
+            postings,
+            weights=weights,
+            rank=ranks,
+            limit=limit,
+            scan=scan,
+            shared=shared,
         )
-        one_by_one = core._best_candidates(mine, postings, tags_of, weights, ranks, limit + 1, scan)
-        assert [a.slug for a in by_combinations] == [a.slug for a in one_by_one]
-        # Beyond SUBSET_TAGS the search scores one by one: the same answer either way.
-        assert [
-            a.slug
-            for a in core.related_items(
-                item,
-                mine,
-                postings,
-                tags_of=tags_of,
-                weights=weights,
-                rank=ranks,
-                limit=limit,
-                scan=scan,
-                shared={},
-            )
-        ] == [a.slug for a in one_by_one if a is not item][:limit]
+        return [o.slug for o in found]
+
+    by_combinations, shared = {}, {}
+    for item in published:
+        by_combinations[item.slug] = related(item, shared)
+        assert by_combinations[item.slug] == sorting_every_candidate(item)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ranking, "SUBSET_TAGS", 0)  # every item scored one by one
+        one_by_one = {item.slug: related(item, {}) for item in published}
+    assert one_by_one == by_combinations
 
 
 @settings(max_examples=1500, deadline=None)
@@ -709,7 +711,7 @@ def test_an_article_that_only_moved_leaves_the_lists_it_cannot_enter(site, moves
 
 
 def test_topic_order_by_rank_is_newest_first_with_unranked_articles_last():
-    from plugins.taxonomy.taxonomy import by_rank, newest_first
+    from nextsale.taxonomy.ranking import by_rank, newest_first
 
     published = sorted(_articles(("a", 3, []), ("b", 9, []), ("c", 5, [])), key=newest_first)
     stray = _articles(("z", 28, []), ("y", 1, []))  # in a tag's list, yet not published

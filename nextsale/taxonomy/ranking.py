@@ -1,6 +1,6 @@
 """The ranking rules of the taxonomy, with no dependency on Pelican: which tag's
-guidance an article shows, how much each tag weighs, and each article's related
-reading."""
+guidance an article shows, how much each tag weighs, the newest-first order, and
+each article's related reading."""
 
 from __future__ import annotations
 
@@ -48,12 +48,27 @@ def cloud_weights(counts: Mapping[str, int], classes: int = 5) -> dict[str, int]
     }
 
 
+def newest_first(article) -> tuple:
+    """Sort key: newest first, then by slug, so ties never depend on file order."""
+    return (-article.date.timestamp(), article.slug)
+
+
+def by_rank(ranks: Mapping[int, int]):
+    """`newest_first` for the articles `ranks` places (by id: their place in a list
+    sorted newest first, worked out once), and for any other article after them."""
+
+    def key(article) -> tuple:
+        number = ranks.get(id(article))
+        return (0, number, "") if number is not None else (1, *newest_first(article))
+
+    return key
+
+
 def related_items(
     item: Hashable,
     item_tags: Iterable[str],
     postings: Mapping[str, Sequence[Hashable]],
     *,
-    tags_of: Mapping[int, frozenset[str]],
     weights: Mapping[str, float],
     rank: Mapping[int, int],
     limit: int = 5,
@@ -65,8 +80,8 @@ def related_items(
     Candidates come only from the inverted index `postings` (tag -> items in
     tie-break order, best first). A list longer than `scan` is read only up to
     `scan` entries, which bounds the work per item so the whole pass grows
-    linearly; every candidate found still gets its exact score. `tags_of` and
-    `rank` are keyed by `id(item)`; ties go to the lower rank.
+    linearly; every candidate found still gets its exact score. `rank` is keyed
+    by `id(item)`; ties go to the lower rank.
 
     Items with the same tags have the same candidates, scored the same, but for
     themselves: `shared` (a dict kept for one pass, over the same postings,
@@ -77,10 +92,17 @@ def related_items(
     tables = {} if shared is None else shared.setdefault(_TABLES, {})
     best = None if shared is None else shared.get((mine, limit, scan))
     if best is None:
-        if len(mine) <= SUBSET_TAGS:
-            best = _best_by_shared_tags(mine, postings, weights, rank, limit + 1, scan, tables)
-        else:
-            best = _best_candidates(mine, postings, tags_of, weights, rank, limit + 1, scan)
+        items = tables.setdefault("items", {})  # rank -> item
+        members, heads = [], []
+        for slug in mine:
+            entry = tables.get((slug, scan))
+            if entry is None:
+                entry = tables[(slug, scan)] = _tag_ranks(postings.get(slug, ()), rank, scan, items)
+            members.append(entry[0])
+            heads.append(entry[1])
+        search = _best_by_shared_tags if len(mine) <= SUBSET_TAGS else _best_one_by_one
+        tag_weights = [weights.get(slug, 0.0) for slug in mine]
+        best = [items[number] for number in search(members, heads, tag_weights, limit + 1)]
         if shared is not None:
             shared[(mine, limit, scan)] = best
     return [other for other in best if other is not item][:limit]
@@ -92,8 +114,17 @@ SUBSET_TAGS = 8
 _TABLES = "tag tables"  # (in `shared`: each tag's items as ranks)
 
 
-def _best_by_shared_tags(mine, postings, weights, rank, count: int, scan: int, tables) -> list:
-    """`_best_candidates`, found by the combinations of `mine` rather than candidate by candidate.
+def _tag_ranks(posting: Sequence, rank: Mapping[int, int], scan: int, items: dict) -> tuple:
+    """A tag's items as ranks: all of them, and those a search reads (`scan` + 1)."""
+    ranks = [rank[id(other)] for other in posting]
+    items.update(zip(ranks, posting, strict=True))
+    whole = frozenset(ranks)
+    return whole, whole if len(ranks) <= scan + 1 else frozenset(ranks[: scan + 1])
+
+
+def _best_by_shared_tags(members: list, heads: list, weights: list, count: int) -> list[int]:
+    """The ranks of the `count` best candidates, found by the combinations of the
+    item's tags (each tag's `members` and read `heads`, as ranks, and its weight).
 
     Every candidate sharing exactly the tags S scores the sum of S's weights,
     and a set of tags scores at least as much as any of its parts. So the
@@ -102,24 +133,15 @@ def _best_by_shared_tags(mine, postings, weights, rank, count: int, scan: int, t
     exactly it, and each is taken by rank until `count` are found. The work is
     a few set operations per combination, done in C, not a step per candidate.
     """
-    items = tables.setdefault("items", {})  # rank -> item
-    members, heads = [], []
-    for slug in mine:
-        entry = tables.get((slug, scan))
-        if entry is None:
-            entry = tables[(slug, scan)] = _tag_ranks(postings.get(slug, ()), rank, scan, items)
-        members.append(entry[0])
-        heads.append(entry[1])
     # Combination scores, built up a tag at a time; equal scores (to 9 places) are one group.
-    tag_weights = [weights.get(slug, 0.0) for slug in mine]
     scores = [0.0]
     groups: dict[float, list[int]] = {}
-    for combination in range(1, 1 << len(mine)):
+    for combination in range(1, 1 << len(members)):
         lowest = combination & -combination
-        scores.append(scores[combination ^ lowest] + tag_weights[lowest.bit_length() - 1])
+        scores.append(scores[combination ^ lowest] + weights[lowest.bit_length() - 1])
         groups.setdefault(-round(scores[-1], 9), []).append(combination)
     having = {0: frozenset().union(*heads)}  # the candidates having all of a combination's tags
-    best: list = []
+    best: list[int] = []
     taken: set[int] = set()
     for _, combinations in sorted(groups.items()):
         group = set().union(*(_having_all(c, having, members) for c in combinations)) - taken
@@ -129,15 +151,7 @@ def _best_by_shared_tags(mine, postings, weights, rank, count: int, scan: int, t
             break
         best += sorted(group)
         taken |= group
-    return [items[number] for number in best]
-
-
-def _tag_ranks(posting: Sequence, rank: Mapping[int, int], scan: int, items: dict) -> tuple:
-    """A tag's items as ranks: all of them, and those a search reads (`scan` + 1)."""
-    ranks = [rank[id(other)] for other in posting]
-    items.update(zip(ranks, posting, strict=True))
-    whole = frozenset(ranks)
-    return whole, whole if len(ranks) <= scan + 1 else frozenset(ranks[: scan + 1])
+    return best
 
 
 def _having_all(combination: int, having: dict[int, frozenset], members: list) -> frozenset:
@@ -153,36 +167,20 @@ def _having_all(combination: int, having: dict[int, frozenset], members: list) -
     return known
 
 
-def _best_candidates(mine, postings, tags_of, weights, rank, count: int, scan: int) -> list:
-    """The `count` best items sharing a tag with the tags `mine` (see related_items)."""
-    short = [slug for slug in mine if len(postings.get(slug, ())) <= scan + 1]
-    long = [slug for slug in mine if len(postings.get(slug, ())) > scan + 1]
-    scores: dict[int, float] = {}
-    found: dict[int, Hashable] = {}
-    for slug in short:
-        weight = weights.get(slug, 0.0)
-        for other in postings.get(slug, ()):
-            key = id(other)
-            scores[key] = scores.get(key, 0.0) + weight
-            found[key] = other
-    for slug in long:
-        for other in postings[slug][: scan + 1]:
-            found[id(other)] = other
-    long_weights = [(slug, weights.get(slug, 0.0)) for slug in long]
+def _best_one_by_one(members: list, heads: list, weights: list, count: int) -> list[int]:
+    """`_best_by_shared_tags`, scoring each candidate on its own (for many tags)."""
     ranked = []
     # Rounded so that the order in which weights were added cannot flip a tie;
     # candidates share a few distinct scores, so each is rounded once.
     rounded: dict[float, float] = {}
-    for key in found:
-        score = scores.get(key, 0.0)
-        if long_weights:
-            theirs = tags_of[key]
-            for slug, weight in long_weights:
-                if slug in theirs:
-                    score += weight
+    tags = list(zip(members, weights, strict=True))
+    for number in frozenset().union(*heads):
+        score = 0.0
+        for having, weight in tags:
+            if number in having:
+                score += weight
         negated = rounded.get(score)
         if negated is None:
             negated = rounded[score] = -round(score, 9)
-        ranked.append((negated, rank[key], key))
-    best = heapq.nsmallest(count, ranked)
-    return [found[key] for _, _, key in best]
+        ranked.append((negated, number))
+    return [number for _, number in heapq.nsmallest(count, ranked)]

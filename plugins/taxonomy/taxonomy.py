@@ -31,7 +31,14 @@ from nextsale.taxonomy.core import (
     load_taxonomy,
     taxonomy_path,
 )
-from nextsale.taxonomy.ranking import choose_guidance_tag, cloud_weights, idf_weights, related_items
+from nextsale.taxonomy.ranking import (
+    by_rank,
+    choose_guidance_tag,
+    cloud_weights,
+    idf_weights,
+    newest_first,
+    related_items,
+)
 from nextsale.taxonomy.related import RelatedMemo
 
 log = logging.getLogger(__name__)
@@ -296,22 +303,6 @@ def on_pretaxonomy(generator: ArticlesGenerator) -> None:
         normalise(article, state, strict)
 
 
-def newest_first(article) -> tuple:
-    """Sort key: newest first, then by slug, so ties never depend on file order."""
-    return (-article.date.timestamp(), article.slug)
-
-
-def by_rank(ranks: dict[int, int]):
-    """`newest_first` for articles of `published` by their place in it (worked out
-    once), and for any other article after them."""
-
-    def key(article) -> tuple:
-        number = ranks.get(id(article))
-        return (0, number, "") if number is not None else (1, *newest_first(article))
-
-    return key
-
-
 def on_articles_finalized(generator: ArticlesGenerator) -> None:
     """Count tags, build topics, and pick guidance and related reading."""
     state: State | None = getattr(generator, STATE_ATTR, None)
@@ -343,7 +334,6 @@ def on_articles_finalized(generator: ArticlesGenerator) -> None:
     guidance_of = {slug: tag.guidance.target for slug, tag in state.tags.items()}
     limit = int(setting(settings, "TAXONOMY_RELATED_MAX"))
     scan = max(int(setting(settings, "TAXONOMY_RELATED_SCAN")), limit)
-    tag_sets = {id(a): frozenset(t.slug for t in getattr(a, "tags", ())) for a in published}
     memory = settings.get("ENGINE_MEMORY")
     memo = RelatedMemo(memory, published, (limit, scan), postings=postings, weights=rarity)
     shared: dict = {}  # each set of tags' best candidates, found once (see related_items)
@@ -360,7 +350,6 @@ def on_articles_finalized(generator: ArticlesGenerator) -> None:
                 article,
                 slugs,
                 postings,
-                tags_of=tag_sets,
                 weights=rarity,
                 shared=shared,
             ),
