@@ -89,8 +89,10 @@ class Memo:
     links: dict[str, tuple[str, list]] = field(default_factory=dict)
     # Digests of the last build's long strings (HTML), by identity: (string, digest).
     strings: dict[int, tuple[str, str]] = field(default_factory=dict)
-    # Digests of the files generators wrote themselves (feeds, emails), by output file.
-    generated: dict[str, str] = field(default_factory=dict)
+    # The files generators wrote themselves (feeds, emails), by output file: (the
+    # bytes, their digest). A generator that hands over the very same bytes object
+    # again (the feeds' memo does) is not digested again.
+    generated: dict[str, tuple[bytes, str]] = field(default_factory=dict)
 
 
 def session_memo(memory: dict | None, fingerprint: str) -> Memo | None:
@@ -222,7 +224,7 @@ class PageMemo:
         # listings' paginators whole (as its last record asks).
         self._shape: str | None = None
         self._whole = False
-        self.generated: dict[str, str] = {}  # this build's generated files' digests
+        self.generated: dict[str, tuple[bytes, str]] = {}  # this build's (see Memo)
         self.restart_counts()  # kept, rendered, and why pages were rendered again
 
     def names(self, template) -> tuple[str, ...] | None:
@@ -326,9 +328,13 @@ class PageMemo:
     def same_generated(self, save_as: str, data: bytes) -> bool:
         """Whether the last output's file `save_as`, which a generator wrote itself,
         holds these very bytes."""
-        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-        self.generated[save_as] = digest
-        return self.memo.generated.get(save_as) == digest and save_as in self.memo.files
+        last = self.memo.generated.get(save_as)
+        if last is not None and last[0] is data:
+            digest = last[1]
+        else:
+            digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        self.generated[save_as] = (data, digest)
+        return last is not None and last[1] == digest and save_as in self.memo.files
 
     def reads_to_settle(self) -> list[tuple[str, str, str]]:
         """Every read the last build's records name, in order of source: what
