@@ -15,7 +15,7 @@ from pathlib import Path
 from conftest import _Collect, build_logs, tree_differences
 from edited_site import clean_build
 from pelican import signals
-from pelican.contents import Article
+from pelican.contents import Article, Content
 
 from nextsale.live import LiveSite
 from nextsale.site import lasts_with_content
@@ -131,3 +131,51 @@ def test_a_plugin_that_hears_every_file_turns_keeping_off(edited_project):
     rebuild(live)
     assert len(heard_files) == articles
     assert not [key for key in live.memory if key[0] == "articles"]
+
+
+def _link_a_price_list(content: Path, article: str) -> str:
+    """Give `article` a {static} link to a file outside STATIC_PATHS, which Pelican
+    copies only because an article links to it; return the file's output path."""
+    (content / "extras").mkdir()
+    (content / "extras" / "price-list.txt").write_text("Repeat orders: 5% off.\n", "utf-8")
+    with (content / "articles" / article).open("a", encoding="utf-8") as text:
+        text.write("\nThe [price list]({static}/extras/price-list.txt) for regulars.\n")
+    return "extras/price-list.txt"
+
+
+def test_a_kept_article_is_filed_and_links_its_static_files_without_asking_again(
+    edited_project, monkeypatch
+):
+    """Where an article is filed and which static files it links are worked out when
+    it is made; a kept article brings them back, and its static files are still copied."""
+    tmp_path, settings, content, _, overrides = edited_project
+    copied = _link_a_price_list(content, "note-001.md")
+    asked: list[str] = []
+    own = Content.get_static_links
+
+    def noted(article):
+        if isinstance(article, Article):
+            asked.append(Path(article.source_path).name)
+        return own(article)
+
+    def edit() -> None:
+        with (content / "articles" / "note-006.md").open("a", encoding="utf-8") as text:
+            text.write("\nA line about lapsed customers.\n")
+
+    live = LiveSite(settings, tmp_path / "output", content=content, overrides=overrides)
+    rebuild(live)
+    monkeypatch.setattr(Content, "get_static_links", noted)  # Pelican's, counted
+    edit()
+    rebuild(live)
+    assert asked == ["note-006.md"]
+    assert (live.output / copied).read_text("utf-8") == "Repeat orders: 5% off.\n"
+    clean = clean_build(settings, content, overrides, tmp_path / "clean")
+    assert (clean / copied).is_file()
+    assert tree_differences(live.output, clean) == []
+
+    asked.clear()
+    theirs = lambda article: noted(article)  # noqa: E731
+    monkeypatch.setattr(Article, "get_static_links", theirs)  # a plugin's: it may answer
+    edit()  # otherwise from one build to the next, so every article asks it
+    rebuild(live)
+    assert len(asked) == len(kept_articles(live).cache) > 20

@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 
 from pelican import signals
+from pelican.contents import Content
 
 from nextsale import compat
 from nextsale.site import LASTS_WITH_CONTENT
@@ -67,6 +68,12 @@ class KeptArticles:
         self.as_made: dict[str, dict] = {}
         self.mutable: dict[str, tuple[str, ...]] = {}  # the names of its lists, dicts, sets
         self.said: dict[str, list] = {}  # each file's warnings, logged while reading it
+        # What Pelican's loop works out of each article, once per file made: where
+        # it is filed (its source path relative to the content folder) and the
+        # files its {static} links name, by file (see `add_source_path`).
+        self.located: dict[str, str] = {}
+        self.linked: dict[str, frozenset[str]] = {}
+        self.files: dict[int, str] = {}  # the file of each article of this build, by id
         self.asked: set[str] = set()  # the files Pelican's loop looked up this build
         self.heard: Collector | None = None
         self.reading_from = 0
@@ -80,8 +87,13 @@ class KeptArticles:
         self.asked = set()
         self._listen()
         compat.keep_made_content(generator, self.cache)
+        self.files = {}
         self._look_up, self._store = generator.get_cached_data, generator.cache_data
         generator.get_cached_data, generator.cache_data = self.look_up, self.store
+        self._add_source_path = generator.add_source_path
+        self._add_static_links = generator.add_static_links
+        generator.add_source_path = self.add_source_path
+        generator.add_static_links = self.add_static_links
 
     def look_up(self, path: str, default=None):
         """Pelican's `get_cached_data`: an unchanged file's article, as it was made."""
@@ -100,6 +112,7 @@ class KeptArticles:
         compat.rebind_context(article, self.generator.context)
         urls.remember(article, self.urls)
         replay_logs(self.said.get(path, ()))  # where a fresh read would have logged them
+        self.files[id(article)] = path
         return article
 
     def store(self, path: str, article) -> None:
@@ -110,12 +123,49 @@ class KeptArticles:
         }
         self.mutable[path] = tuple(name for name, kept in made.items() if isinstance(kept, MUTABLE))
         self.said[path] = self.heard.records[self.reading_from :]
+        self.files[id(article)] = path
+        self.located.pop(path, None)
+        self.linked.pop(path, None)
+
+    def add_source_path(self, content, static=False) -> None:
+        """Pelican's `add_source_path`, with the relative path worked out once per file
+        made: an article given back has the same source path, under the same settings."""
+        path = self._file(content)
+        if path is None:
+            self._add_source_path(content, static)
+            return
+        location = self.located.get(path)
+        if location is None:
+            location = self.located[path] = content.get_relative_source_path()
+        self.generator.context["static_content" if static else "generated_content"][
+            location
+        ] = content
+
+    def add_static_links(self, content) -> None:
+        """Pelican's `add_static_links`, with the links found once per file made: an
+        article given back has the very same HTML."""
+        path = self._file(content)
+        if path is None:
+            self._add_static_links(content)
+            return
+        links = self.linked.get(path)
+        if links is None:
+            links = self.linked[path] = frozenset(content.get_static_links())
+        self.generator.context["static_links"] |= links
+
+    def _file(self, content) -> str | None:
+        """The file of an article of this build whose filing Pelican's own methods
+        work out (so the answers hold as long as the article is the same)."""
+        path = self.files.get(id(content))
+        return path if path is not None and _files_plainly(content) else None
 
     def finish(self) -> None:
         """Pelican's loop is over: stop listening, forget the files it no longer found."""
         self._listen(False)
         for path in set(self.cache).difference(self.asked):
             del self.cache[path], self.as_made[path], self.mutable[path], self.said[path]
+            self.located.pop(path, None)
+            self.linked.pop(path, None)
 
     def _listen(self, on: bool = True) -> None:
         root = logging.getLogger()
@@ -124,6 +174,17 @@ class KeptArticles:
         self.heard = Collector() if on else None
         if on:
             root.addHandler(self.heard)
+
+
+def _files_plainly(article) -> bool:
+    """Whether Pelican's own methods work out where an article is filed and what
+    static files it links to (so the answers hold as long as it is the same)."""
+    kind = type(article)
+    return (
+        kind.get_relative_source_path is Content.get_relative_source_path
+        and kind.get_static_links is Content.get_static_links
+        and not {"get_relative_source_path", "get_static_links"} & vars(article).keys()
+    )
 
 
 def unmarked_receiver() -> str | None:
