@@ -174,7 +174,10 @@ def test_a_kept_article_is_filed_and_links_its_static_files_without_asking_again
     assert tree_differences(live.output, clean) == []
 
     asked.clear()
-    theirs = lambda article: noted(article)  # noqa: E731
+
+    def theirs(article):
+        return noted(article)
+
     monkeypatch.setattr(Article, "get_static_links", theirs)  # a plugin's: it may answer
     edit()  # otherwise from one build to the next, so every article asks it
     rebuild(live)

@@ -137,9 +137,8 @@ class KeptArticles:
         location = self.located.get(path)
         if location is None:
             location = self.located[path] = content.get_relative_source_path()
-        self.generator.context["static_content" if static else "generated_content"][
-            location
-        ] = content
+        table = "static_content" if static else "generated_content"
+        self.generator.context[table][location] = content
 
     def add_static_links(self, content) -> None:
         """Pelican's `add_static_links`, with the links found once per file made: an
