@@ -289,7 +289,7 @@ def complete_output(pelican) -> None:
     output = Path(pelican.settings["OUTPUT_PATH"])
     page_memo = build.page_memo if build.writer is not None else None
     if page_memo is not None:
-        written = incremental.written_files(output)
+        written = incremental.written_files(output, build.settings.get("ENGINE_MEMORY"))
         prefix = len(str(output)) + 1  # the writer's paths are all under the output folder
         files = written | {path[prefix:] for path in build.writer.unchanged}
         gone = page_memo.complete(files, plan.selective)

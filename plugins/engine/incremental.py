@@ -24,6 +24,7 @@ import nextsale
 from nextsale import compat
 from nextsale.build import BOOKKEEPING, KEPT_MANIFEST_NAME, MANIFEST_NAME, PARTIAL_NAME
 
+from . import staging
 from .urls import slug_made_of
 
 CORE = Path(nextsale.__file__).parent
@@ -223,13 +224,7 @@ def mark_partial(output: Path, gone=(), written=None) -> None:
     (output / PARTIAL_NAME).write_text(json.dumps(marker), encoding="utf-8")
 
 
-def written_files(output: Path) -> set[str]:
-    """Every file this build wrote into `output`, as relative paths."""
-    found = set()
-    top = str(output)
-    for folder, _, files in os.walk(top):
-        where = folder[len(top) + 1 :]  # (os.walk joins onto `top`: no relpath per folder)
-        for name in files:
-            if name not in BOOKKEEPING:
-                found.add(f"{where}/{name}" if where else name)
-    return found
+def written_files(output: Path, memory: dict | None = None) -> set[str]:
+    """Every file this build wrote into `output`, as relative paths; `memory`, a
+    live session's, keeps what the last look found (see staging.py)."""
+    return staging.files_under(str(output), memory, frozenset(BOOKKEEPING))
