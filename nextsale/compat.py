@@ -93,6 +93,10 @@ CALLS = (
     ("pelican.readers:Readers.read_file", ("readers", "read", "__class__")),
     ("pelican.contents:Content.url", ("get_url_setting",)),
     ("pelican.contents:Content.save_as", ("get_url_setting",)),
+    # A live session's kept articles are filed as these two do, with the answers
+    # of the first two names kept (plugins/engine/kept.py).
+    ("pelican.generators:Generator.add_source_path", ("get_relative_source_path", "context")),
+    ("pelican.generators:Generator.add_static_links", ("get_static_links", "context")),
 )
 
 
