@@ -64,6 +64,9 @@ PRIVATE_NAMES = (
     # Where the articles generator groups its articles by year, month and day;
     # the engine finds each period's articles by identity instead of by scanning.
     "pelican.generators:ArticlesGenerator._build_period_archives",
+    # The name the generators' reading loops call to group translations (looked
+    # up at each call): the engine groups them one translation id at a time.
+    "pelican.generators:process_translations",
     # Whether a tag's, category's or author's slug is made from its name, and
     # the name: the engine's URL memo names such a slug by the name.
     "pelican.urlwrappers:URLWrapper._slug_from_name",
@@ -235,6 +238,26 @@ def slug_source(wrapper: Any) -> tuple[str, dict] | None:
     if fields.get("_slug_from_name"):
         return fields.get("_name"), fields.get("settings")
     return None
+
+
+_own_process_translations: list = []  # Pelican's own, once replaced
+
+
+def wrap_process_translations(wrap) -> None:
+    """Have the generators group contents into originals and translations with
+    `wrap(pelican_s_own)` (same arguments and answer) until `unwrap_process_translations`."""
+    import pelican.generators
+
+    if not _own_process_translations:
+        _own_process_translations.append(pelican.generators.process_translations)
+    pelican.generators.process_translations = wrap(_own_process_translations[0])
+
+
+def unwrap_process_translations() -> None:
+    import pelican.generators
+
+    if _own_process_translations:
+        pelican.generators.process_translations = _own_process_translations[0]
 
 
 def wrap_period_archives(generator: Any, wrap) -> None:

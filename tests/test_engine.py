@@ -17,6 +17,8 @@ import sys
 
 import pytest
 from conftest import ROOT, article, make_settings, run_pelican, tree_differences, write_files
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pelican import signals
 from pelican.settings import read_settings
 
@@ -612,6 +614,86 @@ def test_period_archives_are_pelicans_own_with_each_periods_articles_found_at_on
     assert found == expected
     assert sum(len(archive["articles"]) for archive in found["year"]) == 55
     assert [len(found[kind]) for kind in ("year", "month", "day")] == [3, 9, 9]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    posts=st.lists(
+        st.tuples(
+            st.sampled_from(["a", "b", "c", "d"]),  # slug: the translation id
+            st.sampled_from(["en", "fr", "de"]),
+            st.sampled_from([None, "true", "false"]),  # the `Translation:` metadata
+        ),
+        max_size=14,
+    ),
+    translation_id=st.sampled_from(["slug", ("slug", "lang"), None]),
+)
+def test_translations_grouped_one_id_at_a_time_are_pelicans_answer(posts, translation_id):
+    """The engine runs Pelican's own `process_translations` per translation id: the
+    same originals, translations, sort order, `translations` attributes and warnings."""
+    from pelican.contents import Article
+    from pelican.utils import process_translations
+
+    listings = _engine_part("listings")
+    settings = read_settings(str(ROOT / "pelicanconf.py"))
+
+    def made() -> list:
+        made_now = []
+        for number, (slug, lang, translation) in enumerate(posts):
+            metadata = {"title": f"Post {number}", "slug": slug, "lang": lang}
+            if translation is not None:
+                metadata["translation"] = translation
+            path = str(ROOT / "content" / "articles" / f"post-{number}.md")
+            made_now.append(
+                Article("<p>T.</p>", metadata=metadata, settings=settings, source_path=path)
+            )
+        return made_now
+
+    def answer(process, contents) -> tuple:
+        compat.reset_log_dedup()  # (Pelican's log says a message once per build)
+        heard = _Heard()
+        logging.getLogger("pelican.utils").addHandler(heard)
+        try:
+            originals, translations = process(contents, translation_id)
+        finally:
+            logging.getLogger("pelican.utils").removeHandler(heard)
+
+        def names(items):
+            return [item.title for item in items]
+
+        return (
+            names(originals),
+            names(translations),
+            names(contents),
+            [names(getattr(item, "translations", [])) for item in contents],
+            heard.messages,
+        )
+
+    assert answer(listings.translations_by_group(process_translations), made()) == answer(
+        process_translations, made()
+    )
+
+
+def test_the_engine_puts_pelicans_own_translations_back():
+    import pelican.generators
+    from pelican.utils import process_translations
+
+    def stand_in(contents, translation_id=None):
+        return contents, []
+
+    compat.wrap_process_translations(lambda own: stand_in)
+    assert pelican.generators.process_translations is stand_in
+    compat.unwrap_process_translations()
+    assert pelican.generators.process_translations is process_translations
+
+
+class _Heard(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
 
 
 def test_a_url_memo_names_an_authors_slug_by_the_name_it_is_made_from():

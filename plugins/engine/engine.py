@@ -93,6 +93,7 @@ atexit.register(abandon_all)
 
 def open_build(pelican) -> None:
     abandon_all()
+    compat.unwrap_process_translations()  # (left by a build that failed while reading)
     settings = pelican.settings
     if not plugin_enabled(settings, "engine"):
         return
@@ -125,6 +126,7 @@ def read_articles(generator) -> None:
     build = _build(generator.settings)
     if build is not None:
         compat.wrap_period_archives(generator, listings.period_archives)
+        compat.wrap_process_translations(listings.translations_by_group)
         reading.keep_content(generator, build.settings_digest)
         build.kept_articles = kept.keep_articles(generator, build.settings_digest, build.urls)
         reading.preread(generator, reading.find_files_once(generator))
@@ -137,6 +139,7 @@ def read_pages(generator) -> None:
 
 
 def articles_read(generator) -> None:
+    compat.unwrap_process_translations()
     build = _build(generator.settings)
     if build is not None:
         reading.restore(generator)

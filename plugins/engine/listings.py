@@ -13,6 +13,8 @@ holding anything that defines its own equality is scanned as before.
 
 from __future__ import annotations
 
+from itertools import groupby
+from operator import attrgetter
 from typing import Any
 
 
@@ -115,3 +117,35 @@ def period_archives(pelican_s_own):
         return archives
 
     return build
+
+
+def translations_by_group(own):
+    """Pelican's `process_translations`, run on each group of contents sharing a
+    translation id in turn.
+
+    Pelican sorts the contents by translation id, finds each group's originals,
+    then finds the translations by looking every content up in the list of all
+    originals: a scan per content (about 0.3 s a build at 10,000 articles).
+    Run on one group at a time, Pelican's own function gives each group's
+    originals and translations, the same attributes and the same warnings;
+    joined in the order of the groups, they are its answer for the whole list,
+    since contents compare by identity. Anything that defines its own equality
+    goes to Pelican's function whole."""
+
+    def process_translations(content_list, translation_id=None):
+        if not translation_id or not all(map(_plain_equality, content_list)):
+            return own(content_list, translation_id)
+        names = {translation_id} if isinstance(translation_id, str) else translation_id
+        key = attrgetter(*names)
+        try:
+            content_list.sort(key=key)
+        except (TypeError, AttributeError):
+            return own(content_list, translation_id)  # (which says what is wrong)
+        originals, translations = [], []
+        for _, group in groupby(content_list, key):
+            found = own(list(group), translation_id)
+            originals += found[0]
+            translations += found[1]
+        return originals, translations
+
+    return process_translations
