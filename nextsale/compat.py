@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import os
 from typing import Any
 
 # The Pelican releases the project was tested with.
@@ -64,6 +65,9 @@ PRIVATE_NAMES = (
     # Where the articles generator groups its articles by year, month and day;
     # the engine finds each period's articles by identity instead of by scanning.
     "pelican.generators:ArticlesGenerator._build_period_archives",
+    # How a generator's `get_files` keeps a file of the extensions asked: the
+    # engine walks the article folders once and keeps each call's files so.
+    "pelican.generators:Generator._include_path",
     # The name the generators' reading loops call to group translations (looked
     # up at each call): the engine groups them one translation id at a time.
     "pelican.generators:process_translations",
@@ -238,6 +242,12 @@ def slug_source(wrapper: Any) -> tuple[str, dict] | None:
     if fields.get("_slug_from_name"):
         return fields.get("_name"), fields.get("settings")
     return None
+
+
+def extension(path: str) -> str:
+    """A file's extension as a generator's `get_files` compares it with a reader's
+    (`Generator._include_path`)."""
+    return os.path.splitext(os.path.basename(path))[1][1:]  # noqa: PTH119, PTH122
 
 
 _own_process_translations: list = []  # Pelican's own, once replaced

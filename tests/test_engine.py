@@ -165,6 +165,20 @@ def test_warnings_from_reading_workers_reach_the_build_log(build_site):
     assert any("twice.md:3: 'Date' is given twice" in m for m in site.messages())
 
 
+def test_files_of_a_disabled_reader_are_reported_from_the_one_walk(build_site, monkeypatch):
+    """The engine walks the article folders once; Pelican's check for files only a
+    disabled reader could read still finds them there (and ignores the rest)."""
+    from pelican.readers import RstReader
+
+    monkeypatch.setattr(RstReader, "enabled", False)  # (as without docutils)
+    files = dict(FILES)
+    files["articles/old-notes.rst"] = "Old notes\n=========\n\n:date: 2023-02-01\n\nText.\n"
+    files["articles/.#post-01.md"] = "an editor's lock file, ignored\n"
+    site = build_site(files, **FORKING)
+    assert [m for m in site.messages() if "old-notes.rst" in m] == ["articles/old-notes.rst: "]
+    assert not [m for m in site.messages() if ".#post-01" in m]
+
+
 def test_files_the_workers_cannot_read_are_reported_as_when_read_inline(build_site):
     """The workers hand back each file's warnings, logged when Pelican's loop reaches
     the file: the log is the one of a build read inline."""
@@ -735,8 +749,9 @@ def test_a_url_memo_names_an_authors_slug_by_the_name_it_is_made_from():
 
 
 def test_the_article_files_are_found_once_per_build(build_site, monkeypatch):
-    """The engine's pre-read and Pelican's reading loop ask for the same article files:
-    Pelican's `get_files` walks the folders for them once, and both see every file."""
+    """The engine's pre-read, Pelican's reading loop and its check for files of
+    disabled readers ask for the article folders' files: Pelican's `get_files` walks
+    the folders once (for every extension), and each sees the files it asked for."""
     from pelican.generators import ArticlesGenerator
 
     asked = []
@@ -744,8 +759,7 @@ def test_the_article_files_are_found_once_per_build(build_site, monkeypatch):
 
     def counting(self, paths, exclude=None, extensions=None):
         found = get_files(self, paths, exclude=exclude, extensions=extensions)
-        if extensions is None:  # (Pelican also lists every file, to name unread ones)
-            asked.append(sorted(found))
+        asked.append(sorted(found))
         return found
 
     monkeypatch.setattr(ArticlesGenerator, "get_files", counting)

@@ -130,19 +130,26 @@ def _stand_in_class(reader_class: type) -> type:
 
 def find_files_once(generator) -> set[str]:
     """The article files Pelican's reading loop will read (its own `get_files`), found
-    now; the loop's identical call gets them without walking the folders again."""
+    now. The folders are walked once: the loop's identical call, and the check
+    for files of disabled readers (the same folders, other extensions), get
+    their files from this walk without walking the folders again."""
     settings = generator.settings
-    asked = (settings["ARTICLE_PATHS"], settings["ARTICLE_EXCLUDES"], None)
-    found = generator.get_files(asked[0], exclude=asked[1])
+    paths, exclude = settings["ARTICLE_PATHS"], settings["ARTICLE_EXCLUDES"]
     walk = generator.get_files
+    every = walk(paths, exclude=exclude, extensions=False)  # (every extension)
 
-    def get_files(paths, exclude=None, extensions=None):
-        if (paths, exclude, extensions) == asked:
-            return set(found)
-        return walk(paths, exclude=exclude, extensions=extensions)
+    def get_files(paths_asked, exclude=None, extensions=None):
+        if paths_asked != paths or exclude != exclude_walked:
+            return walk(paths_asked, exclude=exclude, extensions=extensions)
+        if extensions is False:
+            return set(every)
+        if extensions is None:
+            extensions = tuple(generator.readers.extensions)
+        return {path for path in every if compat.extension(path) in extensions}
 
+    exclude_walked = exclude
     generator.get_files = get_files
-    return found
+    return get_files(paths, exclude)
 
 
 def source_paths(generator, files) -> list[str]:
