@@ -290,7 +290,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    # This tree's code, even where the environment has another copy of the project
-    # installed (an editable install of another clone would be measured instead).
-    sys.path.insert(0, str(ROOT))
     sys.exit(main())
