@@ -40,6 +40,13 @@ from nextsale.watch import QUIET_SECONDS  # noqa: E402
 
 ONE_CORE = ("taskset", "-c", "0")
 
+# The builds import this tree's code, even where the environment has another copy of
+# the project installed (an editable install of another clone would be measured).
+THIS_TREE = {
+    **os.environ,
+    "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+}
+
 
 def run_build(mode: str, corpus: Path, output: Path, *extra: str, pin: bool = False) -> dict:
     done = subprocess.run(
@@ -55,6 +62,7 @@ def run_build(mode: str, corpus: Path, output: Path, *extra: str, pin: bool = Fa
         capture_output=True,
         text=True,
         check=False,
+        env=THIS_TREE,
     )
     if done.returncode != 0:
         raise SystemExit(f"{mode} build failed:\n{done.stdout}\n{done.stderr[-3000:]}")
@@ -104,7 +112,11 @@ def run_edit_loop(
     extra = ["--profile-edit", str(profile_edit)] if profile_edit else ["--watcher"]
     command = [sys.executable, str(HERE / "editloop.py"), str(corpus), str(scratch)]
     done = subprocess.run(
-        [*command, "--edits", str(edits), *extra], capture_output=True, text=True, check=False
+        [*command, "--edits", str(edits), *extra],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=THIS_TREE,
     )
     if done.returncode != 0:
         raise SystemExit(f"edit loop failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
@@ -155,7 +167,7 @@ def profile(corpus: Path, work: Path, count: int) -> dict[str, tuple[str, str]]:
     full, edit = work / "full.pyisession", work / "edit.pyisession"
     command = [sys.executable, "-m", "pyinstrument", "-o", str(full)]
     command += [str(HERE / "run_one.py"), "ours", str(corpus), str(work / "profiled")]
-    subprocess.run(command, check=True, capture_output=True)
+    subprocess.run(command, check=True, capture_output=True, env=THIS_TREE)
     run_edit_loop(count, work, 1, profile_edit=edit)
     return {
         f"full build, {count} articles (publish settings)": _render_profile(full),
