@@ -250,24 +250,30 @@ def extension(path: str) -> str:
     return os.path.splitext(os.path.basename(path))[1][1:]  # noqa: PTH119, PTH122
 
 
-_own_process_translations: list = []  # Pelican's own, once replaced
+_wrapped_process_translations: list = []  # the stand-in last put in place
 
 
 def wrap_process_translations(wrap) -> None:
     """Have the generators group contents into originals and translations with
-    `wrap(pelican_s_own)` (same arguments and answer) until `unwrap_process_translations`."""
+    `wrap(pelican_s_own)` (same arguments and answer) until `unwrap_process_translations`.
+    Another plugin's own function in its place is left alone: `wrap` is exact for
+    Pelican's only."""
     import pelican.generators
+    import pelican.utils
 
-    if not _own_process_translations:
-        _own_process_translations.append(pelican.generators.process_translations)
-    pelican.generators.process_translations = wrap(_own_process_translations[0])
+    own = pelican.utils.process_translations
+    if pelican.generators.process_translations not in (own, *_wrapped_process_translations):
+        return
+    _wrapped_process_translations[:] = [wrap(own)]
+    pelican.generators.process_translations = _wrapped_process_translations[0]
 
 
 def unwrap_process_translations() -> None:
     import pelican.generators
+    import pelican.utils
 
-    if _own_process_translations:
-        pelican.generators.process_translations = _own_process_translations[0]
+    if pelican.generators.process_translations in _wrapped_process_translations:
+        pelican.generators.process_translations = pelican.utils.process_translations
 
 
 def wrap_period_archives(generator: Any, wrap) -> None:

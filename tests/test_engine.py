@@ -688,7 +688,7 @@ def test_translations_grouped_one_id_at_a_time_are_pelicans_answer(posts, transl
     )
 
 
-def test_the_engine_puts_pelicans_own_translations_back():
+def test_the_engine_puts_pelicans_own_translations_back_and_leaves_a_plugins_alone():
     import pelican.generators
     from pelican.utils import process_translations
 
@@ -699,6 +699,18 @@ def test_the_engine_puts_pelicans_own_translations_back():
     assert pelican.generators.process_translations is stand_in
     compat.unwrap_process_translations()
     assert pelican.generators.process_translations is process_translations
+
+    def plugins_own(contents, translation_id=None):  # (it may need every content at once)
+        return process_translations(contents, translation_id)
+
+    pelican.generators.process_translations = plugins_own
+    try:
+        compat.wrap_process_translations(lambda own: stand_in)
+        assert pelican.generators.process_translations is plugins_own
+        compat.unwrap_process_translations()
+        assert pelican.generators.process_translations is plugins_own
+    finally:
+        pelican.generators.process_translations = process_translations
 
 
 class _Heard(logging.Handler):
