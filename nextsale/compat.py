@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
-import os
 from typing import Any
 
 # The Pelican releases the project was tested with.
@@ -242,12 +241,6 @@ def slug_source(wrapper: Any) -> tuple[str, dict] | None:
     if fields.get("_slug_from_name"):
         return fields.get("_name"), fields.get("settings")
     return None
-
-
-def extension(path: str) -> str:
-    """A file's extension as a generator's `get_files` compares it with a reader's
-    (`Generator._include_path`)."""
-    return os.path.splitext(os.path.basename(path))[1][1:]  # noqa: PTH119, PTH122
 
 
 _wrapped_process_translations: list = []  # the stand-in last put in place

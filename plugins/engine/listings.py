@@ -125,7 +125,7 @@ def translations_by_group(own):
 
     Pelican sorts the contents by translation id, finds each group's originals,
     then finds the translations by looking every content up in the list of all
-    originals: a scan per content (about 0.3 s a build at 10,000 articles).
+    originals: a scan per content (half a second a build at 10,000 articles).
     Run on one group at a time, Pelican's own function gives each group's
     originals and translations, the same attributes and the same warnings;
     joined in the order of the groups, they are its answer for the whole list,

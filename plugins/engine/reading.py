@@ -27,6 +27,7 @@ import os
 from typing import Any, NamedTuple
 
 from pelican.urlwrappers import URLWrapper
+from pelican.utils import file_suffix
 
 from nextsale import compat
 from nextsale.live import CONTENT_KEPT, UNSAVED_CACHES
@@ -134,22 +135,22 @@ def find_files_once(generator) -> set[str]:
     for files of disabled readers (the same folders, other extensions), get
     their files from this walk without walking the folders again."""
     settings = generator.settings
-    paths, exclude = settings["ARTICLE_PATHS"], settings["ARTICLE_EXCLUDES"]
+    paths, excluded = settings["ARTICLE_PATHS"], settings["ARTICLE_EXCLUDES"]
     walk = generator.get_files
-    every = walk(paths, exclude=exclude, extensions=False)  # (every extension)
+    every = walk(paths, exclude=excluded, extensions=False)  # (every extension)
 
-    def get_files(paths_asked, exclude=None, extensions=None):
-        if paths_asked != paths or exclude != exclude_walked:
-            return walk(paths_asked, exclude=exclude, extensions=extensions)
+    def get_files(asked, exclude=None, extensions=None):
+        if asked != paths or exclude != excluded:
+            return walk(asked, exclude=exclude, extensions=extensions)
         if extensions is False:
             return set(every)
         if extensions is None:
             extensions = tuple(generator.readers.extensions)
-        return {path for path in every if compat.extension(path) in extensions}
+        # (the extension as `Generator._include_path` compares it: see compat)
+        return {path for path in every if file_suffix(path) in extensions}
 
-    exclude_walked = exclude
     generator.get_files = get_files
-    return get_files(paths, exclude)
+    return get_files(paths, excluded)
 
 
 def source_paths(generator, files) -> list[str]:
