@@ -182,3 +182,30 @@ def test_a_kept_article_is_filed_and_links_its_static_files_without_asking_again
     edit()  # otherwise from one build to the next, so every article asks it
     rebuild(live)
     assert len(asked) == len(kept_articles(live).cache) > 20
+
+
+def test_the_first_rebuild_works_out_no_url_of_a_kept_article_again(edited_project, monkeypatch):
+    """A kept article keeps the tag, category and author objects of the build that
+    made it, with that build's settings; its URLs are still answered from the
+    session's URL memo, in the first rebuild as in every later one."""
+    tmp_path, settings, content, _, overrides = edited_project
+    worked_out: list[str] = []
+    own = Content.get_url_setting
+
+    def counted(made, key):
+        if isinstance(made, Article):
+            worked_out.append(Path(made.source_path).name)
+        return own(made, key)
+
+    monkeypatch.setattr(Content, "get_url_setting", counted)  # Pelican's, counted
+    live = LiveSite(settings, tmp_path / "output", content=content, overrides=overrides)
+    rebuild(live)
+    assert "note-001.md" in worked_out
+    for build in range(2):
+        worked_out.clear()
+        with (content / "articles" / "note-006.md").open("a", encoding="utf-8") as text:
+            text.write(f"\nA line about lapsed customers, take {build}.\n")
+        rebuild(live)
+        assert set(worked_out) <= {"note-006.md"}, sorted(set(worked_out))[:5]
+    clean = clean_build(settings, content, overrides, tmp_path / "clean")
+    assert tree_differences(live.output, clean) == []

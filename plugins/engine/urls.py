@@ -28,6 +28,7 @@ them set is answered by Pelican directly.
 from __future__ import annotations
 
 import string
+from collections.abc import Callable
 from typing import Any
 
 from pelican.contents import Page
@@ -95,6 +96,22 @@ class Memo:
         )
         # Set once nothing can change a URL for the rest of the build (see settle).
         self.settled = False
+        self._alike: dict[int, tuple[Any, bool]] = {}  # see slugs_alike
+
+    def slugs_alike(self, settings: Any) -> bool:
+        """Whether a tag's, category's or author's `settings` make slugs from names
+        as this build's do. A live session's kept articles keep the tags, category
+        and author objects of the build that made them, with that build's settings:
+        their answers then have the same key as in that build."""
+        if settings is self.settings:
+            return True
+        known = self._alike.get(id(settings))
+        if known is None or known[0] is not settings:
+            alike = isinstance(settings, dict) and all(
+                settings.get(name) == self.settings.get(name) for name in SLUG_SETTINGS
+            )
+            known = self._alike[id(settings)] = (settings, alike)  # held: its id stays its own
+        return known[1]
 
     def settle(self) -> None:
         """From now on, each content answers each key as it did the first time.
@@ -107,20 +124,20 @@ class Memo:
         self.settled = True
 
 
-def slug_made_of(wrapper: Any, settings: dict | None = None) -> Any:
+def slug_made_of(wrapper: Any, alike: Callable[[Any], bool] | None = None) -> Any:
     """What a tag's, category's or author's slug is made of: (its class, its name)
-    when Pelican makes the slug from the name (with `settings`, when given), else
-    the slug itself; None for no wrapper.
+    when Pelican makes the slug from the name (with settings `alike` accepts,
+    when given), else the slug itself; None for no wrapper.
 
-    Pelican gives every article new tag, author and category objects in every
-    build, and each works its slug out again (slugify) when first asked; the
+    Pelican gives every article it makes new tag, author and category objects,
+    and each works its slug out again (slugify) when first asked; the
     name says the same without asking. (What a page shows of the author is
     noted through the article's `author` anyway.)
     """
     if wrapper is None:
         return None
     source = compat.slug_source(wrapper)
-    if source is not None and (settings is None or source[1] is settings):
+    if source is not None and (alike is None or alike(source[1])):
         return (type(wrapper), source[0])
     return getattr(wrapper, "slug", None)
 
@@ -156,9 +173,9 @@ class RememberedUrls:
             type(date),
             date,
             getattr(date, "tzinfo", None),
-            # (with the build's own settings: these answers outlive the build)
-            slug_made_of(getattr(content, "author", None), memo.settings),
-            slug_made_of(getattr(content, "category", None), memo.settings),
+            # (with settings that make slugs as the build's do: these answers outlive the build)
+            slug_made_of(getattr(content, "author", None), memo.slugs_alike),
+            slug_made_of(getattr(content, "category", None), memo.slugs_alike),
             metadata.get("path"),
             content.source_path,  # (the relative path is made of it and the content folder)
             tuple([metadata.get(name) for name in memo.fields]) if memo.fields else (),
