@@ -233,8 +233,8 @@ def _pages_key(
 def archive_outputs(
     settings: Mapping[str, Any], dates: list[Any], memo: MutableMapping | None = None
 ) -> list[tuple[str, str]]:
-    """The year, month and day archive pages of `dates`; each date's paths kept in
-    `memo` by all they are made of.
+    """The year, month and day archive pages of `dates`, each once; each date's
+    paths kept in `memo` by all they are made of.
 
     A date is formatted by its own class (Pelican's allows `%-d`), in the current
     time locale (month names), with its time zone's offset and name (`%z`, `%Z`)
@@ -257,12 +257,12 @@ def archive_outputs(
         if found is None:
             found = memo[inputs] = tuple(_fmt(pattern, date=date) for pattern in patterns)
         paths.append(found)
-    return [
-        (found[index], f"the generated archive page ({key})")
-        for index, key in enumerate(keys)
-        for found in paths
-        if found[index]
-    ]
+    claims = []
+    for index, key in enumerate(keys):
+        owner = f"the generated archive page ({key})"
+        # (many posts share a year or a month: each page is claimed once, in date order)
+        claims += [(path, owner) for path in dict.fromkeys(found[index] for found in paths) if path]
+    return claims
 
 
 def listing_outputs(

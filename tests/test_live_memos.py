@@ -151,10 +151,12 @@ def test_archive_paths_are_kept_by_everything_they_are_made_of():
     plain = addresses.archive_outputs(settings, dates)
     assert addresses.archive_outputs(settings, dates, memo) == plain
     assert addresses.archive_outputs(settings, list(reversed(dates)), memo) == [
-        *reversed(plain[:3]),
-        *reversed(plain[3:]),
+        plain[0],
+        *reversed(plain[1:]),
     ]
-    assert [path for path, _ in plain[3:]] == [
+    # One year page for the three posts; a day page for each date as it is written.
+    assert [path for path, _ in plain] == [
+        "2024/",
         "01 +0000 UTC/",
         "02 +0200 East/",
         "02 +0200 Other/",
