@@ -754,6 +754,13 @@ def test_a_url_memo_names_an_authors_slug_by_the_name_it_is_made_from():
     chosen = Author("Mara Ellison", settings)
     chosen.slug = "mara"  # set by a plugin: no longer made from the name
     assert post(chosen).url == "mara/post/"
+    # A live session's kept article keeps the author object of the build that made it,
+    # with that build's settings (another dict, the same slug settings): keyed by its
+    # name all the same. One made with other slug settings is keyed by its own slug.
+    earlier = Author("Mara Ellison", dict(settings))
+    assert post(earlier).url == "mara-ellison/post/" and earlier._slug is None
+    cased = Author("Mara Ellison", {**settings, "SLUGIFY_PRESERVE_CASE": True})
+    assert post(cased).url == "Mara-Ellison/post/"
     # Other slug settings, other answers.
     settings = {**settings, "SLUGIFY_PRESERVE_CASE": True}
     memo = urls.Memo(settings, kept)
