@@ -786,3 +786,40 @@ def test_the_article_files_are_found_once_per_build(build_site, monkeypatch):
     assert asked == [sorted(f"articles/post-{n:02d}.md" for n in range(12))]
     assert "engine: read 12 articles on 2 workers" in debug_messages(site)
     assert len(list(site.output.glob("2023/*/index.html"))) == len(FILES)
+
+
+def test_a_page_records_tag_is_found_in_the_sites_lists_and_a_drafts_own_in_the_draft():
+    """The page memo finds the tag a record names among the site's tags first; it
+    looks through every content's own tags only for one no list names (a draft's)."""
+    from pelican.contents import Article
+    from pelican.urlwrappers import Tag
+    from pelican.utils import SafeDatetime
+
+    digests = _engine_part("digests")
+    settings = read_settings(str(ROOT / "pelicanconf.py"))
+    listed, drafted = Tag("Follow-up", settings), Tag("Win-back", settings)
+
+    def post(name: str, tag: Tag, **metadata) -> Article:
+        return Article(
+            "<p>Body.</p>",
+            metadata={"title": name, "date": SafeDatetime(2023, 5, 1), "tags": [tag], **metadata},
+            settings=settings,
+            source_path=str(ROOT / "content" / "articles" / f"{name}.md"),
+        )
+
+    class Looked(dict):
+        times = 0
+
+        def values(self):
+            Looked.times += 1
+            return super().values()
+
+    published, draft = post("published", listed), post("draft", drafted, status="draft")
+    contents = Looked({"published.md": published, "draft.md": draft})
+    context = {"tags": [(listed, [published])], "generated_content": contents}
+    inputs = digests.BuildInputs(context)
+    assert inputs.find(inputs.key(Tag("Follow-up", settings))) is listed
+    assert Looked.times == 0
+    assert inputs.find(inputs.key(drafted)) is drafted
+    assert inputs.find(inputs.key(Tag("Nowhere", settings))) is None
+    assert Looked.times == 1

@@ -73,6 +73,7 @@ class BuildInputs:
         self._kept: dict[int, tuple[object, str]] = {}  # long-lived values by identity
         self._by_path: dict[str, Content] | None = None
         self._wrappers: dict[str, URLWrapper] | None = None
+        self._wrappers_complete = False  # every content's own looked through (see find)
         self.long_strings: dict[int, tuple[str, str]] = {}  # this build's long strings
         self.volatile: set[str] = set()
         self._tables = {id(context[table]) for table in TABLES if table in context}
@@ -93,18 +94,29 @@ class BuildInputs:
         """This build's article, page, tag, category or author a record names."""
         if not key.startswith("\x00"):
             return self.content(key)
+        # The site's lists name almost every tag, category and author: every
+        # content's own are looked through only for one they do not name (a draft's).
         if self._wrappers is None:
             self._wrappers = {}
-            for thing in self._all_wrappers():
-                self._wrappers.setdefault(self.key(thing), thing)
+            self._add_wrappers(self._listed_wrappers())
+        if key not in self._wrappers and not self._wrappers_complete:
+            self._add_wrappers(self._contents_wrappers())
+            self._wrappers_complete = True
         return self._wrappers.get(key)
 
-    def _all_wrappers(self):
+    def _add_wrappers(self, things) -> None:
+        for thing in things:
+            self._wrappers.setdefault(self.key(thing), thing)  # (the first one found stands)
+
+    def _listed_wrappers(self):
         context = self.context
         for name in ("tags", "categories", "authors"):
             for pair in context.get(name) or ():
                 yield pair[0] if isinstance(pair, tuple) else pair
         yield from context.get("topics") or ()
+
+    def _contents_wrappers(self):
+        context = self.context
         contents = (content for table in TABLES for content in (context.get(table) or {}).values())
         for content in contents:
             fields = getattr(content, "__dict__", {})
