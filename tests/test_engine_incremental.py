@@ -155,3 +155,36 @@ def test_core_code_change_renders_everything(site, caplog, monkeypatch):
     caplog.clear()
     build(content, output, cache)
     assert "rendering everything" in caplog.text
+
+
+def test_the_plan_sees_what_a_plugin_after_the_engine_changes(tmp_path, caplog):
+    """A plugin placed after the engine may still change articles when every
+    generator is done: the plan compares them only then, just before writing."""
+    from pelican import signals
+
+    from nextsale import compat
+
+    def newest_words(generators) -> None:
+        articles = [a for g in generators for a in getattr(g, "articles", ())]
+        newest = max(articles, key=lambda a: a.date)
+        words = len(compat.raw_content(newest).split())
+        for each in articles:
+            each.title = f"{each.metadata['title']} ({words} words in the newest post)"
+
+    def after_the_engine(pelican) -> None:  # (plugins are registered by now)
+        signals.all_generators_finalized.connect(newest_words)
+
+    content = tmp_path / "content"
+    write_files(content, FILES)
+    output, cache = tmp_path / "output", tmp_path / "cache"
+    signals.initialized.connect(after_the_engine)
+    try:
+        build(content, output, cache)
+        newest = content / "articles" / "post-09.md"
+        newest.write_text(FILES["articles/post-09.md"] + "\nThree more words.\n", encoding="utf-8")
+        caplog.set_level("INFO")
+        build(content, output, cache)
+        assert "rendering only 1 changed" not in caplog.text
+        assert tree_differences(output, fresh(tmp_path, content)) == []
+    finally:
+        signals.initialized.disconnect(after_the_engine)

@@ -154,7 +154,8 @@ def keep_generators(generators) -> None:
 
 
 def plan_output(generators) -> None:
-    """Decide, before anything is written, whether only changed pages need rendering."""
+    """Decide, before anything is written, whether only changed pages need rendering
+    (when Pelican asks for a writer: every plugin has changed what it changes)."""
     build = _build(generators[0].settings) if generators else None
     if build is None or "INCREMENTAL_PREVIOUS_OUTPUT" not in build.settings:
         return
@@ -213,6 +214,8 @@ def offer_writer(pelican):
         log.debug("engine: URLs settled for writing")
     else:
         log.debug("engine: URLs not settled: %s", listener)
+    # Every plugin has had its say, whatever its place in PLUGINS: compare now.
+    plan_output(build.generators)
     if listening.listeners(signals.get_writer) != [offer_writer]:
         return None
     return _writer_for(build)
@@ -324,10 +327,10 @@ def register() -> None:
     signals.article_generator_init.connect(read_articles)
     signals.page_generator_init.connect(read_pages)
     signals.article_generator_pretaxonomy.connect(articles_read)
-    # Everything is read: compare with the previous build before writing.
+    # Everything is read.
     signals.all_generators_finalized.connect(keep_generators)
-    signals.all_generators_finalized.connect(plan_output)
-    # Pelican asks for a Writer class once per build, just before writing.
+    # Pelican asks for a Writer class once per build, just before writing: compare
+    # with the previous build then (plan_output).
     signals.get_writer.connect(offer_writer)
     # The articles generator's pages: from just before the first to just after the last.
     signals.article_generator_write_article.connect(start_sharing)
