@@ -153,11 +153,11 @@ def keep_generators(generators) -> None:
         build.generators = list(generators)
 
 
-def plan_output(generators) -> None:
+def plan_output(build: Build) -> None:
     """Decide, before anything is written, whether only changed pages need rendering
     (when Pelican asks for a writer: every plugin has changed what it changes)."""
-    build = _build(generators[0].settings) if generators else None
-    if build is None or "INCREMENTAL_PREVIOUS_OUTPUT" not in build.settings:
+    generators = build.generators
+    if not generators or "INCREMENTAL_PREVIOUS_OUTPUT" not in build.settings:
         return
     settings = build.settings
     # A live session keeps the content cache in memory (reading.keep_content).
@@ -215,7 +215,7 @@ def offer_writer(pelican):
     else:
         log.debug("engine: URLs not settled: %s", listener)
     # Every plugin has had its say, whatever its place in PLUGINS: compare now.
-    plan_output(build.generators)
+    plan_output(build)
     if listening.listeners(signals.get_writer) != [offer_writer]:
         return None
     return _writer_for(build)

@@ -89,10 +89,10 @@ class Memo:
         self.settings = settings
         # Answers depend on the URL settings, on the content folder a source path
         # is relative to and on how slugs are made: other settings, other answers.
-        slugs = repr([settings.get(name) for name in SLUG_SETTINGS])
+        self.slugs_made_by = _slug_settings(settings)
         kept = {} if kept is None else kept
         self.answers: dict = kept.setdefault(
-            ("urls", tuple(patterns), settings.get("PATH"), slugs), {}
+            ("urls", tuple(patterns), settings.get("PATH"), repr(self.slugs_made_by)), {}
         )
         # Set once nothing can change a URL for the rest of the build (see settle).
         self.settled = False
@@ -107,9 +107,7 @@ class Memo:
             return True
         known = self._alike.get(id(settings))
         if known is None or known[0] is not settings:
-            alike = isinstance(settings, dict) and all(
-                settings.get(name) == self.settings.get(name) for name in SLUG_SETTINGS
-            )
+            alike = isinstance(settings, dict) and _slug_settings(settings) == self.slugs_made_by
             known = self._alike[id(settings)] = (settings, alike)  # held: its id stays its own
         return known[1]
 
@@ -122,6 +120,11 @@ class Memo:
         memo's link checks) without working out its inputs again.
         """
         self.settled = True
+
+
+def _slug_settings(settings: dict) -> list:
+    """The values of the settings slugs are made with (`SLUG_SETTINGS`)."""
+    return [settings.get(name) for name in SLUG_SETTINGS]
 
 
 def slug_made_of(wrapper: Any, alike: Callable[[Any], bool] | None = None) -> Any:
