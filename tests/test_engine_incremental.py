@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import datetime, timezone
 
 import pytest
 from conftest import (
@@ -15,6 +16,7 @@ from conftest import (
 )
 
 from nextsale import build as sitebuild
+from nextsale import compat
 
 FILES = {
     f"articles/post-{n:02d}.md": article(
@@ -188,3 +190,56 @@ def test_the_plan_sees_what_a_plugin_after_the_engine_changes(tmp_path, caplog):
         assert tree_differences(output, fresh(tmp_path, content)) == []
     finally:
         signals.initialized.disconnect(after_the_engine)
+
+
+def test_a_live_session_describes_each_source_as_a_fresh_look_does():
+    """What a session keeps of each source's description (to skip digesting what did
+    not change) never changes the answer: after each edit, the kept description is
+    the one a build without a session works out."""
+    from pelican.contents import Article
+    from pelican.settings import DEFAULT_CONFIG
+    from pelican.urlwrappers import Category, Tag
+
+    from plugins.engine import incremental
+
+    settings = {**DEFAULT_CONFIG, "PATH": "/site/content"}
+    head = "Repeat buyers came back. " * 100  # past the 2,000 characters a listing shows
+    post = Article(
+        head + "The end.",
+        {"title": "Second sale", "date": datetime(2024, 5, 1, 8, 0), "slug": "second-sale"},
+        settings=settings,
+        source_path="/site/content/articles/second-sale.md",
+    )
+    post.category = Category("Guides", settings)
+    post.tags = [Tag("referrals", settings)]
+    known: dict = {}
+    path = "articles/second-sale.md"
+    seen = []
+
+    def look() -> tuple[str, str]:
+        kept = incremental.describe(post, path, known)
+        assert kept == incremental.describe(post, path, None)
+        seen.append(kept)
+        return kept
+
+    def edit(**changes) -> tuple[str, str]:
+        for name, value in changes.items():
+            setattr(post, name, value)
+        return look()
+
+    first = look()
+    assert look() == first  # nothing changed
+    # The body changed past what a listing shows: the listing stays, the body does not.
+    compat.replace_raw_content(post, head + "The very end.")
+    past_head = look()
+    assert past_head[0] == first[0] and past_head[1] != first[1]
+    assert edit(title="The second sale")[0] != first[0]
+    assert edit(date=datetime(2024, 5, 2, 8, 0, tzinfo=timezone.utc))[0] != seen[-2][0]
+    assert edit(tags=[Tag("referrals", settings), Tag("trust", settings)])[0] != seen[-2][0]
+    assert edit(category=Category("Notes", settings))[0] != seen[-2][0]
+    post.metadata["summary"] = "Why the second sale matters."
+    with_summary = look()
+    assert with_summary[0] != seen[-2][0]
+    # With a summary of its own, the body's head is not what a listing shows.
+    compat.replace_raw_content(post, "Another body. " + head)
+    assert look()[0] == with_summary[0]

@@ -113,47 +113,67 @@ def _named(wrappers) -> str:
     return "\x1e".join(repr(slug_made_of(wrapper)) for wrapper in wrappers or ())
 
 
-def describe(content, path: str, bodies: dict | None = None) -> tuple[str, str]:
+def describe(content, path: str, known: dict | None = None) -> tuple[str, str]:
     """(listing signature, body digest) of one article or page (`path`: its source).
 
-    `bodies` (a live session's) keeps each source's body digest with the very
-    body it was made from: a body that is the same string object as last time
-    (as the session's content cache gives back) is not digested again.
+    `known` (a live session's) keeps each source's digests with what they were
+    made of: a body that is the same string object as last time (as the
+    session's content cache gives back) is not digested again, nor a listing
+    whose parts are all equal to last time's.
     """
     body = compat.raw_content(content)
-    listing = "\x1f".join(
-        (
-            str(content.title),
-            str(getattr(content, "date", "")),
-            str(getattr(content, "modified", "")),
-            str(content.status),
-            content.url,
-            _named(getattr(content, "tags", None)),
-            str(getattr(content, "category", "")),
-            _named(getattr(content, "authors", None)),
-            content.metadata.get("summary") or body[:2000],
-        )
+    parts = (
+        str(content.title),
+        str(getattr(content, "date", "")),
+        str(getattr(content, "modified", "")),
+        str(content.status),
+        content.url,
+        _named(getattr(content, "tags", None)),
+        str(getattr(content, "category", "")),
+        _named(getattr(content, "authors", None)),
+        content.metadata.get("summary"),
+        body,
     )
-    if bodies is None:
-        return _text_digest(listing), _text_digest(body)
-    known = bodies.get(path)
-    if known is None or known[0] is not body:
-        known = bodies[path] = (body, _text_digest(body))
-    return _text_digest(listing), known[1]
+    if known is None:
+        return _listing_digest(parts), _text_digest(body)
+    last = known.get(path)
+    if last is None:
+        last = known[path] = Described(parts, _listing_digest(parts), _text_digest(body))
+    elif last.parts != parts:  # (the very same strings as last time compare at once)
+        if last.parts[-1] is not body:
+            last.body_digest = _text_digest(body)
+        last.parts, last.listing = parts, _listing_digest(parts)
+    return last.listing, last.body_digest
+
+
+class Described:
+    """What a live session keeps of one source's description (see `describe`)."""
+
+    __slots__ = ("body_digest", "listing", "parts")
+
+    def __init__(self, parts: tuple, listing: str, body_digest: str) -> None:
+        self.parts, self.listing, self.body_digest = parts, listing, body_digest
+
+
+def _listing_digest(parts: tuple) -> str:
+    """The listing signature: what a listing shows, the body's head standing in for
+    a summary the metadata does not give."""
+    *shown, summary, body = parts
+    return _text_digest("\x1f".join((*shown, summary or body[:2000])))
 
 
 def snapshot(generators, memory: dict | None = None) -> dict[str, tuple[str, str]]:
-    bodies = None if memory is None else memory.setdefault("bodies", {})
+    known = None if memory is None else memory.setdefault("described", {})
     sources = {}
     for generator in generators:
         for name in SOURCE_LISTS:
             for content in getattr(generator, name, None) or ():
                 path = content.relative_source_path
                 if path not in sources:  # (a plugin's generator may list them too)
-                    sources[path] = describe(content, path, bodies)
-    if bodies is not None:
-        for gone in set(bodies) - set(sources):
-            del bodies[gone]
+                    sources[path] = describe(content, path, known)
+    if known is not None:
+        for gone in set(known) - set(sources):
+            del known[gone]
     return sources
 
 
