@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from conftest import (
@@ -234,7 +234,7 @@ def test_a_live_session_describes_each_source_as_a_fresh_look_does():
     past_head = look()
     assert past_head[0] == first[0] and past_head[1] != first[1]
     assert edit(title="The second sale")[0] != first[0]
-    assert edit(date=datetime(2024, 5, 2, 8, 0, tzinfo=timezone.utc))[0] != seen[-2][0]
+    assert edit(date=datetime(2024, 5, 2, 8, 0, tzinfo=UTC))[0] != seen[-2][0]
     assert edit(tags=[Tag("referrals", settings), Tag("trust", settings)])[0] != seen[-2][0]
     assert edit(category=Category("Notes", settings))[0] != seen[-2][0]
     post.metadata["summary"] = "Why the second sale matters."
