@@ -139,6 +139,37 @@ def test_only_the_answers_a_build_used_are_carried_into_the_next():
     assert isinstance(answers({}), Answers) and answers({}) is not answers({})
 
 
+def test_a_content_is_clean_again_only_with_the_very_same_reads_on_the_same_basis():
+    from plugins.content_checks.memo import answers
+
+    class Content:
+        pass
+
+    memory: dict = {}
+    post, other = Content(), Content()
+    slug = "".join(["second", "-sale"])  # (a string of its own, equal to another)
+    first = answers({"ENGINE_MEMORY": memory})
+    first.clean_on("address", ("feeds/all.atom.xml",))
+    first.note_clean("address", (post, slug, "2024/second-sale/index.html"), "kept")
+    first.note_clean("address", (other, "other"), "kept too")
+
+    second = answers({"ENGINE_MEMORY": memory})
+    second.clean_on("address", ("feeds/all.atom.xml",))
+    assert second.was_clean("address", (post, slug, "2024/second-sale/index.html")) == "kept"
+    assert second.was_clean("address", (post, "second-sale", "2024/second-sale/index.html")) is None
+    assert second.was_clean("address", (post, slug)) is None
+    assert second.was_clean("tags", (post, slug, "2024/second-sale/index.html")) is None
+    # `other` was not looked at in the second build: the third does not know it.
+    third = answers({"ENGINE_MEMORY": memory})
+    third.clean_on("address", ("feeds/all.atom.xml",))
+    assert third.was_clean("address", (other, "other")) is None
+    assert third.was_clean("address", (post, slug, "2024/second-sale/index.html")) == "kept"
+    # Another basis (the site writes other files): nothing is clean any more.
+    fourth = answers({"ENGINE_MEMORY": memory})
+    fourth.clean_on("address", ("feeds/all.atom.xml", "second-sale/index.html"))
+    assert fourth.was_clean("address", (post, slug, "2024/second-sale/index.html")) is None
+
+
 def test_archive_paths_are_kept_by_everything_they_are_made_of():
     settings = {"YEAR_ARCHIVE_SAVE_AS": "{date:%Y}/", "DAY_ARCHIVE_SAVE_AS": "{date:%d %z %Z}/"}
     plus_two = timezone(timedelta(hours=2), "East")
@@ -238,3 +269,61 @@ def test_an_article_moved_by_the_tag_checks_is_compared_at_its_new_address(build
     said = "\n".join(site.messages(source=("content_checks",)))
     assert "b.md: same address as" in said
     assert "both would be written to misc/same.html" in said
+
+
+UNTOUCHED = {
+    "articles/keep-a.md": post("Keep A", "Plain words.", "keep-a", tags="C sales"),
+    "articles/keep-b.md": post(
+        "Keep B", "See ![a curve]({static}/images/repeat-purchase-curve.svg).", "keep-b"
+    ),
+    "articles/keep-c.md": post("Keep C", "Never edited.", "keep-c", tags="C sales"),
+    "articles/keep-z.md": post("Keep Z", "Never edited either.", "keep-z"),
+}
+
+
+def test_what_other_files_do_to_an_untouched_article_is_found_in_every_rebuild(
+    session, monkeypatch
+):
+    """An article the last build found nothing wrong with is not checked again on its
+    own, but another file's edit can still drop it, break its links or clash with
+    its tags, and the rebuild says so as a clean build does."""
+    live, content, clean = session
+    write_files(content, UNTOUCHED)
+    first = said(live.rebuild)
+    assert first == clean()
+    assert "keep-" not in "\n".join(message for _, message in first)
+
+    # An edit takes the address of an untouched article that comes later.
+    write_files(content, {"articles/keep-a.md": post("Keep A", "Moved.", "keep-z")})
+    taken = said(live.rebuild)
+    assert taken == clean()
+    assert any("keep-z.md: same address as" in message for _, message in taken)
+    page = (live.output / "2024" / "keep-z" / "index.html").read_text(encoding="utf-8")
+    assert "Moved." in page and "Never edited either." not in page
+
+    # The image an untouched article shows is removed.
+    (content / "images" / "repeat-purchase-curve.svg").unlink()
+    broken = said(live.rebuild)
+    assert broken == clean()
+    assert any("keep-b.md:6: link {static}" in message for _, message in broken)
+
+    # An edit spells an untouched article's tag another way, at the same address.
+    write_files(
+        content, {"articles/keep-a.md": post("Keep A", "Moved.", "keep-a", tags="C++ sales")}
+    )
+    spelt = said(live.rebuild)
+    assert spelt == clean()
+    assert any("the tag 'C++ sales' has the same address" in m for _, m in spelt)
+
+    # Nothing changed: no kept article is checked on its own again (pages are made
+    # afresh in every build, so they are).
+    checks = sys.modules["content_checks.content_checks"]
+    looked_at = []
+    outside = checks.outside_sources
+    monkeypatch.setattr(
+        checks,
+        "outside_sources",
+        lambda items, settings: outside(looked_at.extend(items) or items, settings),
+    )
+    assert said(live.rebuild) == spelt
+    assert looked_at and not [item for item in looked_at if "/articles/" in item.source_path]

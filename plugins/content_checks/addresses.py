@@ -116,20 +116,31 @@ def fix_new_content(content) -> None:
     fix_override(content, settings, "save_as", known)
 
 
-def fix_addresses(items, settings: dict, outputs: dict | None = None) -> set[int]:
+def fix_addresses(
+    items, settings: dict, outputs: dict | None = None, fixed: set[int] | None = None
+) -> set[int]:
     """Fix or report each item's address; return the ids of items to leave out.
 
-    `outputs` gets the output path of each item kept, by its id.
+    `outputs` gets the output path of each item kept, by its id; `fixed` the ids
+    of the items given another slug or their default address.
     """
     known = answers(settings)
     outputs = {} if outputs is None else outputs
+    fixed = set() if fixed is None else fixed
     dropped = set()
     for item in items:
+        slug = getattr(item, "slug", None)
         if not fix_slug(item, settings, known):
             dropped.add(id(item))
             continue
+        overrides = hasattr(item, "override_url"), hasattr(item, "override_save_as")
         fix_override(item, settings, "url", known)
         fix_override(item, settings, "save_as", known)
+        if getattr(item, "slug", None) is not slug or overrides != (
+            hasattr(item, "override_url"),
+            hasattr(item, "override_save_as"),
+        ):
+            fixed.add(id(item))
         save_as = outputs[id(item)] = item.save_as
         if save_as == "" and not hasattr(item, "override_save_as"):
             continue  # not written in this build by design (e.g. drafts when publishing)
@@ -198,33 +209,14 @@ def check_tags(articles, settings: dict) -> set[int]:
     seen: dict[str, dict[str, tuple[str, str]]] = {}
     changed = set()
     for item in articles:
-        if check_category_and_authors(item, settings, known):
-            changed.add(id(item))
-        kept = []
-        for tag in getattr(item, "tags", None) or ():
-            slug, name = tag.slug, str(tag)
-            why, key = known.answer(("tag", slug, name), _tag_verdict, slug, name)
-            if why is not None:
-                _log(
-                    settings,
-                    item.source_path,
-                    f"the tag {str(tag)[:60]!r} cannot be an address: {why}. Shorten it or use"
-                    " a tag from content/taxonomy.toml; it was left out of this article",
-                )
-                continue
-            kept.append(tag)
-            names = seen.setdefault(slug, {})
-            names.setdefault(key, (name, item.source_path))
-        if hasattr(item, "tags") and len(kept) < len(item.tags):
-            changed.add(id(item))
-            refused = {tag.slug for tag in item.tags} - {tag.slug for tag in kept}
-            item.tags = kept
-            # Tags are read again from the metadata (the taxonomy plugin normalises them).
-            written = item.metadata.get("tags")
-            if isinstance(written, list):
-                item.metadata["tags"] = [
-                    tag for tag in written if getattr(tag, "slug", None) not in refused
-                ]
+        read = tags_read(item)
+        named = known.was_clean("tags", read)
+        if named is None:
+            named = _check_tags_of(item, settings, known, changed)
+            if id(item) not in changed:
+                known.note_clean("tags", tags_read(item), named)
+        for slug, key, name in named:
+            seen.setdefault(slug, {}).setdefault(key, (name, item.source_path))
     for slug, names in sorted(seen.items()):
         if len(names) < 2:
             continue
@@ -241,6 +233,54 @@ def check_tags(articles, settings: dict) -> set[int]:
                 " Use one spelling, or make one an alias in content/taxonomy.toml",
             )
     return changed
+
+
+# Between an article's authors and its tags in what the tag checks read of it.
+_TAGS_FOLLOW = object()
+
+
+def tags_read(item) -> tuple:
+    """What the tag checks read of an article: itself, its category, authors and tags."""
+    return (
+        item,
+        getattr(item, "category", None),
+        *(getattr(item, "authors", None) or ()),
+        _TAGS_FOLLOW,
+        *(getattr(item, "tags", None) or ()),
+    )
+
+
+def _check_tags_of(item, settings: dict, known: Answers, changed: set[int]) -> tuple:
+    """Check one article's category, authors and tags (its id into `changed` when one
+    is replaced or left out); return (slug, key, name) of each tag kept."""
+    if check_category_and_authors(item, settings, known):
+        changed.add(id(item))
+    kept = []
+    named = []
+    for tag in getattr(item, "tags", None) or ():
+        slug, name = tag.slug, str(tag)
+        why, key = known.answer(("tag", slug, name), _tag_verdict, slug, name)
+        if why is not None:
+            _log(
+                settings,
+                item.source_path,
+                f"the tag {str(tag)[:60]!r} cannot be an address: {why}. Shorten it or use"
+                " a tag from content/taxonomy.toml; it was left out of this article",
+            )
+            continue
+        kept.append(tag)
+        named.append((slug, key, name))
+    if hasattr(item, "tags") and len(kept) < len(item.tags):
+        changed.add(id(item))
+        refused = {tag.slug for tag in item.tags} - {tag.slug for tag in kept}
+        item.tags = kept
+        # Tags are read again from the metadata (the taxonomy plugin normalises them).
+        written = item.metadata.get("tags")
+        if isinstance(written, list):
+            item.metadata["tags"] = [
+                tag for tag in written if getattr(tag, "slug", None) not in refused
+            ]
+    return tuple(named)
 
 
 def plugin_defaults(module: str) -> dict:

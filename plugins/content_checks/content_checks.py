@@ -147,16 +147,55 @@ def fix_and_drop(generator, names: tuple[str, ...]) -> dict[int, str]:
     """Usable addresses first, then no file at an output the site itself writes.
 
     Return each kept item's output path, by its id: it holds until an item is changed.
+    In a live session, an item the last build found nothing wrong with, holding the
+    very same address, is not checked again (see `memo.Answers.was_clean`).
     """
     settings = generator.settings
-    drop(generator, names, outside_sources(iter_contents(generator, names), settings))
-    outputs: dict[int, str] = {}
-    dropped = addresses.fix_addresses(list(iter_contents(generator, names)), settings, outputs)
-    drop(generator, names, dropped)
+    known = answers(settings)
     claims = addresses.fixed_claims(settings)
-    contents = iter_contents(generator, names)
-    drop(generator, names, claimed_by_site(settings, contents, claims, lambda c: outputs[id(c)]))
+    known.clean_on("address", tuple(claims))
+    outputs: dict[int, str] = {}
+    unchecked = []
+    for item in iter_contents(generator, names):
+        read = address_read(item)
+        if known.was_clean("address", read) is None:
+            unchecked.append(item)
+        else:
+            outputs[id(item)] = read[SAVE_AS_READ]
+    found: set[int] = set()  # the items something was fixed or reported in
+
+    def leave_out(dropped: set[int]) -> None:
+        nonlocal unchecked
+        drop(generator, names, dropped)
+        found.update(dropped)
+        unchecked = [item for item in unchecked if id(item) not in dropped]
+
+    leave_out(outside_sources(unchecked, settings))
+    leave_out(addresses.fix_addresses(unchecked, settings, outputs, fixed=found))
+    leave_out(claimed_by_site(settings, unchecked, claims, lambda c: outputs[id(c)]))
+    for item in unchecked:
+        if id(item) not in found:
+            known.note_clean("address", address_read(item))
     return outputs
+
+
+# Where an item's output path is in what the address checks read of it.
+SAVE_AS_READ = 5
+_ABSENT = object()
+
+
+def address_read(item) -> tuple:
+    """What the address checks read of an item: itself (its file, found unchanged when
+    it is the same object), slug, `URL:` and `Save_as:`, output path and URL."""
+    return (
+        item,
+        item.source_path,
+        getattr(item, "slug", None),
+        getattr(item, "override_url", _ABSENT),
+        getattr(item, "override_save_as", _ABSENT),
+        item.save_as,
+        item.url,
+    )
 
 
 def drop_article_clashes(generator) -> None:
@@ -283,10 +322,11 @@ def all_resolve(content, pattern, context: dict, known: Answers) -> bool:
     return True
 
 
-def check_links(content, pattern, context: dict, known: Answers) -> None:
-    """Report and neutralise intrasite links Pelican would leave unreplaced."""
+def check_links(content, pattern, context: dict, known: Answers) -> bool:
+    """Report and neutralise intrasite links Pelican would leave unreplaced; True
+    when there were none."""
     if all_resolve(content, pattern, context, known):
-        return  # the links of a text are found once; nothing to replace or report
+        return True  # the links of a text are found once; nothing to replace or report
     broken = []
     from_dir = known.relative_dir(content)
 
@@ -318,13 +358,39 @@ def check_links(content, pattern, context: dict, known: Answers) -> None:
         if len(broken) > before:
             compat.replace_summary(content, checked)
     if not broken:
-        return
+        return True
     lines = source_lines(content.source_path)
     findings = []
     for path, what, value in sorted(set(broken)):
         line = find_line(lines, path) or find_line(lines, value)
         findings.append(Finding(line, broken_link_message(content, what, value, context)))
     report(content.settings, content.source_path, findings)
+    return False
+
+
+def links_read(content) -> tuple:
+    """What the link checks read of a content: itself, its file, its text and summary."""
+    return (
+        content,
+        content.source_path,
+        compat.raw_content(content),
+        content.metadata.get("summary"),
+    )
+
+
+def link_targets(context: dict) -> tuple[frozenset[str], ...]:
+    """Every path a link can name in this build, by the table Pelican looks it up in
+    (`link_target`'s answers: a static file counts while it exists)."""
+    targets = []
+    for table in sorted(set(links.TABLES.values())):
+        found = (context.get(table) or {}).items()
+        if table == "static_content":
+            targets.append(
+                frozenset(p for p, f in found if f is not None and Path(f.source_path).is_file())
+            )
+        else:
+            targets.append(frozenset(p for p, f in found if f is not None))
+    return tuple(targets)
 
 
 def drop_generated_clashes(generators, owners, everything: list, save_as_of=SAVE_AS) -> list:
@@ -400,11 +466,16 @@ def finish_checks(generators) -> None:
 
     if not everything:
         return
-    pattern = links.link_regex(owners[0][0].settings)
+    settings = owners[0][0].settings
+    pattern = links.link_regex(settings)
     context = owners[0][0].context
-    known = answers(owners[0][0].settings)
+    known = answers(settings)
+    # A text whose links all worked last build works while the same paths exist.
+    known.clean_on("links", (pattern.pattern, settings["PATH"], link_targets(context)))
     for content in everything:
-        check_links(content, pattern, context, known)
+        read = links_read(content)
+        if known.was_clean("links", read) is None and check_links(content, pattern, context, known):
+            known.note_clean("links", read)
 
 
 def register() -> None:

@@ -13,11 +13,21 @@ session) the answers of the previous build are there at the start of the
 next one, so an edit of one article costs the checks of that article; only
 the answers a build used are carried into the next. Without a session,
 nothing outlives the call that made the answers.
+
+A session also keeps which articles and pages the last build found nothing
+to fix or report in (`was_clean`, `note_clean`), each with the very objects
+the checks read of it, the content itself first: the same content object
+(a live session's kept article, whose file Pelican's cache found unchanged)
+holding the very same values needs no checking again on its own. What
+depends on other files (two files at one address, a tag spelt two ways) is
+still checked across every content in every build, and a content with a
+problem is checked, and its problem logged, in every build.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from operator import is_
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +41,16 @@ _MISSING = object()
 class Answers:
     """One build's answers by their inputs, over those of the previous build."""
 
-    def __init__(self, build: object = None, kept: dict | None = None) -> None:
+    def __init__(
+        self, build: object = None, kept: dict | None = None, clean: dict | None = None
+    ) -> None:
         self.build = build
         self.kept = kept or {}
         self.fresh: dict = {}
         self.cwd = str(Path.cwd())
+        # (check, id of the content) -> (what it read, what it noted): see was_clean.
+        self.clean_before: dict = clean or {}
+        self.clean_now: dict = {}
 
     def get(self, key: Any, default: Any = None) -> Any:
         """The answer kept by `key` (carried into this build), or `default`."""
@@ -59,6 +74,34 @@ class Answers:
                 value = compute(*args)
             self.fresh[key] = value
         return value
+
+    # --- contents found clean -------------------------------------------------
+
+    def clean_on(self, check: str, basis: Hashable) -> None:
+        """What `check` found clean in the last build holds only on the same `basis`
+        (what it compares every content with: the files the site writes, the
+        link targets there are)."""
+        key = (check, None)
+        if self.clean_before.get(key) != basis:
+            self.clean_before = {k: v for k, v in self.clean_before.items() if k[0] != check}
+        self.clean_now[key] = basis
+
+    def was_clean(self, check: str, read: tuple) -> Any:
+        """What `note_clean` kept for the content `read[0]` in the last build, when
+        `check` found nothing in it then and read the very same objects (`read`,
+        compared by identity); else None. Kept for the next build when so."""
+        key = (check, id(read[0]))
+        noted = self.clean_before.get(key)
+        if noted is None or len(noted[0]) != len(read) or not all(map(is_, noted[0], read)):
+            return None
+        self.clean_now[key] = noted
+        return noted[1]
+
+    def note_clean(self, check: str, read: tuple, kept: Any = True) -> None:
+        """`check` found nothing to fix or report in the content `read[0]`, having
+        read `read` of it; `kept` (not None) is what `was_clean` gives back."""
+        # (holding `read` keeps the content alive, so no other object takes its id)
+        self.clean_now[(check, id(read[0]))] = (read, kept)
 
     # --- the answers the checks ask for ---------------------------------------
 
@@ -97,6 +140,8 @@ def answers(settings: dict) -> Answers:
         return current
     # Every build has its own settings dict: a new one is a new build. Only the
     # answers the last build used are carried over, so the memory stays the size of the site.
-    previous = current.fresh if isinstance(current, Answers) else None
-    memory[KEY] = Answers(settings, previous)
+    if isinstance(current, Answers):
+        memory[KEY] = Answers(settings, current.fresh, current.clean_now)
+    else:
+        memory[KEY] = Answers(settings)
     return memory[KEY]
