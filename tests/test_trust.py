@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import UTC, datetime
 from urllib.parse import urlparse
 
 import pytest
@@ -209,6 +210,40 @@ def test_sitemap_is_absolute_and_dated_from_content(published_sample_site):
     assert "https://thenextsale.example/2019/second-sale-is-the-real-sale/" in locs
     assert not any("price-rise-letter" in loc or "annual-customer-review" in loc for loc in locs)
     assert "<lastmod>2019-02-11T08:30:00+00:00</lastmod>" in sitemap
+
+
+def test_each_listing_in_the_sitemap_is_dated_by_its_newest_post():
+    """A listing's lastmod is its newest post's modified date, else its date; the
+    home page and the site-wide listings take the newest of all."""
+    from types import SimpleNamespace as Thing
+
+    from plugins.sitemap_xml.sitemap_xml import sitemap_entries
+
+    day = lambda n: datetime(2024, 3, n, 9, 0, tzinfo=UTC)  # noqa: E731
+    old = Thing(url="2024/old/", date=day(1), modified=day(20))  # edited long after
+    mid = Thing(url="2024/mid/", date=day(10))
+    new = Thing(url="2024/new/", date=day(15))
+    context = {
+        "articles": [new, mid, old],
+        "pages": [Thing(url="about/")],
+        "tags": [(Thing(url="tags/referrals/"), [new, mid]), (Thing(url="tags/trust/"), [old])],
+        "categories": [(Thing(url="category/notes/"), [mid])],
+        "authors": [],
+        "topics": [Thing(url="topics/follow-up/", articles=[new, old])],
+        "ARCHIVES_URL": "archives/",
+    }
+    assert dict(sitemap_entries(context)) == {
+        "": day(20),
+        "2024/new/": day(15),
+        "2024/mid/": day(10),
+        "2024/old/": day(20),
+        "about/": None,
+        "tags/referrals/": day(15),
+        "tags/trust/": day(20),
+        "category/notes/": day(10),
+        "topics/follow-up/": day(20),
+        "archives/": day(20),
+    }
 
 
 def test_dev_sitemap_uses_the_canonical_url_too(sample_site):

@@ -26,27 +26,28 @@ def _updated(article) -> object:
     return getattr(article, "modified", None) or article.date
 
 
-def _newest(articles: Iterable) -> object | None:
-    return max((_updated(a) for a in articles), default=None)
-
-
 def sitemap_entries(context: dict) -> list[tuple[str, object | None]]:
     """(site-relative URL, lastmod or None) for every public page of the site."""
     articles = context.get("articles", [])
-    newest = _newest(articles)
-    entries = [("", newest)]
-    entries += [(a.url, _updated(a)) for a in articles]
+    # Each article's date is looked up once: listings name every article several times.
+    updated = {id(a): _updated(a) for a in articles}
+
+    def newest(listed: Iterable) -> object | None:
+        return max((updated.get(id(a)) or _updated(a) for a in listed), default=None)
+
+    entries = [("", max(updated.values(), default=None))]
+    entries += [(a.url, updated[id(a)]) for a in articles]
     entries += [
         (p.url, getattr(p, "modified", None) or getattr(p, "date", None))
         for p in context.get("pages", [])
     ]
     for key in ("tags", "categories", "authors"):
         for wrapper, listed in context.get(key, []):
-            entries.append((wrapper.url, _newest(listed)))
+            entries.append((wrapper.url, newest(listed)))
     for topic in context.get("topics", []) or []:
-        entries.append((topic.url, _newest(getattr(topic, "articles", []))))
+        entries.append((topic.url, newest(getattr(topic, "articles", []))))
     settings_urls = ("ARCHIVES_URL", "TAGS_URL", "CATEGORIES_URL", "AUTHORS_URL")
-    entries += [(context[name], newest) for name in settings_urls if context.get(name)]
+    entries += [(context[name], entries[0][1]) for name in settings_urls if context.get(name)]
     return sorted(set(entries), key=lambda entry: entry[0])
 
 
