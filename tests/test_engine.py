@@ -512,14 +512,26 @@ def test_a_settled_url_memo_answers_each_key_as_it_did_the_first_time():
         asked.append(key)
         return inputs(self, key)
 
+    made_of = urls.RememberedUrls._made_of
+    worked_out = []
+
+    def counting_made_of(self):
+        worked_out.append(self.content)
+        return made_of(self)
+
     urls.RememberedUrls.inputs = counting
+    urls.RememberedUrls._made_of = counting_made_of
     try:
         assert post.url == "2023/first/"
         memo.settle()
         assert post.url == post.url == "2023/first/"
         assert asked == ["url", "url"]  # before settling, and once after
+        # What every key's answer is made of is worked out once for all keys.
+        assert post.save_as == post.save_as == "2023/first/index.html"
+        assert asked == ["url", "url", "save_as"] and len(worked_out) == 2
     finally:
         urls.RememberedUrls.inputs = inputs
+        urls.RememberedUrls._made_of = made_of
 
 
 def test_urls_settle_for_writing_unless_another_plugin_hears_pages_written(build_site):

@@ -148,26 +148,36 @@ def slug_made_of(wrapper: Any, alike: Callable[[Any], bool] | None = None) -> An
 class RememberedUrls:
     """Stands in for one content's `get_url_setting`, asking Pelican on a miss."""
 
-    __slots__ = ("compute", "content", "memo", "settled")
+    __slots__ = ("compute", "content", "made_of", "memo", "settled")
 
     def __init__(self, content, memo: Memo) -> None:
         self.compute = content.get_url_setting
         self.content = content
         self.memo = memo
         self.settled: dict[str, str] | None = None  # answers given since the memo settled
+        self.made_of: tuple | None = None  # what every answer is made of, once settled
 
     def inputs(self, key: str) -> tuple | None:
         """Everything Pelican's answer for `key` is made of; None when it cannot be memoized."""
         content = self.content
         if hasattr(content, "override_" + key):
             return None
+        made_of = self.made_of if self.memo.settled else None
+        if made_of is None:
+            made_of = self._made_of()
+            if self.memo.settled:
+                self.made_of = made_of  # (nothing changes once settled: one for every key)
+        return None if made_of is None else (key, *made_of)
+
+    def _made_of(self) -> tuple | None:
+        """What Pelican's answer for any key is made of, but the key."""
+        content = self.content
         date = getattr(content, "date", None)
         if date is None and (self.memo.pages_dated or not isinstance(content, Page)):
             return None  # Pelican would format the time of the call
         metadata = content.metadata
         memo = self.memo
         return (
-            key,
             type(content),
             content.status,
             content.in_default_lang,
