@@ -15,6 +15,8 @@ import feedparser
 import pytest
 from bs4 import BeautifulSoup
 from conftest import FIXTURES, ROOT, Site, article
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 from pelican.settings import read_settings
 
@@ -941,3 +943,29 @@ def test_a_live_session_reuses_only_what_an_edit_left_alone(build_site):
     assert live == feed_files(build(build_site, edited))
     kept = [key for key, item in memory["feeds"]["items"].items() if items.get(key) is item]
     assert len(kept) == len(SMALL) - 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    ages=st.lists(st.tuples(st.integers(1, 4), st.sampled_from("abc")), min_size=1, max_size=12),
+    picks=st.lists(st.lists(st.integers(0, 14), max_size=8), max_size=4),
+)
+def test_each_groups_feed_order_is_the_newest_first_sort_of_that_group(ages, picks):
+    """Feeds sort every tag's, category's and topic's articles by their place in the
+    site's newest-first list: the same order as sorting each group on its own,
+    articles of the same age (date and file) included, and for articles the
+    site's list does not hold."""
+    from plugins.feeds.feeds import Order, newest_first
+
+    def post(day: int, path: str) -> SimpleNamespace:
+        return SimpleNamespace(date=datetime(2024, 3, day, 9, 0), relative_source_path=path)
+
+    articles = [post(day, path) for day, path in ages]
+    outside = [post(2, "b"), post(5, "a")]  # (not in the site's list)
+    pool = articles + outside
+    order = Order(articles)
+    # (by identity: two posts of the same age are equal namespaces)
+    assert list(map(id, order.articles)) == list(map(id, newest_first(articles)))
+    for pick in picks:
+        group = [pool[number % len(pool)] for number in pick]
+        assert list(map(id, order.of(group))) == list(map(id, newest_first(group)))

@@ -112,11 +112,35 @@ def inputs_key(inputs: dict[str, Any]) -> tuple | None:
 
 def newest_first(articles: Iterable[Any]) -> list[Any]:
     """Sort articles newest first, ties broken by source path for stability."""
-    return sorted(
-        articles,
-        key=lambda a: (aware(a.date), a.relative_source_path),
-        reverse=True,
-    )
+    return sorted(articles, key=_age, reverse=True)
+
+
+def _age(article: Any) -> tuple:
+    return aware(article.date), article.relative_source_path
+
+
+class Order:
+    """`newest_first` for the groups of one list of articles (tags, categories ...):
+    each article's place in the whole list sorted once, instead of its date and
+    path compared again in every group it is in."""
+
+    def __init__(self, articles: Sequence[Any]) -> None:
+        self.articles = newest_first(articles)
+        # Articles of equal age share a place, so a group keeps its own order for them.
+        self.place: dict[int, int] = {}
+        last, first = None, 0
+        for number, article in enumerate(self.articles):
+            age = _age(article)
+            if age != last:
+                last, first = age, number
+            self.place[id(article)] = first
+
+    def of(self, group: Sequence[Any]) -> list[Any]:
+        """`newest_first(group)`."""
+        place = self.place
+        if all(id(article) in place for article in group):
+            return sorted(group, key=lambda article: place[id(article)])
+        return newest_first(group)
 
 
 def is_feedable(article: Any, now: dt.datetime) -> bool:
@@ -142,7 +166,8 @@ def plan_feeds(
         if save_as:
             plan.append((fmt, cfg.meta(save_as, *meta), list(group[:cap] if cap else group)))
 
-    site = newest_first(articles)
+    order = Order(articles)
+    site = order.articles
     home = (cfg.sitename, cfg.description, cfg.canonical + "/")
     for fmt, path in (("atom", cfg.all_atom), ("rss", cfg.all_rss), ("json", cfg.all_json)):
         add(fmt, path, home, site)
@@ -153,7 +178,7 @@ def plan_feeds(
         ("topic", topics, (("atom", cfg.topic_atom), ("rss", cfg.topic_rss))),
     ):
         for term, group in sorted(groups, key=lambda pair: pair[0].slug):
-            members = newest_first(group)
+            members = order.of(group)
             if not members:
                 continue
             name = clean_text(str(term.name))
