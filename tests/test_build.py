@@ -331,6 +331,43 @@ def test_a_live_session_keeps_the_collector_aside_until_it_tidies_and_closes(tmp
     assert gc.get_threshold() == before
 
 
+def test_a_live_rebuild_sets_aside_what_it_reads_until_it_ends(tmp_path):
+    """What a live rebuild has read lives until the build ends: it is kept out of the
+    collector's way meanwhile (frozen objects are in none of its generations), and
+    given back once the build is over."""
+    import gc
+
+    from pelican import signals
+
+    from nextsale.live import LiveSite
+
+    set_aside = []
+
+    def finalized(generator):
+        looked_at = {id(thing) for thing in gc.get_objects()}
+        set_aside.append(not any(id(post) in looked_at for post in generator.articles))
+
+    signals.article_generator_finalized.connect(finalized)
+    write_files(tmp_path / "content", GOOD)
+    site = LiveSite(ROOT / "pelicanconf.py", tmp_path / "output", content=tmp_path / "content")
+    try:
+        for _ in range(2):
+            assert site.rebuild().ok
+            assert gc.get_freeze_count() == 0
+            site.tidy()
+        plain = sitebuild.build(
+            ROOT / "pelicanconf.py",
+            tmp_path / "plain",
+            content=tmp_path / "content",
+            overrides={"CACHE_PATH": str(tmp_path / "cache")},
+        )
+        assert plain.ok and gc.get_freeze_count() == 0
+    finally:
+        site.close()
+        signals.article_generator_finalized.disconnect(finalized)
+    assert set_aside == [True, True, False]  # two live rebuilds, then a build of its own
+
+
 def test_a_live_sessions_memory_stays_out_of_the_content_cache_file(edited_project):
     """Tags carry the settings, which hold the session's memory and compiled
     templates: the cache file saved when the session ends must not hold them."""
