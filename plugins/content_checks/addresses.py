@@ -209,11 +209,10 @@ def check_tags(articles, settings: dict) -> set[int]:
     seen: dict[str, dict[str, tuple[str, str]]] = {}
     changed = set()
     for item in articles:
-        read = tags_read(item)
-        named = known.was_clean("tags", read)
+        named = known.was_clean("tags", tags_read(item)) if known.lasting else None
         if named is None:
             named = _check_tags_of(item, settings, known, changed)
-            if id(item) not in changed:
+            if known.lasting and id(item) not in changed:
                 known.note_clean("tags", tags_read(item), named)
         for slug, key, name in named:
             seen.setdefault(slug, {}).setdefault(key, (name, item.source_path))

@@ -77,6 +77,12 @@ class Answers:
 
     # --- contents found clean -------------------------------------------------
 
+    @property
+    def lasting(self) -> bool:
+        """Whether these answers outlive the build (a live session's): only then is
+        what the checks read of each content worth keeping."""
+        return self.build is not None
+
     def clean_on(self, check: str, basis: Hashable) -> None:
         """What `check` found clean in the last build holds only on the same `basis`
         (what it compares every content with: the files the site writes, the
