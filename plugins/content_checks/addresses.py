@@ -79,15 +79,16 @@ def fix_slug(item, settings: dict, known: Answers, *, refuse: bool = True) -> bo
     return True
 
 
-def fix_override(item, settings: dict, key: str, known: Answers) -> None:
-    """Drop a `URL:`/`Save_as:` that cannot work, so the default address is used."""
+def fix_override(item, settings: dict, key: str, known: Answers) -> bool:
+    """Drop a `URL:`/`Save_as:` that cannot work, so the default address is used;
+    True when one was dropped (and reported)."""
     attribute = f"override_{key}"
     if not hasattr(item, attribute):
-        return
+        return False
     value = getattr(item, attribute)
     why = known.url_problem(value) if key == "url" else known.path_problem(value)
     if why is None:
-        return
+        return False
     delattr(item, attribute)
     line, example = ("URL:", "guides/second-sale/")
     if key == "save_as":
@@ -99,6 +100,7 @@ def fix_override(item, settings: dict, key: str, known: Answers) -> None:
         f" address {getattr(item, key)!r} used. Remove the {line} line or write a path"
         f" like '{example}'",
     )
+    return True
 
 
 @lasts_with_content
@@ -133,14 +135,11 @@ def fix_addresses(
         if not fix_slug(item, settings, known):
             dropped.add(id(item))
             continue
-        overrides = hasattr(item, "override_url"), hasattr(item, "override_save_as")
-        fix_override(item, settings, "url", known)
-        fix_override(item, settings, "save_as", known)
-        if getattr(item, "slug", None) is not slug or overrides != (
-            hasattr(item, "override_url"),
-            hasattr(item, "override_save_as"),
-        ):
+        if getattr(item, "slug", None) is not slug:
             fixed.add(id(item))
+        for key in ("url", "save_as"):
+            if fix_override(item, settings, key, known):
+                fixed.add(id(item))
         save_as = outputs[id(item)] = item.save_as
         if save_as == "" and not hasattr(item, "override_save_as"):
             continue  # not written in this build by design (e.g. drafts when publishing)
