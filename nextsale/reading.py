@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import gzip
 import html
+import io
+import pickletools
 import re
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pelican
 from markupsafe import Markup
@@ -209,21 +211,52 @@ def html_word_count(value: Any) -> int:
     return len(_WORD_RE.findall(html.unescape(_TAG_RE.sub("", text))))
 
 
-def _pickle_problem(data: bytes) -> str | None:
-    """Why `data` cannot be a whole pickle Pelican wrote (it starts with PROTO, ends with STOP)."""
-    if len(data) < 3 or data[0] != 0x80:
-        return "it is not a cache file Pelican wrote"
-    if not data.endswith(b"."):
-        return "it is cut short, as when a build is interrupted while writing it"
-    return None
+_NOT_A_CACHE = "it is not a cache file Pelican wrote"
+_CUT_SHORT = "it is cut short, as when a build is interrupted while writing it"
+
+
+def _pickle_problem(handle: BinaryIO, size: int) -> str | None:
+    """Why the `size` bytes of pickle in `handle` cannot be a whole pickle Pelican wrote.
+
+    A pickle starts with PROTO and ends with STOP (`.`). Protocol 4 and later (what
+    Pelican writes) come in frames: FRAME, an 8-byte length, then that many bytes of
+    whole opcodes, with a few opcodes between frames (a tail under 4 bytes, large
+    strings). Walking from frame to frame reads a few bytes per 64 KB, and finds a file
+    cut short even where its last byte happens to be `.`.
+    """
+    head = handle.read(2)
+    if len(head) < 2 or head[0] != 0x80:
+        return _NOT_A_CACHE
+    last = head[-1:]
+    if head[1] >= 4:
+        while handle.tell() < size:
+            op = pickletools.code2op.get(handle.read(1).decode("latin-1"))
+            if op is None:
+                return _NOT_A_CACHE
+            try:
+                argument = op.arg.reader(handle) if op.arg else None
+            except ValueError:  # the opcode's argument runs past the end
+                return _CUT_SHORT
+            if op.name == "STOP":
+                return None
+            if op.name != "FRAME":
+                continue
+            if argument < 1 or handle.tell() + argument > size:
+                return _CUT_SHORT
+            handle.seek(argument - 1, 1)
+            last = handle.read(1)
+    else:  # older protocols have no frames: only the last byte can tell
+        handle.seek(size - 1)
+        last = handle.read(1)
+    return None if last == b"." else _CUT_SHORT
 
 
 def damaged_cache_files(cache_path: str | Path, gzipped: bool) -> list[tuple[Path, str]]:
     """Pelican's content cache files in `cache_path` that cannot be loaded, with the reason.
 
     Pelican stops the build on some of these (a file cut short, or not a pickle at all)
-    instead of starting with an empty cache; the check reads only the first and last bytes
-    of an uncompressed file.
+    instead of starting with an empty cache; the check reads a few bytes per frame of an
+    uncompressed file.
     """
     folder = Path(cache_path)
     if not folder.is_dir():
@@ -234,13 +267,12 @@ def damaged_cache_files(cache_path: str | Path, gzipped: bool) -> list[tuple[Pat
             continue
         try:
             if gzipped:
-                with gzip.open(path, "rb") as handle:
-                    problem = _pickle_problem(handle.read())
+                with gzip.open(path, "rb") as packed:
+                    data = packed.read()
+                problem = _pickle_problem(io.BytesIO(data), len(data))
             else:
                 with path.open("rb") as handle:
-                    head = handle.read(3)
-                    handle.seek(max(path.stat().st_size - 1, 0))
-                    problem = _pickle_problem(head + handle.read(1))
+                    problem = _pickle_problem(handle, path.stat().st_size)
         except (OSError, EOFError, zlib.error) as err:
             problem = f"it cannot be read ({err})"
         if problem:

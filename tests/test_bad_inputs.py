@@ -7,7 +7,9 @@ do.` and finishes; a strict build fails naming the file; neither prints a traceb
 
 from __future__ import annotations
 
+import gzip
 import json
+import pickle
 import shutil
 import subprocess
 import sys
@@ -22,6 +24,7 @@ from hypothesis import strategies as st
 
 from nextsale.checks import check_source
 from nextsale.newsletter.issues import parse_issue_text
+from nextsale.reading import _CUT_SHORT, damaged_cache_files
 
 ISSUE = "newsletter/003-bad.md"
 GOOD_ISSUE = (
@@ -297,12 +300,45 @@ def test_a_damaged_content_cache_is_rebuilt_with_a_notice(tmp_path, damage):
     assert drive(tmp_path, strict=False).returncode == 0
     cached = tmp_path / "cache" / "ArticlesGenerator-Readers"
     whole = cached.read_bytes()
-    cached.write_bytes({"garbage": b"garbage\n", "truncated": whole[:1000], "empty": b""}[damage])
+    cut = whole.rindex(b".", 0, 1000) + 1  # ends like a whole pickle, with STOP's byte
+    cached.write_bytes({"garbage": b"garbage\n", "truncated": whole[:cut], "empty": b""}[damage])
     done = drive(tmp_path, strict=False, output="out2")
     assert done.returncode == 0, done.stderr
     assert "0 warning(s)" in done.stdout + done.stderr
     assert (tmp_path / "out2" / "index.html").exists()
     assert cached.read_bytes().startswith(b"\x80")  # written afresh
+
+
+def _cache_like_pickle(protocol: int) -> bytes:
+    """A pickle shaped like Pelican's content cache: many short entries ending in `.`, in
+    several frames, and one text over 64 KB, which protocol 4 and later write between frames."""
+    entries = {
+        f"content/post-{n}.md": (n, f"Sentence {n} ends here.", [f"tag{n}."]) for n in range(1500)
+    }
+    entries["content/long.md"] = (0, "Follow up. " * 7000, [])
+    return pickle.dumps(entries, protocol=protocol)
+
+
+@pytest.mark.parametrize("protocol", [2, 4, 5])
+def test_a_content_cache_cut_anywhere_is_found_cut_short(tmp_path, protocol):
+    data = _cache_like_pickle(protocol)
+    cached = tmp_path / "ArticlesGenerator-Readers"
+    cached.write_bytes(data)
+    assert damaged_cache_files(tmp_path, gzipped=False) == []
+    if protocol >= 4:  # a cut just after any `.`: the last byte alone cannot tell
+        cuts = [n for n in range(2, len(data)) if data[n - 1] == ord(".")][::3]
+    else:  # without frames only the last byte can tell
+        cuts = [n for n in range(2, len(data), 997) if data[n - 1] != ord(".")]
+    assert len(cuts) > 100
+    for cut in cuts:
+        cached.write_bytes(data[:cut])
+        assert damaged_cache_files(tmp_path, gzipped=False) == [(cached, _CUT_SHORT)], cut
+    with gzip.open(cached, "wb") as packed:
+        packed.write(data[: cuts[len(cuts) // 2]])
+    assert damaged_cache_files(tmp_path, gzipped=True) == [(cached, _CUT_SHORT)]
+    with gzip.open(cached, "wb") as packed:
+        packed.write(data)
+    assert damaged_cache_files(tmp_path, gzipped=True) == []
 
 
 # --- newsletter settings that become email headers -----------------------------
