@@ -157,8 +157,8 @@ def fix_and_drop(generator, names: tuple[str, ...]) -> dict[int, str]:
     outputs: dict[int, str] = {}
     unchecked = []
     for item in iter_contents(generator, names):
-        read = address_read(item) if known.lasting else (item,)
-        if known.was_clean("address", read) is None:
+        read = address_read(item) if known.lasting else None  # (nothing is kept otherwise)
+        if read is None or known.was_clean("address", read) is None:
             unchecked.append(item)
         else:
             outputs[id(item)] = read[SAVE_AS_READ]
@@ -231,15 +231,18 @@ def drop_page_clashes(generator) -> None:
 def link_target(from_dir: str, value: str, context: dict, key: str, known: Answers) -> bool:
     """Tell whether Pelican's link replacement will find `value`, in a content of
     the folder `from_dir` (same lookups)."""
-    # Pelican makes a Static for every {static} link, even to a missing file.
-    exists = (lambda found: Path(found.source_path).is_file()) if key == "static_content" else None
     table = context[key]
     # `links.find_target`'s lookups, in its order, with the paths a value names kept.
-    for path in known.answer(("link paths", value, from_dir), link_paths, value, from_dir):
-        found = table.get(path)
-        if found is not None and (exists is None or exists(found)):
-            return True
-    return False
+    paths = known.answer(("link paths", value, from_dir), link_paths, value, from_dir)
+    return any(is_target(key, table.get(path)) for path in paths)
+
+
+def is_target(key: str, found) -> bool:
+    """Whether a content found in Pelican's table `key` is there for a link to reach."""
+    if found is None:
+        return False
+    # Pelican makes a Static for every {static} link, even to a missing file.
+    return key != "static_content" or Path(found.source_path).is_file()
 
 
 def link_paths(value: str, from_dir: str) -> tuple[str, ...]:
@@ -381,17 +384,11 @@ def links_read(content) -> tuple:
 
 def link_targets(context: dict) -> tuple[frozenset[str], ...]:
     """Every path a link can name in this build, by the table Pelican looks it up in
-    (`link_target`'s answers: a static file counts while it exists)."""
-    targets = []
-    for table in sorted(set(links.TABLES.values())):
-        found = (context.get(table) or {}).items()
-        if table == "static_content":
-            targets.append(
-                frozenset(p for p, f in found if f is not None and Path(f.source_path).is_file())
-            )
-        else:
-            targets.append(frozenset(p for p, f in found if f is not None))
-    return tuple(targets)
+    (each path `link_target` would answer yes for)."""
+    return tuple(
+        frozenset(path for path, found in (context.get(key) or {}).items() if is_target(key, found))
+        for key in sorted(set(links.TABLES.values()))
+    )
 
 
 def drop_generated_clashes(generators, owners, everything: list, save_as_of=SAVE_AS) -> list:
