@@ -173,6 +173,10 @@ def test_pages_a_second_process_rendered_are_remembered_as_well(edited_project, 
     caplog.set_level("DEBUG")
     _rebuild(live, caplog)  # the session's first build fills the memo
     assert "rendered on two processes" in caplog.text
+    # What each template names is known here too, whichever process first rendered it.
+    named = live.memory["pages"].names
+    assert {"index.html", "archives.html", "tags.html", "tag.html", "article.html"} <= set(named)
+    assert all(named[name] for name in named)
     assert _rebuild(live, caplog)[0] == 0  # every page is known, whoever rendered it
     note = content / "articles" / "note-004.md"
     edits = {

@@ -409,7 +409,16 @@ class PageMemo:
                 made[path] = [record.shape, touched, record.whole_paginators]
         counts = {"rendered": self.rendered, "kept": self.kept, "why": dict(self.why)}
         calls = {name: [call.shape, call.pages, call.siteurl] for name, call in self.calls.items()}
-        return {"made": made, "reads": list(reads), "kept": kept, "calls": calls, "counts": counts}
+        return {
+            "made": made,
+            "reads": list(reads),
+            "kept": kept,
+            "calls": calls,
+            "counts": counts,
+            # What the templates name, as this process found: the next build may ask
+            # the parent (parsing a template and those it uses takes a tenth of a second).
+            "names": self.memo.names,
+        }
 
     def adopt(self, report: dict) -> list[str]:
         """Take in what a second rendering process did (see `report`); return the
@@ -421,6 +430,8 @@ class PageMemo:
             self.records[path] = self.memo.records[path]
         for name, (shape, pages, siteurl) in report["calls"].items():
             self.calls[name] = Call(shape, tuple(pages), siteurl)
+        for name, found in report["names"].items():
+            self.memo.names.setdefault(name, None if found is None else tuple(found))
         counts = report["counts"]
         self.rendered += counts["rendered"]
         self.kept += counts["kept"]
