@@ -144,12 +144,15 @@ def _run_child(generator, writer: EngineWriter, claims, report: str, settling=No
 
 @dataclass
 class Settling:
-    """The page memo's reads, split by source between the two rendering processes:
-    each works out its half, then takes the other's (see `settle_reads`)."""
+    """The page memo's reads, shared by the two rendering processes in pieces: each
+    claims the next piece until none is left, then takes the other's verdicts (see
+    `settle_reads`). Whoever is ahead (the child starts later: it is forked) works
+    out more, so neither waits for the other."""
 
     reads: list
-    half: int  # the parent's are reads[:half], the child's the rest
+    starts: list[int]  # where each piece begins; a source's reads are in one piece
     verdicts: object  # shared bytes, one per read
+    claimed: object  # shared: how many pieces have been claimed
     ready: object  # a barrier for the two processes
 
     @classmethod
@@ -157,37 +160,61 @@ class Settling:
         reads = memo.reads_to_settle()
         if not reads:
             return None
-        half = len(reads) // 2
-        while 0 < half < len(reads) and reads[half][0] == reads[half - 1][0]:
-            half += 1  # each source's reads in one process: it digests that source alone
-        return cls(reads, half, context.RawArray("b", len(reads)), context.Barrier(2))
+        starts, start = [], 0
+        while start < len(reads):
+            starts.append(start)
+            start = min(start + SETTLE_PIECE, len(reads))
+            while 0 < start < len(reads) and reads[start][0] == reads[start - 1][0]:
+                start += 1  # each source's reads in one process: it digests that source alone
+        return cls(
+            reads,
+            starts,
+            context.RawArray("b", len(reads)),
+            context.Value("i", 0),
+            context.Barrier(2),
+        )
+
+    def pieces(self):
+        """The (start, end) of each piece this process claims, until none is left."""
+        while True:
+            with self.claimed.get_lock():
+                number = self.claimed.value
+                self.claimed.value = number + 1
+            if number >= len(self.starts):
+                return
+            end = self.starts[number + 1] if number + 1 < len(self.starts) else len(self.reads)
+            yield self.starts[number], end
 
 
+# How many reads a process claims at a time: small enough that the two finish together.
+SETTLE_PIECE = 256
 # How long a process waits for the other's verdicts before working them out itself.
 SETTLE_TIMEOUT = 60
 
 
 def settle_reads(memo: PageMemo, settling: Settling, child: bool) -> None:
-    """Before any page is claimed: this process's half of the verdicts, then the other's.
+    """Before any page is claimed: pieces of the verdicts, then the other's.
 
     Checking a page asks whether each article still holds what the page read of
     it. Claims alternate between the processes call by call, and listings and
     related-reading blocks reach every article, so each process would otherwise
     digest nearly every article itself.
     """
-    mine = slice(settling.half, None) if child else slice(0, settling.half)
     try:
-        settling.verdicts[mine] = memo.settle(settling.reads[mine])
+        for start, end in settling.pieces():
+            settling.verdicts[start:end] = memo.settle(settling.reads[start:end])
     except BaseException:
         settling.ready.abort()  # the other process must not wait for these
         raise
     try:
         settling.ready.wait(SETTLE_TIMEOUT)
     except threading.BrokenBarrierError:
-        return  # the other half is worked out page by page, as without settling
+        return  # the rest is worked out page by page, as without settling
     memo.learn(settling.reads, settling.verdicts[:])
     if not child:
-        log.debug("engine: %d reads of the page memo worked out by halves", len(settling.reads))
+        log.debug(
+            "engine: %d reads of the page memo worked out by both processes", len(settling.reads)
+        )
 
 
 def share_pages(generator, writer: EngineWriter) -> Sharing:
