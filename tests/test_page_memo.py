@@ -164,6 +164,34 @@ def test_a_listings_size_counts_alone_until_a_page_reads_more_of_its_paginator()
         assert shown[13, True, names] != shown[14, True, names]
 
 
+def test_a_listing_page_digests_by_its_paginator_and_number_whichever_object_it_is():
+    """Pelican cuts a new page object each time (the page, its neighbours' next and
+    previous); one build digests each once, and two listings never share a digest."""
+    from collections import ChainMap
+
+    from pelican.paginator import Paginator
+
+    settings = {"DEFAULT_ORPHANS": 0}
+    posts = list(range(20))
+    inputs = digests.BuildInputs({})
+    paginator = Paginator("index.html", "", posts, settings, 6)
+    pages = [paginator.page(n) for n in (1, 2, 2, 3)]
+    shown = [inputs._plain(page, digests.DEPTH) for page in pages]
+    assert shown[1] == shown[2] and len(set(shown)) == 3
+    assert "[6,7,8,9,10,11]" in shown[1]
+    # Another listing with the same name and numbers, other posts: another digest.
+    other = Paginator("index.html", "", posts[::-1], settings, 6)
+    assert inputs._plain(other.page(2), digests.DEPTH) != shown[1]
+    # A fresh build digests each afresh, as the first did.
+    assert digests.BuildInputs({})._plain(pages[1], digests.DEPTH) == shown[1]
+    # Jinja chains a template's globals; a name found in any of the maps counts.
+    names = ("SITENAME", "extra")
+    chained = ChainMap({"extra": 1}, {"SITENAME": "The Next Sale"})
+    flat = {"extra": 1, "SITENAME": "The Next Sale"}
+    assert inputs.shape("t", names, {}, chained) == inputs.shape("t", names, {}, flat)
+    assert inputs.shape("t", names, {}, chained) != inputs.shape("t", names, {}, {"extra": 2})
+
+
 def test_pages_a_second_process_rendered_are_remembered_as_well(edited_project, caplog):
     """Every build that checks pages shares them with a second process: the pages it
     kept and the records it made count, and the output is a clean build's."""

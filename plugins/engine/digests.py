@@ -71,6 +71,8 @@ class BuildInputs:
         self._constant: dict[tuple, tuple[list, str]] = {}
         self._meta: dict[int, tuple[object, str]] = {}
         self._kept: dict[int, tuple[object, str]] = {}  # long-lived values by identity
+        self._globals: dict[int, tuple[object, dict]] = {}  # each template's, flattened
+        self._listing_pages: dict[tuple, tuple[Paginator, str]] = {}
         self._by_path: dict[str, Content] | None = None
         self._wrappers: dict[str, URLWrapper] | None = None
         self._wrappers_complete = False  # every content's own looked through (see find)
@@ -272,6 +274,7 @@ class BuildInputs:
         counts by its size (`PAGINATOR_SHOWN`) unless the page read more of it:
         then whole, with how many posts it holds (see memo.Tracker)."""
         shared = self.context
+        globals_ = self._flat(globals_)
         constant, parts = [], [template]
         for name in names:
             value = localcontext[name] if name in localcontext else globals_.get(name, _MISSING)
@@ -289,6 +292,14 @@ class BuildInputs:
             known = self._constant[key] = (constant, self._constant_part(names, localcontext))
         parts.append(known[1])
         return _digest("\x1f".join(parts))
+
+    def _flat(self, globals_) -> dict:
+        """A template's globals as one dict (Jinja chains them: a lookup in a
+        ChainMap asks each map in turn), made once per build."""
+        known = self._globals.get(id(globals_))
+        if known is None or known[0] is not globals_:
+            known = self._globals[id(globals_)] = (globals_, dict(globals_))
+        return known[1]
 
     def call_shape(self, template, names, name, context, arguments, globals_) -> str:
         """A digest of everything one `write_file` call's pages are made of: every
@@ -346,6 +357,8 @@ class BuildInputs:
                 for key, item in value.items()
             ]
             return "{" + ",".join(sorted(items)) + "}"
+        if kind is ListingPage:  # every listing page's own, and its neighbours
+            return self._listing_page(value, depth)
         return self._other(value, depth)
 
     def _other(self, value, depth: int) -> str:
@@ -366,8 +379,7 @@ class BuildInputs:
         if isinstance(value, Paginator):
             return self._paginator(value, whole=True)
         if isinstance(value, ListingPage):
-            listing = self._plain(value.object_list, depth - 1)
-            return f"page:{value.full_name}:{value.number}:{value.paginator.num_pages}:{listing}"
+            return self._listing_page(value, depth)
         if callable(value):
             # A function or callable object (the engine's URL memo answers as
             # Pelican does): what it is, not what it holds.
@@ -377,6 +389,20 @@ class BuildInputs:
             fields = {key: item for key, item in vars(value).items() if key != "settings"}
             return f"{type(value).__qualname__}{self._plain(fields, depth - 1)}"
         return self._volatile(value)
+
+    def _listing_page(self, page: ListingPage, depth: int) -> str:
+        """A page of a listing, by its place and posts. Each page of a listing is made
+        three times (as the page, and as its neighbours' next and previous page), each
+        time a new object cut from the same paginator: digested once."""
+        paginator = page.paginator
+        key = (id(paginator), page.number, depth)
+        known = self._listing_pages.get(key)
+        if known is not None and known[0] is paginator:
+            return known[1]
+        listing = self._plain(page.object_list, depth - 1)
+        digest = f"page:{page.full_name}:{page.number}:{paginator.num_pages}:{listing}"
+        self._listing_pages[key] = (paginator, digest)  # (held: its id is not reused)
+        return digest
 
     def _paginator(self, paginator: Paginator, whole: bool) -> str:
         """A listing's paginator: by its size (each page's own list is digested with
