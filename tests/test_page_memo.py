@@ -205,6 +205,12 @@ def test_pages_a_second_process_rendered_are_remembered_as_well(edited_project, 
     named = live.memory["pages"].names
     assert {"index.html", "archives.html", "tags.html", "tag.html", "article.html"} <= set(named)
     assert all(named[name] for name in named)
+    # The next build's order of reads is worked out once the rebuild is shown.
+    session = live.memory["pages"]
+    live.tidy()
+    records, reads = session.settle_order
+    assert records is session.records
+    assert reads == sorted({read for record in records.values() for read in record.touched})
     assert _rebuild(live, caplog)[0] == 0  # every page is known, whoever rendered it
     note = content / "articles" / "note-004.md"
     edits = {
@@ -226,6 +232,7 @@ def test_pages_a_second_process_rendered_are_remembered_as_well(edited_project, 
         "delete": (content / "articles" / "note-008.md").unlink,
     }
     for kind, edit in edits.items():
+        live.tidy()  # as `invoke livereload` does after each reload
         edit()
         rendered, kept, _ = _rebuild(live, caplog)
         assert "rendered on two processes" in caplog.text, kind

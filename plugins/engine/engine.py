@@ -37,6 +37,7 @@ from pelican import signals
 from pelican.contents import Article, Page
 
 from nextsale import compat
+from nextsale.live import AFTER_RELOAD
 from nextsale.site import keep_generated_files, lasts_with_content, plugin_enabled
 
 from . import incremental, kept, listening, listings, memo, reading, rendering, urls
@@ -317,6 +318,9 @@ def complete_output(pelican) -> None:
         prefix = len(str(output)) + 1  # the writer's paths are all under the output folder
         files = written | {path[prefix:] for path in build.writer.unchanged}
         gone = page_memo.complete(files, plan.selective)
+        memory = build.settings.get("ENGINE_MEMORY")
+        if isinstance(memory, dict):  # (ordered while the author reads this rebuild)
+            memory.setdefault(AFTER_RELOAD, []).append(page_memo.memo.order_reads)
         log.info(
             "engine: %d pages rendered, %d unchanged kept, %d files gone",
             page_memo.rendered,

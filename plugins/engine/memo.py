@@ -93,6 +93,18 @@ class Memo:
     # bytes, their digest). A generator that hands over the very same bytes object
     # again (the feeds' memo does) is not digested again.
     generated: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    # The reads the records name, in order of source (see PageMemo.reads_to_settle),
+    # worked out while the author reads the last rebuild: (those records, the reads).
+    settle_order: tuple[dict, list] | None = None
+
+    def order_reads(self) -> None:
+        """Work out the next build's order of reads now, between builds (a live
+        session runs this once the rebuild is shown: nextsale.live.AFTER_RELOAD)."""
+        self.settle_order = (self.records, _reads_in_order(self.records))
+
+
+def _reads_in_order(records: dict[str, Record]) -> list[tuple[str, str, str]]:
+    return sorted({read for record in records.values() for read in record.touched})
 
 
 def session_memo(memory: dict | None, fingerprint: str) -> Memo | None:
@@ -339,7 +351,10 @@ class PageMemo:
     def reads_to_settle(self) -> list[tuple[str, str, str]]:
         """Every read the last build's records name, in order of source: what
         `unchanged` will ask of each page."""
-        return sorted({read for record in self.memo.records.values() for read in record.touched})
+        known = self.memo.settle_order
+        if known is not None and known[0] is self.memo.records:  # (replaced, never changed)
+            return known[1]
+        return _reads_in_order(self.memo.records)
 
     def settle(self, reads: list) -> bytes:
         """Work out whether each of `reads` still holds (1) or not (0)."""
