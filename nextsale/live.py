@@ -22,6 +22,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import CodeType
 
 from jinja2.bccache import Bucket, BytecodeCache
 
@@ -45,20 +46,21 @@ class CompiledTemplates(BytecodeCache):
     """Jinja's compiled templates, kept in memory from one build to the next.
 
     Every build makes new Jinja environments, which would compile every template
-    again. Jinja checks each template's source against the checksum stored with
-    its compiled code, so an edited template is compiled afresh.
+    again. Each template's code is kept with the checksum of its source, so an
+    edited template is compiled afresh. The code object itself is kept (it cannot
+    change), not its marshalled bytes: no build reads them back.
     """
 
     def __init__(self) -> None:
-        self.compiled: dict[str, bytes] = {}
+        self.compiled: dict[str, tuple[str, CodeType]] = {}  # by key: (checksum, code)
 
     def load_bytecode(self, bucket: Bucket) -> None:
-        code = self.compiled.get(bucket.key)
-        if code is not None:
-            bucket.bytecode_from_string(code)
+        kept = self.compiled.get(bucket.key)
+        if kept is not None and kept[0] == bucket.checksum:
+            bucket.code = kept[1]
 
     def dump_bytecode(self, bucket: Bucket) -> None:
-        self.compiled[bucket.key] = bucket.bytecode_to_string()
+        self.compiled[bucket.key] = (bucket.checksum, bucket.code)
 
     def __repr__(self) -> str:
         # Part of the settings the engine fingerprints: the same in every build.

@@ -368,6 +368,27 @@ def test_a_live_rebuild_sets_aside_what_it_reads_until_it_ends(tmp_path):
     assert set_aside == [True, True, False]  # two live rebuilds, then a build of its own
 
 
+def test_a_sessions_compiled_templates_last_until_their_source_changes():
+    """Every build makes new Jinja environments: each gets the very code the last
+    one compiled, and an edited template is compiled afresh."""
+    from jinja2 import DictLoader, Environment
+
+    from nextsale.live import CompiledTemplates
+
+    cache = CompiledTemplates()
+
+    def render(source: str, name: str) -> str:
+        env = Environment(loader=DictLoader({"page.html": source}), bytecode_cache=cache)
+        return env.get_template("page.html").render(name=name)
+
+    assert render("Hello {{ name }}", "Ana") == "Hello Ana"
+    [(_, first)] = cache.compiled.values()
+    assert render("Hello {{ name }}", "Ben") == "Hello Ben"
+    assert next(iter(cache.compiled.values()))[1] is first  # not compiled again
+    assert render("Goodbye {{ name }}", "Cy") == "Goodbye Cy"  # edited: compiled afresh
+    assert len(cache.compiled) == 1 and next(iter(cache.compiled.values()))[1] is not first
+
+
 def test_a_live_sessions_memory_stays_out_of_the_content_cache_file(edited_project):
     """Tags carry the settings, which hold the session's memory and compiled
     templates: the cache file saved when the session ends must not hold them."""
