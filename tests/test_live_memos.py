@@ -115,7 +115,7 @@ def test_a_rebuild_says_what_a_clean_build_says(session, monkeypatch):
     assert "same address" not in text
 
     # Nothing changed: every text's links are known, and every warning is said again.
-    checks = sys.modules["content_checks.content_checks"]
+    checks = sys.modules["content_checks.link_checks"]
     scans = []
     monkeypatch.setattr(checks, "find_links", lambda *args: scans.append(args) or ())
     assert said(live.rebuild) == second
