@@ -37,8 +37,9 @@ CONTENT_KEPT = "content kept"
 # Where the engine leaves the content cache savers it put off until the session
 # ends (plugins/engine/reading.py).
 UNSAVED_CACHES = "unsaved content caches"
-# Work a build leaves for the idle time after its rebuild is shown: callables, run
-# by `LiveSite.tidy` (the engine's page memo orders its reads for the next build).
+# Work a build leaves for the idle time after its rebuild is shown: callables by
+# name (a later build's replaces an earlier one's), run by `LiveSite.tidy` (the
+# engine's page memo orders its reads for the next build).
 AFTER_RELOAD = "after reload"
 
 
@@ -120,7 +121,7 @@ class LiveSite:
         """Free the last build's garbage: the collector mostly waits during a build
         (`nextsale.build.fewer_collections`), so a session calls this once the
         rebuild is shown, while the author reads; and do what the build left for then."""
-        for task in self.memory.pop(AFTER_RELOAD, []):
+        for task in self.memory.pop(AFTER_RELOAD, {}).values():
             task()
         gc.collect()
 

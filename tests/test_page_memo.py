@@ -21,7 +21,7 @@ from edited_site import clean_build
 from jinja2 import DictLoader, Environment
 from pelican.urlwrappers import URLWrapper
 
-from nextsale.live import LiveSite
+from nextsale.live import AFTER_RELOAD, LiveSite
 from plugins.engine import digests, memo, sharing
 
 COUNTS = re.compile(r"engine: (\d+) pages rendered, (\d+) unchanged kept, (\d+) files gone")
@@ -205,9 +205,13 @@ def test_pages_a_second_process_rendered_are_remembered_as_well(edited_project, 
     named = live.memory["pages"].names
     assert {"index.html", "archives.html", "tags.html", "tag.html", "article.html"} <= set(named)
     assert all(named[name] for name in named)
-    # The next build's order of reads is worked out once the rebuild is shown.
+    # The next build's order of reads is worked out once the rebuild is shown; a
+    # session that has not tidied yet holds one such task, not one per build.
+    assert _rebuild(live, caplog)[0] == 0
+    assert list(live.memory[AFTER_RELOAD]) == ["page memo"]
     session = live.memory["pages"]
     live.tidy()
+    assert AFTER_RELOAD not in live.memory
     records, reads = session.settle_order
     assert records is session.records
     assert reads == sorted({read for record in records.values() for read in record.touched})

@@ -208,11 +208,12 @@ def check_tags(articles, settings: dict) -> set[int]:
     seen: dict[str, dict[str, tuple[str, str]]] = {}
     changed = set()
     for item in articles:
-        named = known.was_clean("tags", tags_read(item)) if known.lasting else None
+        read = tags_read(item) if known.lasting else None  # (nothing is kept otherwise)
+        named = None if read is None else known.was_clean("tags", read)
         if named is None:
             named = _check_tags_of(item, settings, known, changed)
-            if known.lasting and id(item) not in changed:
-                known.note_clean("tags", tags_read(item), named)
+            if read is not None and id(item) not in changed:  # (then it read the same)
+                known.note_clean("tags", read, named)
         for slug, key, name in named:
             seen.setdefault(slug, {}).setdefault(key, (name, item.source_path))
     for slug, names in sorted(seen.items()):

@@ -320,7 +320,7 @@ def complete_output(pelican) -> None:
         gone = page_memo.complete(files, plan.selective)
         memory = build.settings.get("ENGINE_MEMORY")
         if isinstance(memory, dict):  # (ordered while the author reads this rebuild)
-            memory.setdefault(AFTER_RELOAD, []).append(page_memo.memo.order_reads)
+            memory.setdefault(AFTER_RELOAD, {})["page memo"] = page_memo.memo.order_reads
         log.info(
             "engine: %d pages rendered, %d unchanged kept, %d files gone",
             page_memo.rendered,
