@@ -316,6 +316,49 @@ def test_a_second_process_that_fails_while_settling_fails_the_build_at_once(
     _same_as_clean(live, settings, content, overrides, tmp_path)
 
 
+def _alive_or_unreaped(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists()
+
+
+def test_a_second_process_that_dies_without_a_report_fails_the_build_and_is_reaped(
+    edited_project, caplog, monkeypatch
+):
+    """The parent waits for the child's word that its report is written, not for the
+    child to exit; a child killed before that word fails the build, and no child is
+    left behind as a zombie once the next build shares its pages."""
+    tmp_path, settings, content, _, overrides = edited_project
+    overrides = {**overrides, "PARALLEL_WRITE_MIN_ARTICLES": 2}
+    live = LiveSite(settings, tmp_path / "output", content=content, overrides=overrides)
+    caplog.set_level("DEBUG")
+    _rebuild(live, caplog)
+    engine_sharing = sys.modules["engine.sharing"]  # the engine as Pelican loaded it
+    first = list(engine_sharing._exiting)
+    assert len(first) <= 1  # the child said it was done; it is reaped when it has exited
+    live.tidy()  # as `invoke livereload` does once the rebuild is shown
+    assert engine_sharing._exiting == []
+    assert not any(_alive_or_unreaped(pid) for pid in first)
+
+    main = os.getpid()
+    page_memo = sys.modules["engine.memo"].PageMemo
+    report = page_memo.report
+
+    def killed_in_the_child(self):
+        if os.getpid() != main:
+            os.kill(os.getpid(), 9)  # as the kernel's OOM killer would
+        return report(self)
+
+    monkeypatch.setattr(page_memo, "report", killed_in_the_child)
+    note = content / "articles" / "note-004.md"
+    note.write_text(
+        re.sub(r"^Title: .*$", "Title: Retitled", note.read_text("utf-8"), flags=re.M), "utf-8"
+    )
+    result = live.rebuild()
+    assert not result.ok
+    assert result.failed == "RuntimeError: engine: a second rendering process failed (see above)"
+    monkeypatch.setattr(page_memo, "report", report)
+    _rebuild(live, caplog)
+    _same_as_clean(live, settings, content, overrides, tmp_path)
+
 def test_a_moved_article_reaches_every_page_that_links_to_it(edited_project, caplog):
     """Once the URL memo settles, a URL is answered without reading the date it is
     made of: pages that show it depend on the URL itself."""

@@ -308,6 +308,10 @@ def complete_output(pelican) -> None:
     if build is None:
         return
     build.abandon()
+    page_sharing.reap()
+    memory = build.settings.get("ENGINE_MEMORY")
+    if page_sharing.exiting() and isinstance(memory, dict):
+        memory.setdefault(AFTER_RELOAD, {})["rendering processes"] = page_sharing.reap_all
     plan = build.plan
     if plan is None:
         return
@@ -318,7 +322,6 @@ def complete_output(pelican) -> None:
         prefix = len(str(output)) + 1  # the writer's paths are all under the output folder
         files = written | {path[prefix:] for path in build.writer.unchanged}
         gone = page_memo.complete(files, plan.selective)
-        memory = build.settings.get("ENGINE_MEMORY")
         if isinstance(memory, dict):  # (ordered while the author reads this rebuild)
             memory.setdefault(AFTER_RELOAD, {})["page memo"] = page_memo.memo.order_reads
         log.info(

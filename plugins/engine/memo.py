@@ -408,11 +408,11 @@ class PageMemo:
         self.why = Counter()
 
     def report(self) -> dict:
-        """What this build (a second rendering process) did, as plain data for
-        `adopt`: the records it made, the pages it kept (their last records, which
-        the parent holds too, go by name), how many it rendered and kept, and why.
-        Many pages read the same of one article (its summary on every listing that
-        shows it): each read travels once, and pages name theirs by number."""
+        """What this build (a second rendering process) did, for `adopt`: the records
+        it made, the pages and calls it kept (their last records, which the parent
+        holds too, go by name), how many it rendered and kept, and why. Many pages
+        read the same of one article (its summary on every listing that shows it):
+        each read travels once, and pages name theirs by number."""
         last = self.memo.records
         reads: dict[tuple, int] = {}
         made, kept = {}, []
@@ -421,14 +421,21 @@ class PageMemo:
                 kept.append(path)
             else:
                 touched = [reads.setdefault(read, len(reads)) for read in record.touched]
-                made[path] = [record.shape, touched, record.whole_paginators]
+                made[path] = (record.shape, touched, record.whole_paginators)
+        last_calls = self.memo.calls
+        calls, kept_calls = {}, []
+        for name, call in self.calls.items():
+            if last_calls.get(name) is call:
+                kept_calls.append(name)
+            else:
+                calls[name] = (call.shape, call.pages, call.siteurl)
         counts = {"rendered": self.rendered, "kept": self.kept, "why": dict(self.why)}
-        calls = {name: [call.shape, call.pages, call.siteurl] for name, call in self.calls.items()}
         return {
             "made": made,
             "reads": list(reads),
             "kept": kept,
             "calls": calls,
+            "kept_calls": kept_calls,
             "counts": counts,
             # What the templates name, as this process found: the next build may ask
             # the parent (parsing a template and those it uses takes a tenth of a second).
@@ -438,15 +445,17 @@ class PageMemo:
     def adopt(self, report: dict) -> list[str]:
         """Take in what a second rendering process did (see `report`); return the
         pages it kept."""
-        reads = [tuple(read) for read in report["reads"]]
+        reads = report["reads"]
         for path, (shape, touched, whole) in report["made"].items():
             self.records[path] = Record(shape, tuple(reads[number] for number in touched), whole)
         for path in report["kept"]:
             self.records[path] = self.memo.records[path]
         for name, (shape, pages, siteurl) in report["calls"].items():
-            self.calls[name] = Call(shape, tuple(pages), siteurl)
+            self.calls[name] = Call(shape, pages, siteurl)
+        for name in report["kept_calls"]:
+            self.calls[name] = self.memo.calls[name]
         for name, found in report["names"].items():
-            self.memo.names.setdefault(name, None if found is None else tuple(found))
+            self.memo.names.setdefault(name, found)
         counts = report["counts"]
         self.rendered += counts["rendered"]
         self.kept += counts["kept"]
