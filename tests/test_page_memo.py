@@ -359,6 +359,7 @@ def test_a_second_process_that_dies_without_a_report_fails_the_build_and_is_reap
     _rebuild(live, caplog)
     _same_as_clean(live, settings, content, overrides, tmp_path)
 
+
 def test_a_moved_article_reaches_every_page_that_links_to_it(edited_project, caplog):
     """Once the URL memo settles, a URL is answered without reading the date it is
     made of: pages that show it depend on the URL itself."""
