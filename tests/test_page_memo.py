@@ -192,6 +192,34 @@ def test_a_listing_page_digests_by_its_paginator_and_number_whichever_object_it_
     assert inputs.shape("t", names, {}, chained) != inputs.shape("t", names, {}, {"extra": 2})
 
 
+def test_a_list_of_articles_digests_by_its_articles_whichever_list_holds_them(monkeypatch):
+    """Pelican makes each listing's list anew (every tag's dates, every build): a list
+    of the very same articles is digested once, this build or the last; another
+    article, another order or a list of anything else is digested as it is."""
+    from pelican.contents import Article
+
+    posts = [Article("", {"title": f"Post {n}"}, source_path=f"posts/{n}.md") for n in range(40)]
+    first = digests.BuildInputs({})
+    shown = first._plain(list(posts), digests.DEPTH)
+    assert shown.startswith("articles:40:")
+    joined = []
+    monkeypatch.setattr(digests, "_digest", lambda text: joined.append(text) or "d")
+    # The same articles in a new list, and in the next build: not digested again.
+    assert first._plain(list(posts), digests.DEPTH) == shown
+    after = digests.BuildInputs({}, kept_lists=first.long_lists)
+    assert after._plain(tuple(posts), digests.DEPTH) == shown
+    assert joined == []
+    monkeypatch.undo()
+    assert after._plain(posts[::-1], digests.DEPTH) != shown
+    moved = [*posts[:-1], Article("", {"title": "Post 39"}, source_path="posts/elsewhere.md")]
+    assert after._plain(moved, digests.DEPTH) != shown
+    # Anything but articles and pages is looked into, as before.
+    tables = [{"n": n} for n in range(40)]
+    assert after._plain(tables, digests.DEPTH).startswith("[{")
+    # A listing page's few posts go by their articles too.
+    assert after._long_list(posts[:10]) == after._long_list(list(posts[:10]))
+
+
 def test_pages_a_second_process_rendered_are_remembered_as_well(edited_project, caplog):
     """Every build that checks pages shares them with a second process: the pages it
     kept and the records it made count, and the output is a clean build's."""

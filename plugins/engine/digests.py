@@ -48,6 +48,10 @@ TABLES = ("generated_content", "static_content")
 # Strings this long (an article's HTML) are digested once while they stay the same.
 LONG = 512
 
+# Lists of articles this long (a listing's) are digested once while they hold the
+# very same articles.
+LONG_LIST = 32
+
 # How deep the digest follows plain objects (dataclasses, dicts, lists).
 DEPTH = 10
 
@@ -55,12 +59,16 @@ DEPTH = 10
 class BuildInputs:
     """Digests of this build's values, each worked out once."""
 
-    def __init__(self, context: dict, kept_links: dict | None = None, kept_strings=None):
-        """`kept_links` and `kept_strings`: what the session keeps of the last
-        build's intrasite links and long strings' digests (see memo.Memo)."""
+    def __init__(
+        self, context: dict, kept_links: dict | None = None, kept_strings=None, kept_lists=None
+    ):
+        """`kept_links`, `kept_strings` and `kept_lists`: what the session keeps of
+        the last build's intrasite links and long strings' and lists' digests (see
+        memo.Memo)."""
         self.context = context
         self.kept_links = {} if kept_links is None else kept_links
         self.kept_strings = {} if kept_strings is None else kept_strings
+        self.kept_lists = {} if kept_lists is None else kept_lists
         self._own: dict[int, tuple[object, str]] = {}
         self._views: dict[tuple[int, str], tuple[object, str]] = {}
         self._html: dict[int, tuple[object, str]] = {}
@@ -77,6 +85,7 @@ class BuildInputs:
         self._wrappers: dict[str, URLWrapper] | None = None
         self._wrappers_complete = False  # every content's own looked through (see find)
         self.long_strings: dict[int, tuple[str, str]] = {}  # this build's long strings
+        self.long_lists: dict[tuple, str] = {}  # this build's long lists of articles
         self.volatile: set[str] = set()
         self._tables = {id(context[table]) for table in TABLES if table in context}
         # The context itself and the session's memory (reached through plugin objects
@@ -346,6 +355,10 @@ class BuildInputs:
         if depth <= 0:
             return self._volatile(value)
         if kind is list or kind is tuple:
+            if len(value) >= LONG_LIST:
+                known = self._long_list(value)
+                if known is not None:
+                    return known
             return "[" + ",".join([self._plain(item, depth - 1) for item in value]) + "]"
         if kind is dict:
             if id(value) in self._tables:
@@ -370,7 +383,11 @@ class BuildInputs:
             return str(value)
         if isinstance(value, Undefined):
             return "undefined"
-        if isinstance(value, list | tuple):
+        if isinstance(value, list | tuple):  # (subclasses: the engine's Members...)
+            if len(value) >= LONG_LIST:
+                known = self._long_list(value)
+                if known is not None:
+                    return known
             return "[" + ",".join([self._plain(item, depth - 1) for item in value]) + "]"
         if isinstance(value, set | frozenset):
             return "{" + ",".join(sorted(self._plain(item, depth - 1) for item in value))
@@ -399,7 +416,7 @@ class BuildInputs:
         known = self._listing_pages.get(key)
         if known is not None and known[0] is paginator:
             return known[1]
-        listing = self._plain(page.object_list, depth - 1)
+        listing = self._long_list(page.object_list) or self._plain(page.object_list, depth - 1)
         digest = f"page:{page.full_name}:{page.number}:{paginator.num_pages}:{listing}"
         self._listing_pages[key] = (paginator, digest)  # (held: its id is not reused)
         return digest
@@ -421,6 +438,25 @@ class BuildInputs:
             known = (text, _digest(text))
         self.long_strings[id(text)] = known
         return known[1]
+
+    def _long_list(self, items) -> str | None:
+        """A list of articles and pages, a listing's or a listing page's (each is
+        digested by its source path): Pelican makes these lists anew for every call
+        and every build, while the articles are the very same objects. None for a
+        list of anything else."""
+        if not all(issubclass(kind, Content) for kind in set(map(type, items))):
+            return None
+        # (Content keeps object's __hash__ and __eq__: the key is hashed and
+        # compared by identity, in C)
+        key = tuple(items)
+        known = self.long_lists.get(key)
+        if known is None:
+            known = self.kept_lists.get(key)
+            if known is None:
+                paths = ",".join([f"<{item.source_path}>" for item in key])
+                known = f"articles:{len(key)}:{_digest(paths)}"
+            self.long_lists[key] = known  # (the key holds the articles: no id is reused)
+        return known
 
     def _volatile(self, value) -> str:
         self.volatile.add(type(value).__qualname__)

@@ -89,6 +89,8 @@ class Memo:
     links: dict[str, tuple[str, list]] = field(default_factory=dict)
     # Digests of the last build's long strings (HTML), by identity: (string, digest).
     strings: dict[int, tuple[str, str]] = field(default_factory=dict)
+    # Digests of the last build's long lists of articles, by the articles themselves.
+    lists: dict[tuple, str] = field(default_factory=dict)
     # The files generators wrote themselves (feeds, emails), by output file: (the
     # bytes, their digest). A generator that hands over the very same bytes object
     # again (the feeds' memo does) is not digested again.
@@ -224,7 +226,7 @@ class PageMemo:
 
     def __init__(self, memo: Memo, context: dict) -> None:
         self.memo = memo
-        self.inputs = BuildInputs(context, memo.links, memo.strings)
+        self.inputs = BuildInputs(context, memo.links, memo.strings, memo.lists)
         self.records: dict[str, Record] = {}
         self.calls: dict[str, Call] = {}
         self._named_calls: set[str] = set()  # every call's name so far, kept or not
@@ -469,6 +471,7 @@ class PageMemo:
         edit of article text alone cannot change: their records and files stay.
         """
         self.memo.strings = self.inputs.long_strings
+        self.memo.lists = self.inputs.long_lists
         if selective:
             self.memo.records = {**self.memo.records, **self.records}
             self.memo.calls = {**self.memo.calls, **self.calls}
