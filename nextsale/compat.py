@@ -17,13 +17,17 @@ which the version check guards and `CALLS` spot-checks:
   sends `article_generator_write_article` just before the first page it writes;
 - `Readers.read_file` calls `reader.read(path)` with the absolute path and
   names the reader after its class in `metadata["reader"]`;
-- `Content.url` and `Content.save_as` are computed by `get_url_setting`.
+- `Content.url` and `Content.save_as` are computed by `get_url_setting`;
+- `Writer.write_file` makes each page's folder with `os.makedirs` (the module
+  `os` as `pelican.writers` names it) just before it opens the page; where it
+  does not, kept pages' folders are made as before (see `_WriterOs`).
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import os
 from typing import Any
 
 # The Pelican releases the project was tested with.
@@ -273,6 +277,51 @@ def wrap_period_archives(generator: Any, wrap) -> None:
     """Have this articles generator build its period archives with
     `wrap(pelican_s_own)(sorted_articles, articles, settings)`."""
     generator._build_period_archives = wrap(generator._build_period_archives)
+
+
+class _WriterOs:
+    """`os` as Pelican's writer module sees it while the engine writes: the same,
+    but that no folder is made for a page the engine keeps (`page_kept`). A kept
+    page is written nowhere, and in a live session's staging folder making its
+    folder costs more than rendering the few pages an edit changes."""
+
+    def __init__(self) -> None:
+        self.path = os.path  # (looked up for every page: found here first)
+        self.kept_folder: str | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(os, name)
+
+    def makedirs(self, name, mode=0o777, exist_ok=False) -> None:
+        kept, self.kept_folder = self.kept_folder, None
+        if name != kept:
+            os.makedirs(name, mode, exist_ok)  # noqa: PTH103  (Pelican's very call)
+
+
+_WRITER_OS = _WriterOs()
+
+
+def make_no_folder_for_kept_pages() -> None:
+    """Until `make_every_folder`, Pelican's writer makes no folder for a page
+    `page_kept` names (another plugin's own `os` there is left alone)."""
+    import pelican.writers
+
+    if pelican.writers.os is os:
+        pelican.writers.os = _WRITER_OS
+
+
+def make_every_folder() -> None:
+    import pelican.writers
+
+    if pelican.writers.os is _WRITER_OS:
+        pelican.writers.os = os
+    _WRITER_OS.kept_folder = None
+
+
+def page_kept(path: str) -> None:
+    """The page Pelican's writer is about to write (at `path`) is kept: its folder
+    is not made."""
+    _WRITER_OS.kept_folder = os.path.dirname(path)  # noqa: PTH120  (as Pelican compares)
 
 
 class SkipUnchanged:

@@ -71,6 +71,40 @@ def test_a_body_edit_renders_only_the_pages_that_show_that_article(edited_projec
     _same_as_clean(live, settings, content, overrides, tmp_path)
 
 
+def test_a_kept_page_gets_no_folder_made_for_it(edited_project, caplog, monkeypatch):
+    """A session writes each rebuild into a staging folder it keeps, then moves the
+    pages into the output. Pelican's writer makes each page's folder before it
+    opens the page; a page the memo keeps is written nowhere, so no folder is made
+    for it: the staging folder holds only the folders of the files moved out."""
+    import pelican.writers
+
+    live, settings, content, overrides, tmp_path = _live(edited_project)
+    caplog.set_level("INFO")
+    moved = []
+    replace = os.replace
+    monkeypatch.setattr(os, "replace", lambda old, new: (moved.append(new), replace(old, new)))
+    oldest = min(
+        (content / "articles").glob("note-*.md"),
+        key=lambda note: re.search(r"^Date: (.*)$", note.read_text("utf-8"), re.M)[1],
+    )
+    oldest.write_text(
+        re.sub(r"^Title: .*$", "Title: Retitled", oldest.read_text("utf-8"), flags=re.M), "utf-8"
+    )
+    rendered, kept, _ = _rebuild(live, caplog)
+    assert rendered > 0 and kept > rendered
+    (staging,) = tmp_path.glob(".output.staging-*-kept")
+    made = {path.relative_to(staging) for path in staging.rglob("*") if path.is_dir()}
+    holding = {
+        folder
+        for path in moved
+        for folder in Path(path).relative_to(live.output.resolve()).parents
+        if folder != Path()
+    }
+    assert made and made <= holding
+    assert pelican.writers.os is os  # Pelican's own again once the build is done
+    _same_as_clean(live, settings, content, overrides, tmp_path)
+
+
 def test_a_title_read_in_python_reaches_every_page_that_shows_it(edited_project, caplog):
     """Guidance links read their target page's title in Python, not in a template."""
     live, settings, content, overrides, tmp_path = _live(edited_project)

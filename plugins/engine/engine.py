@@ -96,6 +96,7 @@ atexit.register(abandon_all)
 def open_build(pelican) -> None:
     abandon_all()
     compat.unwrap_process_translations()  # (left by a build that failed while reading)
+    compat.make_every_folder()  # (left by a build that failed while writing)
     settings = pelican.settings
     if not plugin_enabled(settings, "engine"):
         return
@@ -251,6 +252,7 @@ def _writer_for(build: Build) -> type:
             build.writer = self
             if self.page_memo is not None:
                 keep_generated_files(output_path, self.keep_generated)
+                compat.make_no_folder_for_kept_pages()
 
     return BuildWriter
 
@@ -308,6 +310,7 @@ def complete_output(pelican) -> None:
     if build is None:
         return
     build.abandon()
+    compat.make_every_folder()
     page_sharing.reap()
     memory = build.settings.get("ENGINE_MEMORY")
     if page_sharing.exiting() and isinstance(memory, dict):

@@ -66,6 +66,7 @@ class _Memoized:
         if memo.unchanged(self.template, localcontext):
             path = sanitised_join(self.writer.output_path, localcontext["output_file"])
             self.writer.unchanged.add(path)
+            compat.page_kept(path)  # no folder made for it either
             return ""  # written nowhere (see compat.SkipUnchanged)
         return memo.render(self.template, localcontext)
 
