@@ -80,7 +80,12 @@ class Child:
 
     pid: int
     report: str
-    done: int  # the pipe's end to read
+    done: int  # the pipe's end to read (-1 once closed)
+
+    def close(self) -> None:
+        if self.done >= 0:
+            os.close(self.done)
+            self.done = -1
 
 
 @dataclass
@@ -98,8 +103,7 @@ class Sharing:
                 os.kill(child.pid, signal.SIGKILL)
             with contextlib.suppress(OSError):
                 os.waitpid(child.pid, 0)
-            with contextlib.suppress(OSError):
-                os.close(child.done)
+            child.close()
             Path(child.report).unlink(missing_ok=True)
 
 
@@ -293,7 +297,7 @@ def _report(child: Child) -> dict | None:
     try:
         said = os.read(child.done, 1)
     finally:
-        os.close(child.done)
+        child.close()
     if said:
         _exiting.append(child.pid)
     else:  # it died before writing its report
