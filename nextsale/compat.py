@@ -65,6 +65,9 @@ PRIVATE_NAMES = (
     "pelican.writers:Writer._open_w",
     "pelican.writers:Writer._written_files",
     "pelican.writers:Writer._overridden_files",
+    # The `os` the writer makes each page's folder with: while the engine writes,
+    # a stand-in that makes none for a page the engine keeps (see _WriterOs).
+    "pelican.writers:os",
     # Where the articles generator groups its articles by year, month and day;
     # the engine finds each period's articles by identity instead of by scanning.
     "pelican.generators:ArticlesGenerator._build_period_archives",
@@ -321,7 +324,7 @@ def make_every_folder() -> None:
 def page_kept(path: str) -> None:
     """The page Pelican's writer is about to write (at `path`) is kept: its folder
     is not made."""
-    _WRITER_OS.kept_folder = os.path.dirname(path)  # noqa: PTH120  (as Pelican compares)
+    _WRITER_OS.kept_folder = os.path.dirname(path)  # noqa: PTH120  (as Pelican names the folder)
 
 
 class SkipUnchanged:
