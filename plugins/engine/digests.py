@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hashlib
+import operator
 import os
 
 from jinja2.runtime import Undefined
@@ -453,7 +454,7 @@ class BuildInputs:
         if known is None:
             known = self.kept_lists.get(key)
             if known is None:
-                paths = ",".join([f"<{item.source_path}>" for item in key])
+                paths = "\x1e".join(map(_SOURCE_PATH, key))
                 known = f"articles:{len(key)}:{_digest(paths)}"
             self.long_lists[key] = known  # (the key holds the articles: no id is reused)
         return known
@@ -464,6 +465,7 @@ class BuildInputs:
 
 
 _MISSING = Undefined()
+_SOURCE_PATH = operator.attrgetter("source_path")
 
 
 def _intrasite_links(content: Content, raw: str) -> list[tuple[str, str, list[str]]]:
