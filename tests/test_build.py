@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -240,11 +241,13 @@ def test_a_build_cleans_folders_of_dead_builds_and_spares_running_ones(tmp_path)
     _site(tmp_path / f".out.staging-{dead}-x1", "half-built")
     _site(tmp_path / f".out.retired-{dead}-x2", "old")
     _site(tmp_path / f".out.staging-{running}-x3", "being built")
+    _site(tmp_path / f".out.replaced-{dead}-x4", "old pages")
     _site(tmp_path / ".out.notes", "not ours")
     done = run_sitebuild(content, output, publish=True)
     assert done.returncode == 0, done.stderr
     names = {p.name for p in tmp_path.iterdir()}
     assert f".out.staging-{dead}-x1" not in names and f".out.retired-{dead}-x2" not in names
+    assert f".out.replaced-{dead}-x4" not in names
     assert {f".out.staging-{running}-x3", ".out.notes"} <= names
 
 
@@ -252,18 +255,67 @@ def test_a_failed_build_after_a_kill_still_leaves_the_last_good_site(tmp_path):
     content, output = tmp_path / "content", tmp_path / "out"
     write_files(content, {"articles/oops.md": article("Oops", "[x]({filename}/nowhere.md)")})
     _site(tmp_path / f".out.retired-{_dead_pid()}-x1", "last good")
+    _site(tmp_path / f".out.replaced-{_dead_pid()}-x2", "an old page, never a site")
     done = run_sitebuild(content, output, publish=True)
     assert done.returncode == 1
     assert "restored the last good site" in done.stderr
     assert (output / "index.html").read_text(encoding="utf-8") == "last good"
 
 
-def test_git_ignores_staging_folders():
+@pytest.mark.parametrize("kind", ["staging", "retired", "replaced"])
+def test_git_ignores_staging_folders(kind):
     done = subprocess.run(
-        ["git", "-C", str(ROOT), "check-ignore", "-q", ".output.staging-123-abcd/"],
+        ["git", "-C", str(ROOT), "check-ignore", "-q", f".output.{kind}-123-abcd/"],
         capture_output=True,
     )
     assert done.returncode == 0
+
+
+def _partial_staging(tmp_path, pages: dict[str, str]):
+    staging = tmp_path / ".out.staging-1-kept"
+    for name, text in pages.items():
+        (staging / name).parent.mkdir(parents=True, exist_ok=True)
+        (staging / name).write_text(text, encoding="utf-8")
+    marker = json.dumps({"written": list(pages)})
+    (staging / sitebuild.PARTIAL_NAME).write_text(marker, encoding="utf-8")
+    return staging
+
+
+@pytest.mark.parametrize("links", [True, False], ids=["hard-links", "no-hard-links"])
+def test_a_partial_move_frees_the_old_versions_after_the_move(tmp_path, monkeypatch, links):
+    """A build that rendered only what changed moves each page over its old version;
+    the old versions are held by a second name in a sibling folder and removed in
+    the background (freeing a file is the slow part of replacing it on some disks).
+    A reader who opened an old page before the move still reads it whole."""
+    output = _site(tmp_path / "out", "old index")
+    (output / "2024" / "post").mkdir(parents=True)
+    (output / "2024" / "post" / "index.html").write_text("old post", encoding="utf-8")
+    reader = (output / "index.html").open(encoding="utf-8")
+    if not links:
+
+        def no_links(*_):
+            raise PermissionError("no hard links on this file system")
+
+        monkeypatch.setattr(os, "link", no_links)
+    removed = []
+    monkeypatch.setattr(sitebuild, "_remove_in_background", removed.append)
+    staging = _partial_staging(
+        tmp_path,
+        {"index.html": "new index", "2024/post/index.html": "new post", "new/index.html": "new"},
+    )
+    sitebuild._move_into_place(staging, output)
+    assert reader.read() == "old index"
+    reader.close()
+    pages = {p.relative_to(output).as_posix(): p.read_text("utf-8") for p in output.rglob("*.html")}
+    assert pages == {
+        "index.html": "new index",
+        "2024/post/index.html": "new post",
+        "new/index.html": "new",
+    }
+    held = sorted(tmp_path.glob(".out.replaced-*"))
+    assert removed == held and len(held) == 1  # (made for the first old version)
+    old = sorted(p.read_text("utf-8") for p in held[0].iterdir())
+    assert old == (["old index", "old post"] if links else [])
 
 
 def test_invoke_clean_removes_folders_of_dead_builds(project_copy):
