@@ -339,8 +339,12 @@ class _OldVersions:
             return
         if self.folder is None:
             name = f".{self.output.name}.{REPLACED}-{os.getpid()}-{os.urandom(4).hex()}"
+            try:
+                os.mkdir(self.output.parent / name, mode=0o700)  # noqa: PTH102
+            except OSError:  # (the staging folder beside it was made: not expected)
+                self.linking = False
+                return
             self.folder = str(self.output.parent / name)
-            os.mkdir(self.folder, mode=0o700)  # noqa: PTH102
         try:
             os.link(path, f"{self.folder}/{self.count}")
         except FileNotFoundError:  # a new page: nothing to hold
