@@ -8,9 +8,10 @@ both processes now make the same `write_file` calls in the same order. A
 counter in shared memory holds the number of the next unclaimed call; a process
 renders a call only if it claims it first, so whoever is ahead takes the next
 piece of work and the two finish together. When Pelican sends
-`article_writer_finalized`, the parent waits for the child, logs the child's
-warnings (strict builds still fail on them) and fails the build if the child
-failed.
+`article_writer_finalized`, the parent waits for the child's report (the child
+says it is written through a pipe; its exit is not waited for, see `Child`),
+logs the child's warnings (strict builds still fail on them) and fails the
+build if the child failed.
 
 Pelican's plugin contracts hold in the main process, for every file:
 
