@@ -304,7 +304,7 @@ def _move_into_place(staging: Path, output: Path) -> None:
     # (Strings and `os` calls: a new post moves some 600 pages, each into the folder
     # its last version is in, which exists already but for new pages.)
     source, target = str(staging), str(output)
-    old = _OldVersions(output)
+    old = _OldVersions(output, linking=len(written) >= _OldVersions.FROM)
     for name in written:
         moved, into = f"{source}/{name}", f"{target}/{name}"
         old.hold(into)
@@ -324,15 +324,19 @@ class _OldVersions:
 
     Replacing a file frees the old one's blocks, and on some disks that is most
     of the cost: where bench/RESULTS.md was measured, a replace took 70–80 µs, a
-    link and a replace 22–25 (a new post moves some 600 pages). Where the file
-    system has no hard links, old versions are freed as they are replaced.
+    link and a replace 22–25 (a new post moves some 600 pages). Starting the
+    background removal costs a millisecond or a few, so a move of fewer files
+    than `FROM` replaces them as they are; so does one where the file system has
+    no hard links.
     """
 
-    def __init__(self, output: Path) -> None:
+    FROM = 64
+
+    def __init__(self, output: Path, linking: bool = True) -> None:
         self.output = output
         self.folder: str | None = None
         self.count = 0
-        self.linking = True
+        self.linking = linking
 
     def hold(self, path: str) -> None:
         if not self.linking:
