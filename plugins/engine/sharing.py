@@ -8,10 +8,9 @@ both processes now make the same `write_file` calls in the same order. A
 counter in shared memory holds the number of the next unclaimed call; a process
 renders a call only if it claims it first, so whoever is ahead takes the next
 piece of work and the two finish together. When Pelican sends
-`article_writer_finalized`, the parent waits for the child's report (the child
-says it is written through a pipe; its exit is not waited for, see `Child`),
-logs the child's warnings (strict builds still fail on them) and fails the
-build if the child failed.
+`article_writer_finalized`, the parent reads the child's report (through a
+pipe; its exit is not waited for, see `Child`), logs the child's warnings
+(strict builds still fail on them) and fails the build if the child failed.
 
 Pelican's plugin contracts hold in the main process, for every file:
 
@@ -40,11 +39,9 @@ import multiprocessing
 import os
 import pickle
 import signal
-import tempfile
 import threading
 from dataclasses import dataclass
 from itertools import chain
-from pathlib import Path
 
 from pelican import signals
 from pelican.utils import sanitised_join
@@ -74,19 +71,28 @@ ARTICLE_LISTS = (
 
 @dataclass
 class Child:
-    """A forked rendering process: it writes its report to a file, then one byte to
-    `done` (a pipe), and exits. The byte is what the parent waits for: a big
-    process takes a while to exit (at 10,000 posts, a tenth of a second), and
-    it is reaped later (see `reap`)."""
+    """A forked rendering process: it writes its report into a pipe, closes it and
+    exits. The parent reads the pipe to its end, not waiting for the exit: a big
+    process takes a while to exit (at 10,000 posts, a tenth of a second), and it
+    is reaped later (see `reap`)."""
 
     pid: int
-    report: str
-    done: int  # the pipe's end to read (-1 once closed)
+    report: int  # the pipe's end to read (-1 once closed)
+
+    def read_report(self) -> bytes:
+        """Everything the child wrote (less, or nothing, if it died first)."""
+        chunks = []
+        try:
+            while chunk := os.read(self.report, 1 << 20):
+                chunks.append(chunk)
+        finally:
+            self.close()
+        return b"".join(chunks)
 
     def close(self) -> None:
-        if self.done >= 0:
-            os.close(self.done)
-            self.done = -1
+        if self.report >= 0:
+            os.close(self.report)
+            self.report = -1
 
 
 @dataclass
@@ -105,7 +111,6 @@ class Sharing:
             with contextlib.suppress(OSError):
                 os.waitpid(child.pid, 0)
             child.close()
-            Path(child.report).unlink(missing_ok=True)
 
 
 # Children that said they were done and may still be exiting. Each build reaps
@@ -154,9 +159,7 @@ def reason_not_to_share(generator) -> str | None:
     return None
 
 
-def _run_child(
-    generator, writer: EngineWriter, claims, report: str, done: int, settling=None
-) -> None:
+def _run_child(generator, writer: EngineWriter, claims, report: int, settling=None) -> None:
     collector = collect_logs()
     status = 0
     share = None
@@ -184,8 +187,8 @@ def _run_child(
             }
             # (pickled: the parent is this very code, and pickle is several times
             # faster than JSON for the page memo's records)
-            Path(report).write_bytes(pickle.dumps(result, pickle.HIGHEST_PROTOCOL))
-            os.write(done, b"1")
+            with open(report, "wb") as pipe:
+                pickle.dump(result, pipe, pickle.HIGHEST_PROTOCOL)
         finally:
             os._exit(status)
 
@@ -278,15 +281,13 @@ def share_pages(generator, writer: EngineWriter) -> Sharing:
     reap(wait=True)  # (the last build's, long gone)
     children = []
     for _ in range(2 if noting else 1):
-        handle, report = tempfile.mkstemp(prefix="engine-", suffix=".pickle")
-        os.close(handle)
-        done, said = os.pipe()
+        reading, writing = os.pipe()
         pid = os.fork()
         if pid == 0:
-            os.close(done)
-            _run_child(generator, writer, claims, report, said, settling)
-        os.close(said)
-        children.append(Child(pid, report, done))
+            os.close(reading)
+            _run_child(generator, writer, claims, writing, settling)
+        os.close(writing)
+        children.append(Child(pid, reading))
     if settling is not None:
         settle_reads(memo, settling, child=False)
     writer.start_sharing(None if noting else claims, generator.context)
@@ -294,21 +295,12 @@ def share_pages(generator, writer: EngineWriter) -> Sharing:
 
 
 def _report(child: Child) -> dict | None:
-    """The child's report once it says it is done; None if it failed or died first."""
-    try:
-        said = os.read(child.done, 1)
-    finally:
-        child.close()
-    if said:
-        _exiting.append(child.pid)
-    else:  # it died before writing its report
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(child.pid, 0)
+    """The child's report; None if it failed, or died before its report was whole."""
+    data = child.read_report()
+    _exiting.append(child.pid)  # (exiting, or dead: its pipe is closed)
     report = {}
-    if said:
-        with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError):
-            report = pickle.loads(Path(child.report).read_bytes())
-    Path(child.report).unlink(missing_ok=True)
+    with contextlib.suppress(pickle.UnpicklingError, EOFError, ValueError):
+        report = pickle.loads(data)
     replay_logs(report.get("records", []))
     return report if report.get("ok") else None
 
