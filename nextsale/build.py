@@ -343,12 +343,13 @@ class _OldVersions:
             return
         if self.folder is None:
             name = f".{self.output.name}.{REPLACED}-{os.getpid()}-{os.urandom(4).hex()}"
+            folder = str(self.output.parent / name)
             try:
-                os.mkdir(self.output.parent / name, mode=0o700)  # noqa: PTH102
+                os.mkdir(folder, mode=0o700)  # noqa: PTH102
             except OSError:  # (the staging folder beside it was made: not expected)
                 self.linking = False
                 return
-            self.folder = str(self.output.parent / name)
+            self.folder = folder
         try:
             os.link(path, f"{self.folder}/{self.count}")
         except FileNotFoundError:  # a new page: nothing to hold

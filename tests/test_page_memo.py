@@ -251,7 +251,7 @@ def test_a_list_of_articles_digests_by_its_articles_whichever_list_holds_them(mo
     tables = [{"n": n} for n in range(40)]
     assert after._plain(tables, digests.DEPTH).startswith("[{")
     # A listing page's few posts go by their articles too.
-    assert after._long_list(posts[:10]) == after._long_list(list(posts[:10]))
+    assert after._articles(posts[:10]) == after._articles(list(posts[:10]))
 
 
 def test_pages_a_second_process_rendered_are_remembered_as_well(edited_project, caplog):

@@ -86,7 +86,7 @@ class BuildInputs:
         self._wrappers: dict[str, URLWrapper] | None = None
         self._wrappers_complete = False  # every content's own looked through (see find)
         self.long_strings: dict[int, tuple[str, str]] = {}  # this build's long strings
-        self.long_lists: dict[tuple, str] = {}  # this build's long lists of articles
+        self.long_lists: dict[tuple, str] = {}  # this build's lists of articles (_articles)
         self.volatile: set[str] = set()
         self._tables = {id(context[table]) for table in TABLES if table in context}
         # The context itself and the session's memory (reached through plugin objects
@@ -356,11 +356,7 @@ class BuildInputs:
         if depth <= 0:
             return self._volatile(value)
         if kind is list or kind is tuple:
-            if len(value) >= LONG_LIST:
-                known = self._long_list(value)
-                if known is not None:
-                    return known
-            return "[" + ",".join([self._plain(item, depth - 1) for item in value]) + "]"
+            return self._sequence(value, depth)
         if kind is dict:
             if id(value) in self._tables:
                 # A lookup table of every content: what a page finds in it is
@@ -385,11 +381,7 @@ class BuildInputs:
         if isinstance(value, Undefined):
             return "undefined"
         if isinstance(value, list | tuple):  # (subclasses: the engine's Members...)
-            if len(value) >= LONG_LIST:
-                known = self._long_list(value)
-                if known is not None:
-                    return known
-            return "[" + ",".join([self._plain(item, depth - 1) for item in value]) + "]"
+            return self._sequence(value, depth)
         if isinstance(value, set | frozenset):
             return "{" + ",".join(sorted(self._plain(item, depth - 1) for item in value))
         if isinstance(value, dict):
@@ -417,7 +409,7 @@ class BuildInputs:
         known = self._listing_pages.get(key)
         if known is not None and known[0] is paginator:
             return known[1]
-        listing = self._long_list(page.object_list) or self._plain(page.object_list, depth - 1)
+        listing = self._articles(page.object_list) or self._plain(page.object_list, depth - 1)
         digest = f"page:{page.full_name}:{page.number}:{paginator.num_pages}:{listing}"
         self._listing_pages[key] = (paginator, digest)  # (held: its id is not reused)
         return digest
@@ -440,7 +432,13 @@ class BuildInputs:
         self.long_strings[id(text)] = known
         return known[1]
 
-    def _long_list(self, items) -> str | None:
+    def _sequence(self, value, depth: int) -> str:
+        known = self._articles(value) if len(value) >= LONG_LIST else None
+        if known is not None:
+            return known
+        return "[" + ",".join([self._plain(item, depth - 1) for item in value]) + "]"
+
+    def _articles(self, items) -> str | None:
         """A list of articles and pages, a listing's or a listing page's (each is
         digested by its source path): Pelican makes these lists anew for every call
         and every build, while the articles are the very same objects. None for a

@@ -89,7 +89,7 @@ class Memo:
     links: dict[str, tuple[str, list]] = field(default_factory=dict)
     # Digests of the last build's long strings (HTML), by identity: (string, digest).
     strings: dict[int, tuple[str, str]] = field(default_factory=dict)
-    # Digests of the last build's long lists of articles, by the articles themselves.
+    # Digests of the last build's lists of articles, by the articles themselves.
     lists: dict[tuple, str] = field(default_factory=dict)
     # The files generators wrote themselves (feeds, emails), by output file: (the
     # bytes, their digest). A generator that hands over the very same bytes object
