@@ -45,8 +45,17 @@ class FeedSite:
 
 
 def aware(moment: dt.datetime) -> dt.datetime:
-    """Return a timezone-aware datetime (naive ones are taken as UTC)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    """Return a plain, timezone-aware datetime (naive ones are taken as UTC).
+
+    Plain: Pelican's own datetimes format themselves in Python, and a feed formats
+    two dates per item (an eighth of an RSS feed's rendering).
+    """
+    return dt.datetime(
+        *(moment.year, moment.month, moment.day),
+        *(moment.hour, moment.minute, moment.second, moment.microsecond),
+        tzinfo=moment.tzinfo or dt.UTC,
+        fold=moment.fold,
+    )
 
 
 def stable_id(
