@@ -132,7 +132,9 @@ class PreparedOutput:
     The engine calls `prepare_output()` while a second process renders pages; the
     generator's `generate_output` takes the result with `prepared_output()`, which
     works it out then when nothing was prepared (a one-process build). A generator
-    mixing this in says how in `work_out_output()`: everything but the writing.
+    mixing this in says how in `work_out_output()`: everything but what needs
+    Pelican's writer (files it writes itself, with `write_generated`, may be
+    written there).
     """
 
     _prepared: tuple | None = None

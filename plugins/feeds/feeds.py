@@ -324,17 +324,20 @@ class FeedsGenerator(PreparedOutput, Generator):
                 {t.slug: f"all of {clean_text(str(t.name))}" for t, arts in self.topics if arts},
             )
 
-    def work_out_output(self) -> dict[str, bytes]:
-        """Every feed, rendered (see PreparedOutput)."""
+    def work_out_output(self) -> int:
+        """Render and write every feed (see PreparedOutput): a live session's tag edit
+        writes megabytes of feeds, better done while the pages are shared. Returns
+        how many feeds the site has."""
         plan = plan_feeds(self.articles, self.tags, self.categories, self.cfg, self.topics)
-        return render_feeds(plan, self.cfg, self.settings.get("ENGINE_MEMORY"))
-
-    def generate_output(self, writer: Any) -> None:
-        rendered = self.prepared_output()
+        rendered = render_feeds(plan, self.cfg, self.settings.get("ENGINE_MEMORY"))
         for save_as, data in sorted(rendered.items()):
             if write_generated(self.output_path, save_as, data):
                 log.debug("feeds: wrote %s", save_as)
-        log.info("feeds: wrote %s feeds for %s articles", len(rendered), len(self.articles))
+        return len(rendered)
+
+    def generate_output(self, writer: Any) -> None:
+        feeds = self.prepared_output()
+        log.info("feeds: wrote %s feeds for %s articles", feeds, len(self.articles))
 
 
 # --------------------------------------------------------------- glue
