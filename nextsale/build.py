@@ -142,6 +142,7 @@ def build(
     overrides: dict | None = None,
     template_cache=None,
     kept_staging: bool = False,
+    standby_of: int | None = None,
 ) -> BuildResult:
     """Build into a sibling temporary folder and swap it in only on success.
 
@@ -150,13 +151,19 @@ def build(
     long-lived process), the folder a build that rendered only what changed is
     written into stays for the next build, empty but with its subfolders: making
     a folder for every page again costs more than rendering the few that changed.
+    `standby_of` (a live session's standby process, see `nextsale.live.Standby`):
+    the main process's id; the same build is run into its staging folder, which
+    this call neither makes, cleans nor moves.
     """
     from pelican import Pelican
 
     output = output.resolve()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    clean_leftovers(output)
-    staging = _staging(output, kept_staging)
+    if standby_of is None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        clean_leftovers(output)
+        staging = _staging(output, kept_staging)
+    else:
+        staging = _kept_staging(output, standby_of)
     # Pelican would empty the folder it writes to; it only ever sees staging.
     settings_overrides = {
         "OUTPUT_PATH": str(staging),
@@ -188,6 +195,8 @@ def build(
         root_logger.removeHandler(handler)
     result.seconds = time.perf_counter() - started
     result.problems = handler.messages
+    if standby_of is not None:
+        return result  # (the main process moves what both wrote)
     if result.ok and strict and result.problems:
         result.failed = (
             f"{len(result.problems)} warning(s) in a strict build; fix them and build again"
@@ -225,7 +234,7 @@ def _staging(output: Path, kept: bool) -> Path:
         return Path(
             tempfile.mkdtemp(prefix=f".{output.name}.{STAGING}-{os.getpid()}-", dir=output.parent)
         )
-    staging = output.parent / f".{output.name}.{STAGING}-{os.getpid()}-kept"
+    staging = _kept_staging(output, os.getpid())
     staging.mkdir(mode=0o700, exist_ok=True)
     dirty = staging / DIRTY_NAME
     if dirty.exists():  # the last build stopped before its files were moved out
@@ -234,6 +243,10 @@ def _staging(output: Path, kept: bool) -> Path:
                 (Path(folder) / name).unlink()
     dirty.write_bytes(b"")  # removed once this build's files are moved out
     return staging
+
+
+def _kept_staging(output: Path, pid: int) -> Path:
+    return output.parent / f".{output.name}.{STAGING}-{pid}-kept"
 
 
 # Sibling folders of the output, named `.<output>.<kind>-<pid>-<random>`: the build
