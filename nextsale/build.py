@@ -151,9 +151,8 @@ def build(
     long-lived process), the folder a build that rendered only what changed is
     written into stays for the next build, empty but with its subfolders: making
     a folder for every page again costs more than rendering the few that changed.
-    `standby_of` (a live session's standby process, see `nextsale.live.Standby`):
-    the main process's id; the same build is run into its staging folder, which
-    this call neither makes, cleans nor moves.
+    `standby_of`: in a live session's standby (`nextsale.live.Standby`), the main
+    process's id; the build goes into its staging folder, left as it is, and no further.
     """
     from pelican import Pelican
 
@@ -161,9 +160,7 @@ def build(
     if standby_of is None:
         output.parent.mkdir(parents=True, exist_ok=True)
         clean_leftovers(output)
-        staging = _staging(output, kept_staging)
-    else:
-        staging = _kept_staging(output, standby_of)
+    staging = _staging(output, kept_staging, standby_of)
     # Pelican would empty the folder it writes to; it only ever sees staging.
     settings_overrides = {
         "OUTPUT_PATH": str(staging),
@@ -196,7 +193,7 @@ def build(
     result.seconds = time.perf_counter() - started
     result.problems = handler.messages
     if standby_of is not None:
-        return result  # (the main process moves what both wrote)
+        return result
     if result.ok and strict and result.problems:
         result.failed = (
             f"{len(result.problems)} warning(s) in a strict build; fix them and build again"
@@ -228,13 +225,16 @@ def _remove_empty_folders(root: Path) -> None:
                 Path(folder).rmdir()
 
 
-def _staging(output: Path, kept: bool) -> Path:
-    """The folder this build writes into: new, or the one this process keeps (emptied)."""
+def _staging(output: Path, kept: bool, standby_of: int | None = None) -> Path:
+    """The folder this build writes into: new, or the one this process keeps (emptied);
+    in a standby, the main process's."""
     if not kept:
         return Path(
             tempfile.mkdtemp(prefix=f".{output.name}.{STAGING}-{os.getpid()}-", dir=output.parent)
         )
-    staging = _kept_staging(output, os.getpid())
+    staging = output.parent / f".{output.name}.{STAGING}-{standby_of or os.getpid()}-kept"
+    if standby_of is not None:
+        return staging
     staging.mkdir(mode=0o700, exist_ok=True)
     dirty = staging / DIRTY_NAME
     if dirty.exists():  # the last build stopped before its files were moved out
@@ -243,10 +243,6 @@ def _staging(output: Path, kept: bool) -> Path:
                 (Path(folder) / name).unlink()
     dirty.write_bytes(b"")  # removed once this build's files are moved out
     return staging
-
-
-def _kept_staging(output: Path, pid: int) -> Path:
-    return output.parent / f".{output.name}.{STAGING}-{pid}-kept"
 
 
 # Sibling folders of the output, named `.<output>.<kind>-<pid>-<random>`: the build
@@ -515,12 +511,7 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(logging.DEBUG if args.debug else logging.WARNING if args.quiet else logging.INFO)
     settings_file = args.settings or ROOT / ("publishconf.py" if args.publish else "pelicanconf.py")
     output = args.output or ROOT / "output"
-    result = build(
-        settings_file,
-        output,
-        content=args.content,
-        strict=args.strict or args.publish,
-    )
+    result = build(settings_file, output, content=args.content, strict=args.strict or args.publish)
     report(result)
     return 0 if result.ok else 1
 

@@ -263,6 +263,13 @@ class Standby:
         """(Main process) Build along with this rebuild."""
         self.tell(b"B")
 
+    def alive(self) -> bool:
+        """(Main process) Whether the standby is still there to take part."""
+        try:
+            return os.waitpid(self.pid, os.WNOHANG) == (0, 0)
+        except ChildProcessError:
+            return False
+
     def tell(self, message: bytes) -> None:
         with contextlib.suppress(OSError):  # (a standby that died: the build goes on)
             os.write(self.control, message)

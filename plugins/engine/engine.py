@@ -39,7 +39,7 @@ from pelican.contents import Article, Page
 
 from nextsale import compat
 from nextsale.live import AFTER_RELOAD, STANDBY, WANTS_STANDBY
-from nextsale.site import keep_generated_files, lasts_with_content, plugin_enabled
+from nextsale.site import keep_generated_files, lasts_with_content, plugin_enabled, plugin_names
 
 from . import incremental, kept, listening, listings, memo, reading, rendering, urls
 from . import sharing as page_sharing
@@ -330,8 +330,8 @@ def _foreign_receiver(settings: dict) -> str | None:
     folders = [Path(folder) for folder in settings.get("PLUGIN_PATHS", [])]
     ours = {
         name
-        for name in settings.get("PLUGINS") or ()
-        if isinstance(name, str) and any((folder / name).is_dir() for folder in folders)
+        for name in plugin_names(settings)
+        if any((folder / name).is_dir() for folder in folders)  # (from PLUGIN_PATHS)
     }
     return listening.foreign_receiver({"nextsale", *ours})
 

@@ -110,6 +110,7 @@ class Sharing:
 
     children: list[Child]
     writer: EngineWriter
+    standby: object = None  # a live session's standby, when it is the child
 
     def abandon(self) -> None:
         """Stop the children and forget them (after a failed build)."""
@@ -296,6 +297,7 @@ class Channels:
     claimed: object
     done: object
     broken: object
+    arrival: object  # shared: whether the standby joined, or came too late (see `arrived`)
     reading: int
     writing: int
 
@@ -305,7 +307,26 @@ class Channels:
         reading, writing = os.pipe()
         claims = (context.Lock(), context.RawValue("q", 0))
         shared = (context.RawArray("b", room), context.Value("i", 0), context.Value("i", 0))
-        return cls(claims, *shared, context.RawValue("b", 0), reading, writing)
+        flags = (context.RawValue("b", 0), context.Value("i", 0))  # broken, arrival
+        return cls(claims, *shared, *flags, reading, writing)
+
+    def arrive(self, same_site: bool) -> bool:
+        """(The standby) Take part, if it built the main process's site, unless the
+        main process rendered everything already; say which."""
+        with self.arrival.get_lock():
+            if self.arrival.value == LATE:
+                return False
+            self.arrival.value = JOINED if same_site else DECLINED
+            return same_site
+
+    def arrived(self) -> int:
+        """(Main process, its pages done) Whether the standby took part (JOINED), built
+        another site (DECLINED) or has not come yet (LATE: it started late, after a
+        save soon after the last one). Only one that joined is waited for."""
+        with self.arrival.get_lock():
+            if self.arrival.value == 0:
+                self.arrival.value = LATE
+            return self.arrival.value
 
     def after_fork(self, here: bool) -> None:
         """Each process keeps its own end of the report's pipe."""
@@ -329,6 +350,9 @@ class Channels:
 
 # Room for the verdicts of a standby's build: the last build's reads, and some more.
 STANDBY_ROOM = 1 << 16
+# A standby's arrival (Channels.arrival): it joined, it built another site, or the main
+# process was done first.
+JOINED, DECLINED, LATE = 1, 2, 3
 
 
 def inputs_digest(writer: EngineWriter, settling: Settling | None) -> bytes:
@@ -352,11 +376,9 @@ def join(generator, writer: EngineWriter, standby) -> None:
     memo = writer.page_memo
     settling = Settling.of(memo, None, channels) if memo is not None else None
     told = standby.hear(9)
-    if told != b"G" + inputs_digest(writer, settling):
-        # Another site (a file saved again between the two reads), or the main
-        # process renders alone: it claims every piece and every page.
-        with contextlib.suppress(OSError), open(channels.writing, "wb") as pipe:  # noqa: PTH123
-            pickle.dump({"ok": True, "joined": False}, pipe, pickle.HIGHEST_PROTOCOL)
+    # Not the same site (a file saved again between the two reads), or the main
+    # process renders alone: it claims every piece and every page.
+    if not channels.arrive(told == b"G" + inputs_digest(writer, settling)):
         os._exit(0)
     _run_child(generator, writer, channels.claims, channels.writing, settling)
 
@@ -369,7 +391,7 @@ def share_pages(generator, writer: EngineWriter, standby=None) -> Sharing:
     # sends the signal for every page in order (see EngineWriter.replay).
     noting = bool(listeners(signals.content_written))
     memo = writer.page_memo
-    if standby is not None and not noting:
+    if standby is not None and not noting and standby.alive():
         channels = standby.shared
         settling = Settling.of(memo, context, channels) if memo is not None else None
         standby.tell(b"G" + inputs_digest(writer, settling))
@@ -379,7 +401,8 @@ def share_pages(generator, writer: EngineWriter, standby=None) -> Sharing:
             settle_reads(memo, settling, child=False)
         writer.start_sharing(channels.claims, generator.context)
         # (a standby is the session's to reap: nextsale.live.Standby)
-        return Sharing([Child(standby.pid, channels.take_report(), reaped=False)], writer)
+        child = Child(standby.pid, channels.take_report(), reaped=False)
+        return Sharing([child], writer, standby)
     # Made before the fork, so every process shares the same lock and counter.
     claims = (context.Lock(), context.RawValue("q", 0))
     settling = Settling.of(memo, context) if memo is not None and not noting else None
@@ -415,12 +438,18 @@ def finish_sharing(sharing: Sharing, generator) -> None:
     """Wait for the children, log what they logged, and keep Pelican's contracts."""
     writer = sharing.writer
     mine = writer.stop_sharing()
-    reports = [_report(child) for child in sharing.children]
+    children = sharing.children
+    arrival = sharing.standby.shared.arrived() if sharing.standby is not None else JOINED
+    if arrival != JOINED:
+        why = "built another site" if arrival == DECLINED else "came too late"
+        log.debug("engine: the standby process %s; this one rendered every page", why)
+        sharing.standby.used = False  # (stopped now)
+        for child in children:
+            child.close()
+        children = []
+    reports = [_report(child) for child in children]
     if None in reports:
         raise RuntimeError("engine: a second rendering process failed (see above)")
-    if not all(report.get("joined", True) for report in reports):
-        log.debug("engine: the standby process built another site; this one rendered alone")
-        reports = [report for report in reports if report.get("joined", True)]
     if mine.claims is not None and any(report["calls"] != mine.call for report in reports):
         # (never seen: the standby checks it built the same site before it joins)
         raise RuntimeError(
