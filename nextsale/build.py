@@ -142,7 +142,6 @@ def build(
     overrides: dict | None = None,
     template_cache=None,
     kept_staging: bool = False,
-    standby_of: int | None = None,
 ) -> BuildResult:
     """Build into a sibling temporary folder and swap it in only on success.
 
@@ -151,16 +150,13 @@ def build(
     long-lived process), the folder a build that rendered only what changed is
     written into stays for the next build, empty but with its subfolders: making
     a folder for every page again costs more than rendering the few that changed.
-    `standby_of`: in a live session's standby (`nextsale.live.Standby`), the main
-    process's id; the build goes into its staging folder, left as it is, and no further.
     """
     from pelican import Pelican
 
     output = output.resolve()
-    if standby_of is None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        clean_leftovers(output)
-    staging = _staging(output, kept_staging, standby_of)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    clean_leftovers(output)
+    staging = _staging(output, kept_staging)
     # Pelican would empty the folder it writes to; it only ever sees staging.
     settings_overrides = {
         "OUTPUT_PATH": str(staging),
@@ -192,8 +188,6 @@ def build(
         root_logger.removeHandler(handler)
     result.seconds = time.perf_counter() - started
     result.problems = handler.messages
-    if standby_of is not None:
-        return result
     if result.ok and strict and result.problems:
         result.failed = (
             f"{len(result.problems)} warning(s) in a strict build; fix them and build again"
@@ -225,16 +219,13 @@ def _remove_empty_folders(root: Path) -> None:
                 Path(folder).rmdir()
 
 
-def _staging(output: Path, kept: bool, standby_of: int | None = None) -> Path:
-    """The folder this build writes into: new, or the one this process keeps (emptied);
-    in a standby, the main process's."""
+def _staging(output: Path, kept: bool) -> Path:
+    """The folder this build writes into: new, or the one this process keeps (emptied)."""
     if not kept:
         return Path(
             tempfile.mkdtemp(prefix=f".{output.name}.{STAGING}-{os.getpid()}-", dir=output.parent)
         )
-    staging = output.parent / f".{output.name}.{STAGING}-{standby_of or os.getpid()}-kept"
-    if standby_of is not None:
-        return staging
+    staging = output.parent / f".{output.name}.{STAGING}-{os.getpid()}-kept"
     staging.mkdir(mode=0o700, exist_ok=True)
     dirty = staging / DIRTY_NAME
     if dirty.exists():  # the last build stopped before its files were moved out
@@ -511,7 +502,12 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(logging.DEBUG if args.debug else logging.WARNING if args.quiet else logging.INFO)
     settings_file = args.settings or ROOT / ("publishconf.py" if args.publish else "pelicanconf.py")
     output = args.output or ROOT / "output"
-    result = build(settings_file, output, content=args.content, strict=args.strict or args.publish)
+    result = build(
+        settings_file,
+        output,
+        content=args.content,
+        strict=args.strict or args.publish,
+    )
     report(result)
     return 0 if result.ok else 1
 

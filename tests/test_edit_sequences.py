@@ -84,26 +84,22 @@ class Author:
         return f"{kind} {path.name}"
 
 
-@pytest.mark.parametrize("second", [None, "child", "standby"])
-def test_every_edit_gives_the_bytes_of_a_clean_build(edited_project, caplog, second):
+@pytest.mark.parametrize("processes", [1, 2])
+def test_every_edit_gives_the_bytes_of_a_clean_build(edited_project, caplog, processes):
     """On one process, and with the pages shared with a second one (as on a site
-    big enough for it): a child forked by each rebuild, or the standby process a
-    session forks once each rebuild is shown (`invoke livereload` tidies then);
-    each with another random sequence."""
+    big enough to fork), with another random sequence."""
     tmp_path, settings, content, theme, overrides = edited_project
-    if second is not None:
+    if processes == 2:
         overrides = {**overrides, "PARALLEL_WRITE_MIN_ARTICLES": 2}
     live = LiveSite(settings, tmp_path / "output", content=content, overrides=overrides)
     assert live.rebuild().ok
-    if second == "standby":
-        live.tidy()
-    rng = random.Random(SEED + [None, "child", "standby"].index(second))
+    rng = random.Random(SEED + processes)
     author = Author(content, rng)
     # Every kind at least once; body edits, the commonest, fill the other steps.
     kinds = list(KINDS) + [rng.choice(("body", "body", *KINDS)) for _ in range(STEPS - len(KINDS))]
     rng.shuffle(kinds)
     caplog.set_level("DEBUG")
-    selective = shared = standby = 0
+    selective = shared = 0
     for step, kind in enumerate(kinds):
         if step == SETTINGS_STEP:
             with settings.open("a", encoding="utf-8") as text:
@@ -127,11 +123,8 @@ def test_every_edit_gives_the_bytes_of_a_clean_build(edited_project, caplog, sec
         caplog.clear()
         result = live.rebuild()
         assert result.ok, f"step {step} ({done}): {result.failed}"
-        if second == "standby":
-            live.tidy()
         selective += "rendering only" in caplog.text
         shared += "rendered on two processes" in caplog.text
-        standby += "shared with the session's standby process" in caplog.text
         if step in (SETTINGS_STEP, TEMPLATE_STEP):
             assert re.search(r"rendering everything|full build", caplog.text), done
         if step >= PLUGIN_STEP:
@@ -140,5 +133,4 @@ def test_every_edit_gives_the_bytes_of_a_clean_build(edited_project, caplog, sec
         differences = tree_differences(live.output, clean)
         assert differences == [], f"step {step} ({done}): {differences[:10]}"
     assert selective, "no step rendered only what changed: the sequence tests nothing new"
-    assert bool(shared) == (second is not None)
-    assert bool(standby) == (second == "standby")
+    assert bool(shared) == (processes == 2)

@@ -385,9 +385,9 @@ def _alive_or_unreaped(pid: int) -> bool:
 def test_a_second_process_that_dies_without_a_report_fails_the_build_and_is_reaped(
     edited_project, caplog, monkeypatch
 ):
-    """The parent waits for the second process's report, not for its exit; one killed
-    before its report is whole (here the session's standby) fails the build, and no
-    process is left behind as a zombie once the rebuild is shown."""
+    """The parent waits for the child's word that its report is written, not for the
+    child to exit; a child killed before that word fails the build, and no child is
+    left behind as a zombie once the next build shares its pages."""
     tmp_path, settings, content, _, overrides = edited_project
     overrides = {**overrides, "PARALLEL_WRITE_MIN_ARTICLES": 2}
     live = LiveSite(settings, tmp_path / "output", content=content, overrides=overrides)
@@ -396,6 +396,9 @@ def test_a_second_process_that_dies_without_a_report_fails_the_build_and_is_reap
     engine_sharing = sys.modules["engine.sharing"]  # the engine as Pelican loaded it
     first = list(engine_sharing._exiting)
     assert len(first) <= 1  # the child said it was done; it is reaped when it has exited
+    live.tidy()  # as `invoke livereload` does once the rebuild is shown
+    assert engine_sharing._exiting == []
+    assert not any(_alive_or_unreaped(pid) for pid in first)
 
     main = os.getpid()
     page_memo = sys.modules["engine.memo"].PageMemo
@@ -407,25 +410,14 @@ def test_a_second_process_that_dies_without_a_report_fails_the_build_and_is_reap
         return report(self)
 
     monkeypatch.setattr(page_memo, "report", killed_in_the_child)
-    live.tidy()  # as `invoke livereload` does once the rebuild is shown: a standby is forked
-    assert engine_sharing._exiting == []
-    assert not any(_alive_or_unreaped(pid) for pid in first)
-    standby = live.standby
-    assert standby is not None and _alive_or_unreaped(standby.pid)
     note = content / "articles" / "note-004.md"
     note.write_text(
         re.sub(r"^Title: .*$", "Title: Retitled", note.read_text("utf-8"), flags=re.M), "utf-8"
     )
-    caplog.clear()
     result = live.rebuild()
-    assert "pages shared with the session's standby process" in caplog.text
     assert not result.ok
     assert result.failed == "RuntimeError: engine: a second rendering process failed (see above)"
-    live.tidy()
-    assert not _alive_or_unreaped(standby.pid)
     monkeypatch.setattr(page_memo, "report", report)
-    live.standby.release(used=False)  # (forked with the stand-in for `report`)
-    live.standby = None
     _rebuild(live, caplog)
     _same_as_clean(live, settings, content, overrides, tmp_path)
 

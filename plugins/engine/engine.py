@@ -30,7 +30,6 @@ from __future__ import annotations
 import atexit
 import gc
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,8 +37,8 @@ from pelican import signals
 from pelican.contents import Article, Page
 
 from nextsale import compat
-from nextsale.live import AFTER_RELOAD, STANDBY, WANTS_STANDBY
-from nextsale.site import keep_generated_files, lasts_with_content, plugin_enabled, plugin_names
+from nextsale.live import AFTER_RELOAD
+from nextsale.site import keep_generated_files, lasts_with_content, plugin_enabled
 
 from . import incremental, kept, listening, listings, memo, reading, rendering, urls
 from . import sharing as page_sharing
@@ -94,30 +93,7 @@ def abandon_all() -> None:
 atexit.register(abandon_all)
 
 
-def _standby(settings):
-    """A live session's standby process taking part in this build (see
-    `nextsale.live.Standby`), in either process; None when there is none."""
-    memory = settings.get("ENGINE_MEMORY")
-    return memory.get(STANDBY) if isinstance(memory, dict) else None
-
-
-def _in_standby(settings) -> bool:
-    standby = _standby(settings)
-    return standby is not None and standby.here
-
-
-def leave_standby() -> None:
-    """(A standby) Nothing more to do in this build: exit, having written nothing."""
-    os._exit(0)
-
-
 def open_build(pelican) -> None:
-    _open_build(pelican)
-    if _build(pelican.settings) is None and _in_standby(pelican.settings):
-        leave_standby()  # (the engine stays out: nothing for a standby to share)
-
-
-def _open_build(pelican) -> None:
     abandon_all()
     compat.unwrap_process_translations()  # (left by a build that failed while reading)
     compat.make_every_folder()  # (left by a build that failed while writing)
@@ -156,9 +132,7 @@ def read_articles(generator) -> None:
         compat.wrap_process_translations(listings.translations_by_group)
         reading.keep_content(generator, build.settings_digest)
         build.kept_articles = kept.keep_articles(generator, build.settings_digest, build.urls)
-        files = reading.find_files_once(generator)
-        if not _in_standby(build.settings):  # (the main process's workers are enough)
-            reading.preread(generator, files)
+        reading.preread(generator, reading.find_files_once(generator))
 
 
 def read_pages(generator) -> None:
@@ -275,7 +249,6 @@ def _writer_for(build: Build) -> type:
             super().__init__(output_path, settings=settings)
             self.plan = build.plan
             self.page_memo = build.page_memo
-            self.standing_by = _in_standby(build.settings)
             build.writer = self
             if self.page_memo is not None:
                 keep_generated_files(output_path, self.keep_generated)
@@ -285,74 +258,27 @@ def _writer_for(build: Build) -> type:
 
 
 def start_sharing(generator, content=None) -> None:
-    """Just before Pelican writes the first article page: share the pages with a
-    second process (a live session's standby, or a child forked now)."""
+    """Just before Pelican writes the first article page: fork the second renderer."""
     build = _build(generator.settings)
     if build is None or build.share_decided:
         return
     build.share_decided = True
-    standby = _standby(build.settings)
-    reason = _one_process(build, generator)
-    if standby is not None and standby.here:
-        if reason is None:
-            page_sharing.join(generator, build.writer, standby)
-        leave_standby()
-    if reason is not None:
-        level, why, lasting = reason
-        log.log(level, "engine: rendering on one process: %s", why)
-        if lasting:
-            _want_standby(build, False)
-        return
-    build.sharing = page_sharing.share_pages(generator, build.writer, standby)
-    _want_standby(build, True)
-    prepare_outputs(build.generators)
-
-
-def _one_process(build: Build, generator) -> tuple[int, str, bool] | None:
-    """Why this build renders its pages on one process (log level, reason, whether
-    it holds for the next build too), or None."""
     if build.writer is None:
-        return logging.DEBUG, "another plugin's writer", True
+        return
     if build.plan is not None and build.plan.selective:
-        # An edit of article text alone: a page or two, less than sharing costs.
-        return logging.DEBUG, "only changed pages are rendered", False
+        # An edit of article text alone: a page or two, less than a fork costs.
+        log.debug("engine: rendering on one process: only changed pages are rendered")
+        return
     listener = listening.other_listener(OWN_RECEIVERS)
     if listener is not None:
-        return logging.INFO, listener, True
+        log.info("engine: rendering on one process: %s", listener)
+        return
     reason = page_sharing.reason_not_to_share(generator)
     if reason is not None:
-        return logging.DEBUG, reason, True
-    return None
-
-
-def _foreign_receiver(settings: dict) -> str | None:
-    """A receiver of Pelican's signals from another project's plugin, if any."""
-    folders = [Path(folder) for folder in settings.get("PLUGIN_PATHS", [])]
-    ours = {
-        name
-        for name in plugin_names(settings)
-        if any((folder / name).is_dir() for folder in folders)  # (from PLUGIN_PATHS)
-    }
-    return listening.foreign_receiver({"nextsale", *ours})
-
-
-def _want_standby(build: Build, wanted: bool) -> None:
-    """Ask a live session for a standby process to share the next build's pages
-    with (see `nextsale.live.Standby`), or no longer.
-
-    Only while every plugin listening to Pelican is this project's own: a standby
-    runs the whole build up to the pages, with every receiver, and another
-    plugin's receiver might write or send something twice.
-    """
-    memory = build.settings.get("ENGINE_MEMORY")
-    if not isinstance(memory, dict):
+        log.debug("engine: rendering on one process: %s", reason)
         return
-    if wanted and build.page_memo is not None and _foreign_receiver(build.settings) is None:
-        reads = len(build.page_memo.reads_to_settle())
-        room = max(page_sharing.STANDBY_ROOM, 2 * reads)
-        memory[WANTS_STANDBY] = lambda: page_sharing.Channels.make(room)
-    else:
-        memory.pop(WANTS_STANDBY, None)
+    build.sharing = page_sharing.share_pages(generator, build.writer)
+    prepare_outputs(build.generators)
 
 
 def prepare_outputs(generators) -> None:
@@ -371,8 +297,6 @@ def prepare_outputs(generators) -> None:
 
 def finish_sharing(generator, writer=None) -> None:
     """Pelican has made its last write_file call for the articles generator."""
-    if _in_standby(generator.settings):
-        leave_standby()  # (it wrote nothing: it never joined)
     build = _build(generator.settings)
     if build is None or build.sharing is None:
         return

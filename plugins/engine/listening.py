@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import weakref
 
-import blinker
 from pelican import signals
 
 
@@ -44,24 +43,5 @@ def other_listener(own_receivers, sent_signals=PER_ARTICLE_WRITE) -> str | None:
     for sent in sent_signals:
         for receiver in listeners(sent):
             if receiver not in own_receivers:
-                return f"{describe_listener(receiver)} listens to {sent.name}"
-    return None
-
-
-# Other projects' plugins known to change only the build's own objects in memory
-# (neighbors: each article's next and previous ones), by module.
-IN_MEMORY_ONLY = ("pelican.plugins.neighbors.",)
-
-
-def foreign_receiver(own_packages: set[str]) -> str | None:
-    """A receiver of any of Pelican's signals that is neither from `own_packages`
-    (this project's core and plugins, by top-level package) nor known to act in
-    memory only, if any."""
-    for sent in vars(signals).values():
-        if not isinstance(sent, blinker.NamedSignal):
-            continue
-        for receiver in listeners(sent):
-            module = getattr(receiver, "__module__", None) or type(receiver).__module__
-            if module.split(".")[0] not in own_packages and not module.startswith(IN_MEMORY_ONLY):
                 return f"{describe_listener(receiver)} listens to {sent.name}"
     return None

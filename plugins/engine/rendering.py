@@ -101,7 +101,6 @@ class EngineWriter(compat.SkipUnchanged, Writer):
 
     plan: Plan | None = None
     page_memo: PageMemo | None = None  # a live session's (see memo.py)
-    standing_by = False  # a live session's standby: it writes only pages it claims
 
     def __init__(self, output_path, settings=None) -> None:
         super().__init__(output_path, settings=settings)
@@ -173,8 +172,6 @@ class EngineWriter(compat.SkipUnchanged, Writer):
         if not self._needed(kwargs):
             return None
         share = self._share
-        if share is None and self.standing_by:
-            return None
         if share is not None:
             if share.claims is None:
                 share.calls.append((name, context, args, kwargs))
@@ -234,8 +231,6 @@ class EngineWriter(compat.SkipUnchanged, Writer):
         return True
 
     def write_feed(self, elements, context, path=None, *args, **kwargs):
-        if self.standing_by:
-            return None  # (Pelican's feeds are the main process's)
         if path and self._theirs:
             self.check_overwrite(
                 sanitised_join(self.output_path, path), kwargs.get("override_output", False)

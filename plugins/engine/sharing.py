@@ -12,14 +12,6 @@ piece of work and the two finish together. When Pelican sends
 pipe; its exit is not waited for, see `Child`), logs the child's warnings
 (strict builds still fail on them) and fails the build if the child failed.
 
-In a live session, the second process is usually not forked there: a standby
-(`nextsale.live.Standby`), forked while the author read the last rebuild, has
-built this rebuild alongside the main process from the same memory, and takes
-the child's part (`join`) once both find they built the same site: the same
-inputs and settings (the plan's fingerprint and sources) and the same page memo
-reads. A fork during the rebuild would cost it every page of memory either
-process then writes to.
-
 Pelican's plugin contracts hold in the main process, for every file:
 
 - `feed_generated` and `feed_written`: Pelican writes the feeds before the
@@ -47,7 +39,7 @@ import multiprocessing
 import os
 import pickle
 import signal
-import time
+import threading
 from dataclasses import dataclass
 from itertools import chain
 
@@ -86,7 +78,6 @@ class Child:
 
     pid: int
     report: int  # the pipe's end to read (-1 once closed)
-    reaped: bool = True  # by this module (see `reap`), not by whoever forked it
 
     def read_report(self) -> bytes:
         """Everything the child wrote (less, or nothing, if it died first)."""
@@ -110,7 +101,6 @@ class Sharing:
 
     children: list[Child]
     writer: EngineWriter
-    standby: object = None  # a live session's standby, when it is the child
 
     def abandon(self) -> None:
         """Stop the children and forget them (after a failed build)."""
@@ -118,9 +108,8 @@ class Sharing:
         for child in self.children:
             with contextlib.suppress(OSError):
                 os.kill(child.pid, signal.SIGKILL)
-            if child.reaped:
-                with contextlib.suppress(OSError):
-                    os.waitpid(child.pid, 0)
+            with contextlib.suppress(OSError):
+                os.waitpid(child.pid, 0)
             child.close()
 
 
@@ -193,7 +182,6 @@ def _run_child(generator, writer: EngineWriter, claims, report: int, settling=No
                 "ok": status == 0,
                 "memo": writer.page_memo.report() if writer.page_memo is not None else None,
                 "records": collector.records,
-                "calls": share.call if share else -1,
                 "paths": share.paths if share else [],
                 "siteurl": share.siteurl if share else (-1, None),
             }
@@ -208,22 +196,18 @@ def _run_child(generator, writer: EngineWriter, claims, report: int, settling=No
 @dataclass
 class Settling:
     """The page memo's reads, shared by the two rendering processes in pieces: each
-    claims the next piece until none is left, then waits for the pieces the other
-    is working out, and takes its verdicts (see `settle_reads`). Whoever is ahead
-    works out more, so neither waits for the other; a process that has not
-    started by then (a forked child, a late standby) finds them all done."""
+    claims the next piece until none is left, then takes the other's verdicts (see
+    `settle_reads`). Whoever is ahead (the child starts later: it is forked) works
+    out more, so neither waits for the other."""
 
     reads: list
     starts: list[int]  # where each piece begins; a source's reads are in one piece
     verdicts: object  # shared bytes, one per read
     claimed: object  # shared: how many pieces have been claimed
-    done: object  # shared: how many pieces have their verdicts
-    broken: object  # shared: set by a process that failed while working some out
+    ready: object  # a barrier for the two processes
 
     @classmethod
-    def of(cls, memo: PageMemo, context, room=None) -> Settling | None:
-        """The settling of this build's reads: in new shared memory, or in `room`
-        (a `Channels`, made before the standby was forked) when they fit."""
+    def of(cls, memo: PageMemo, context) -> Settling | None:
         reads = memo.reads_to_settle()
         if not reads:
             return None
@@ -233,12 +217,13 @@ class Settling:
             start = min(start + SETTLE_PIECE, len(reads))
             while 0 < start < len(reads) and reads[start][0] == reads[start - 1][0]:
                 start += 1  # each source's reads in one process: it digests that source alone
-        if room is None:
-            shared = (context.RawArray("b", len(reads)), context.Value("i", 0))
-            return cls(reads, starts, *shared, context.Value("i", 0), context.RawValue("b", 0))
-        if len(reads) > len(room.verdicts):
-            return None
-        return cls(reads, starts, room.verdicts, room.claimed, room.done, room.broken)
+        return cls(
+            reads,
+            starts,
+            context.RawArray("b", len(reads)),
+            context.Value("i", 0),
+            context.Barrier(2),
+        )
 
     def pieces(self):
         """The (start, end) of each piece this process claims, until none is left."""
@@ -269,142 +254,29 @@ def settle_reads(memo: PageMemo, settling: Settling, child: bool) -> None:
     try:
         for start, end in settling.pieces():
             settling.verdicts[start:end] = memo.settle(settling.reads[start:end])
-            with settling.done.get_lock():
-                settling.done.value += 1
     except BaseException:
-        settling.broken.value = 1  # the other process must not wait for these
+        settling.ready.abort()  # the other process must not wait for these
         raise
-    deadline = time.monotonic() + SETTLE_TIMEOUT
-    while settling.done.value < len(settling.starts):
-        if settling.broken.value or time.monotonic() > deadline:
-            return  # the rest is worked out page by page, as without settling
-        time.sleep(0.0002)
-    memo.learn(settling.reads, settling.verdicts[: len(settling.reads)])
+    try:
+        settling.ready.wait(SETTLE_TIMEOUT)
+    except threading.BrokenBarrierError:
+        return  # the rest is worked out page by page, as without settling
+    memo.learn(settling.reads, settling.verdicts[:])
     if not child:
         log.debug(
             "engine: %d reads of the page memo worked out by both processes", len(settling.reads)
         )
 
 
-@dataclass
-class Channels:
-    """What the main process and a live session's standby share, made before the
-    standby is forked (see `nextsale.live.Standby`): the claims, room for the
-    page memo's verdicts, and the pipe the standby's report comes through."""
-
-    claims: tuple
-    verdicts: object
-    claimed: object
-    done: object
-    broken: object
-    arrival: object  # shared: whether the standby joined, or came too late (see `arrived`)
-    reading: int
-    writing: int
-
-    @classmethod
-    def make(cls, room: int) -> Channels:
-        context = multiprocessing.get_context("fork")
-        reading, writing = os.pipe()
-        claims = (context.Lock(), context.RawValue("q", 0))
-        shared = (context.RawArray("b", room), context.Value("i", 0), context.Value("i", 0))
-        flags = (context.RawValue("b", 0), context.Value("i", 0))  # broken, arrival
-        return cls(claims, *shared, *flags, reading, writing)
-
-    def arrive(self, same_site: bool) -> bool:
-        """(The standby) Take part, if it built the main process's site, unless the
-        main process rendered everything already; say which."""
-        with self.arrival.get_lock():
-            if self.arrival.value == LATE:
-                return False
-            self.arrival.value = JOINED if same_site else DECLINED
-            return same_site
-
-    def arrived(self) -> int:
-        """(Main process, its pages done) Whether the standby took part (JOINED), built
-        another site (DECLINED) or has not come yet (LATE: it started late, after a
-        save soon after the last one). Only one that joined is waited for."""
-        with self.arrival.get_lock():
-            if self.arrival.value == 0:
-                self.arrival.value = LATE
-            return self.arrival.value
-
-    def after_fork(self, here: bool) -> None:
-        """Each process keeps its own end of the report's pipe."""
-        os.close(self.writing if not here else self.reading)
-        if here:
-            self.reading = -1
-        else:
-            self.writing = -1
-
-    def take_report(self) -> int:
-        """(Main process) The report's end, now the reader's to close."""
-        reading, self.reading = self.reading, -1
-        return reading
-
-    def close(self) -> None:
-        for end in (self.reading, self.writing):
-            if end >= 0:
-                os.close(end)
-        self.reading = self.writing = -1
-
-
-# Room for the verdicts of a standby's build: the last build's reads, and some more.
-STANDBY_ROOM = 1 << 16
-# A standby's arrival (Channels.arrival): it joined, it built another site, or the main
-# process was done first.
-JOINED, DECLINED, LATE = 1, 2, 3
-
-
-def inputs_digest(writer: EngineWriter, settling: Settling | None) -> bytes:
-    """What a standby and the main process must agree on to share a build's pages:
-    its inputs and settings (the plan's fingerprint and every source's digests)
-    and the page memo's reads. (Hashed as Python hashes: both are one process's
-    forks, with one hash seed.)"""
-    plan = writer.plan
-    made_of = (
-        None if plan is None else plan.fingerprint,
-        None if plan is None else tuple(plan.sources.items()),
-        None if settling is None else tuple(settling.reads),
-    )
-    return hash(made_of).to_bytes(8, "little", signed=True)
-
-
-def join(generator, writer: EngineWriter, standby) -> None:
-    """(A standby) Take the child's part in the main process's build, if it builds
-    the same site; then exit. Never returns."""
-    channels = standby.shared
-    memo = writer.page_memo
-    settling = Settling.of(memo, None, channels) if memo is not None else None
-    told = standby.hear(9)
-    # Not the same site (a file saved again between the two reads), or the main
-    # process renders alone: it claims every piece and every page.
-    if not channels.arrive(told == b"G" + inputs_digest(writer, settling)):
-        os._exit(0)
-    _run_child(generator, writer, channels.claims, channels.writing, settling)
-
-
-def share_pages(generator, writer: EngineWriter, standby=None) -> Sharing:
-    """Share the articles generator's pages with a live session's `standby` (main
-    process side), or with children forked now."""
+def share_pages(generator, writer: EngineWriter) -> Sharing:
+    """Fork the children that render the articles generator's pages."""
     context = multiprocessing.get_context("fork")
+    # Made before the fork, so every process shares the same lock and counter.
+    claims = (context.Lock(), context.RawValue("q", 0))
     # With content_written heard, this process only notes the calls, then
     # sends the signal for every page in order (see EngineWriter.replay).
     noting = bool(listeners(signals.content_written))
     memo = writer.page_memo
-    if standby is not None and not noting and standby.alive():
-        channels = standby.shared
-        settling = Settling.of(memo, context, channels) if memo is not None else None
-        standby.tell(b"G" + inputs_digest(writer, settling))
-        standby.used = True
-        log.debug("engine: pages shared with the session's standby process")
-        if settling is not None:
-            settle_reads(memo, settling, child=False)
-        writer.start_sharing(channels.claims, generator.context)
-        # (a standby is the session's to reap: nextsale.live.Standby)
-        child = Child(standby.pid, channels.take_report(), reaped=False)
-        return Sharing([child], writer, standby)
-    # Made before the fork, so every process shares the same lock and counter.
-    claims = (context.Lock(), context.RawValue("q", 0))
     settling = Settling.of(memo, context) if memo is not None and not noting else None
     reap(wait=True)  # (the last build's, long gone)
     children = []
@@ -425,8 +297,7 @@ def share_pages(generator, writer: EngineWriter, standby=None) -> Sharing:
 def _report(child: Child) -> dict | None:
     """The child's report; None if it failed, or died before its report was whole."""
     data = child.read_report()
-    if child.reaped:
-        _exiting.append(child.pid)  # (exiting, or dead: its pipe is closed)
+    _exiting.append(child.pid)  # (exiting, or dead: its pipe is closed)
     report = {}
     with contextlib.suppress(pickle.UnpicklingError, EOFError, ValueError):
         report = pickle.loads(data)
@@ -438,24 +309,9 @@ def finish_sharing(sharing: Sharing, generator) -> None:
     """Wait for the children, log what they logged, and keep Pelican's contracts."""
     writer = sharing.writer
     mine = writer.stop_sharing()
-    children = sharing.children
-    arrival = sharing.standby.shared.arrived() if sharing.standby is not None else JOINED
-    if arrival != JOINED:
-        why = "built another site" if arrival == DECLINED else "came too late"
-        log.debug("engine: the standby process %s; this one rendered every page", why)
-        sharing.standby.used = False  # (stopped now)
-        for child in children:
-            child.close()
-        children = []
-    reports = [_report(child) for child in children]
+    reports = [_report(child) for child in sharing.children]
     if None in reports:
         raise RuntimeError("engine: a second rendering process failed (see above)")
-    if mine.claims is not None and any(report["calls"] != mine.call for report in reports):
-        # (never seen: the standby checks it built the same site before it joins)
-        raise RuntimeError(
-            "engine: the second rendering process went through other pages than this one;"
-            " nothing was changed, save again to rebuild"
-        )
     seen: set[str] = set(mine.paths)
     for report in reports:
         twice = seen.intersection(report["paths"])
