@@ -371,7 +371,7 @@ def bench(
     edit_loop_sizes="1000",
     hugo=True,
 ):
-    """Benchmark our build against vanilla Pelican (and Hugo); write bench/RESULTS.md."""
+    """Benchmark our build against vanilla Pelican (and Hugo); add the run to bench/RESULTS.md."""
     args = ["--sizes", *sizes.split(","), "--repeats", str(repeats)]
     args += ["--plugin-costs"] if plugin_costs else []
     args += ["--profile"] if profile else []

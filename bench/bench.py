@@ -11,6 +11,8 @@ all; medians and the pair-by-pair ratios are printed. Each build runs in its
 own process (bench/run_one.py), which also reports its peak memory. --one-core
 pins A and B to one CPU; --edit-loop times saving a post until the site is
 rebuilt, in one long-lived process as `invoke livereload` (bench/editloop.py).
+The run's tables go into --results between two marks (the last run's are replaced);
+the rest of that file, the team's notes on each round, is kept as it is.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ ROOT = HERE.parent
 # bench/ is first on sys.path when run as a script
 import corpus as corpus_module  # noqa: E402
 import hugo  # noqa: E402
-from report import PLUGINS_TO_COST, markdown_report  # noqa: E402
+from report import PLUGINS_TO_COST, markdown_report, merged  # noqa: E402
 
 from nextsale.watch import QUIET_SECONDS  # noqa: E402
 
@@ -350,8 +352,9 @@ def main(argv: list[str] | None = None) -> int:
     weights, letters = page_weight(site), newsletter_weight(site)
     report = markdown_report(sizes, weights, letters, taxonomy_scaling(), versions(), extra)
     print(report)
-    args.results.write_text(report, encoding="utf-8")
-    print(f"Wrote {args.results}")
+    existing = args.results.read_text(encoding="utf-8") if args.results.exists() else None
+    args.results.write_text(merged(existing, report), encoding="utf-8")
+    print(f"Wrote this run into {args.results} (the rest of it is kept)")
     if not args.work:
         shutil.rmtree(work, ignore_errors=True)
     return 0

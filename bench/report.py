@@ -1,4 +1,4 @@
-"""Write the benchmark's figures as bench/RESULTS.md."""
+"""Write the benchmark's figures into bench/RESULTS.md."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def one_core_table(runs: dict) -> list[str]:
         return []
     lines = [
         "",
-        "## One core (`invoke bench --one-core`)",
+        "### One core (`invoke bench --one-core`)",
         "",
         "Both builds pinned to one CPU with `taskset -c 0`, alternating A/B as above. CPU: "
         "user + system time of the build and the workers it forks, which other load on "
@@ -83,7 +83,7 @@ def one_core_table(runs: dict) -> list[str]:
 
 
 def hugo_table(sizes: dict, hugo_version: str | None, note: str) -> list[str]:
-    lines = ["", "## Against Hugo", ""]
+    lines = ["", "### Against Hugo", ""]
     rows = [(count, row) for count, row in sizes.items() if row.get("hugo")]
     if not rows:
         return [*lines, note]
@@ -117,7 +117,7 @@ def edit_loop_table(loops: dict, quiet: float) -> list[str]:
         return []
     lines = [
         "",
-        "## Edit loop (`invoke bench --edit-loop`)",
+        "### Edit loop (`invoke bench --edit-loop`)",
         "",
         "One long-lived process, as `invoke livereload`: the corpus (with a few posts made "
         "drafts) is built once with the development settings, then edits of every kind are "
@@ -160,7 +160,7 @@ def profile_section(profiles: dict[str, tuple[str, str]]) -> list[str]:
     for title, (flat, tree) in profiles.items():
         lines += [
             "",
-            f"## Profile: {title} (pyinstrument)",
+            f"### Profile: {title} (pyinstrument)",
             "",
             "Where the time went, by the time spent in each function itself (the main "
             "process only; forked workers are not sampled):",
@@ -186,9 +186,10 @@ def markdown_report(
     versions: str,
     extra: dict,
 ) -> str:
-    """The whole RESULTS.md; `extra` holds one_core, hugo, edit_loop and profiles."""
+    """This run's part of RESULTS.md (see `merged`); `extra` holds one_core, hugo,
+    edit_loop and profiles."""
     lines = [
-        "# Benchmark results",
+        "## Latest `invoke bench` run",
         "",
         f"Date: {date.today().isoformat()} · Python {platform.python_version()} · "
         f"{versions} · {os.cpu_count()} cores ({platform.machine()})",
@@ -209,7 +210,7 @@ def markdown_report(
         *hugo_table(sizes, extra.get("hugo_version"), extra.get("hugo_note", "")),
         *edit_loop_table(extra.get("edit_loop", {}), extra.get("quiet", 0.05)),
         "",
-        "## Page weight (sample site, publish build)",
+        "### Page weight (sample site, publish build)",
         "",
         "| page | file | HTML B | CSS B | gzip(HTML+CSS) B | JS B | requests |",
         "|---|---|---|---|---|---|---|",
@@ -222,7 +223,7 @@ def markdown_report(
     if letters:
         lines += [
             "",
-            "## Newsletter issues",
+            "### Newsletter issues",
             "",
             "| issue | HTML after inlining B | text B | .eml B |",
             "|---|---|---|---|",
@@ -231,7 +232,7 @@ def markdown_report(
             lines.append(f"| {row['issue']} | {row['html']} | {row['text']} | {row['eml']} |")
     lines += [
         "",
-        "## Taxonomy plugin scaling (`PYTHONPATH=plugins python bench/taxonomy_bench.py`)",
+        "### Taxonomy plugin scaling (`PYTHONPATH=plugins python bench/taxonomy_bench.py`)",
         "",
         "Its real handlers (normalisation, inverted index, guidance, related reading) on "
         "generated articles, without reading or writing:",
@@ -242,3 +243,22 @@ def markdown_report(
         *profile_section(extra.get("profiles", {})),
     ]
     return "\n".join(lines) + "\n"
+
+
+# Where `invoke bench` writes in RESULTS.md; the rest of the file is the team's own notes
+# (what each round changed and measured), which a run leaves as they are.
+BEGIN = "<!-- invoke bench writes from here to the END mark; the rest is kept as it is -->"
+END = "<!-- END of what invoke bench writes -->"
+
+
+def merged(existing: str | None, run: str) -> str:
+    """RESULTS.md with this `run` (`markdown_report`) in place of the last run's: just
+    after the title when the file has none yet; a new file when there is no file."""
+    fenced = f"{BEGIN}\n{run.strip()}\n{END}\n"
+    if not existing:
+        return f"# Benchmark results\n\n{fenced}"
+    start, end = existing.find(BEGIN), existing.find(END)
+    if 0 <= start < end:
+        return f"{existing[:start]}{fenced}\n{existing[end + len(END) :].lstrip()}"
+    title, _, rest = existing.partition("\n")
+    return f"{title}\n\n{fenced}\n{rest.lstrip()}"

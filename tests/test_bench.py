@@ -29,6 +29,8 @@ def test_corpus_is_deterministic_and_shaped_like_posts(tmp_path):
 
 def test_bench_runs_and_writes_results(tmp_path):
     results = tmp_path / "RESULTS.md"
+    notes = "## The edit loop after abc1234\n\nWhat this round changed, by hand.\n"
+    results.write_text(f"# Benchmark results\n\n{notes}", encoding="utf-8")
     done = subprocess.run(
         [
             sys.executable,
@@ -51,9 +53,10 @@ def test_bench_runs_and_writes_results(tmp_path):
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     report = results.read_text(encoding="utf-8")
+    assert report.endswith(notes)  # the team's notes stay, after this run
     assert "| 20 |" in report and "A/B" in report
     assert "incremental / full: cache only" in report and "changed pages only" in report
-    assert "## One core" in report and "taskset -c 0" in report
+    assert "### One core" in report and "taskset -c 0" in report
     # Timed against Hugo when it is installed, and said so when it is not.
     assert "A/Hugo (pairs)" in report or "`hugo` is not on PATH" in report
     for plugin in ("taxonomy", "feeds", "newsletter"):
@@ -79,3 +82,18 @@ def test_edit_loop_rebuilds_after_every_kind_of_edit(tmp_path):
     assert len(list(generated.glob("new-*.md"))) == 1
     assert len(list(generated.glob("post-*.md"))) == 19
     assert not any("Status: draft" in p.read_text("utf-8") for p in generated.glob("*.md"))
+
+
+def test_a_run_replaces_the_last_run_and_keeps_every_note():
+    from bench.report import BEGIN, END, merged
+
+    notes = "# Benchmark results\n\nDate: then\n\n## Round two\n\nBy hand.\n"
+    first = merged(notes, "## Latest `invoke bench` run\n\nfirst\n")
+    assert first.startswith("# Benchmark results\n\n" + BEGIN) and first.endswith(
+        "Date: then\n\n## Round two\n\nBy hand.\n"
+    )
+    second = merged(first, "## Latest `invoke bench` run\n\nsecond\n")
+    assert "second" in second and "first" not in second
+    assert second.count(BEGIN) == second.count(END) == 1
+    assert second.replace("second", "first") == first
+    assert merged(None, "run\n") == f"# Benchmark results\n\n{BEGIN}\nrun\n{END}\n"
