@@ -318,10 +318,10 @@ def _set_tags(path: Path, tags: str) -> None:
 def test_a_count_a_plugin_keeps_on_a_tag_reaches_the_pages_that_show_it(edited_project, caplog):
     """A theme may show what a plugin sets on tag objects (the taxonomy's `count`)."""
     tmp_path, settings, content, theme, overrides = edited_project
-    tag_list = theme / "templates" / "partials" / "tag_list.html"
-    tag_list.write_text(
-        tag_list.read_text(encoding="utf-8").replace(
-            "{{ tag.name }}</a>", "{{ tag.name }}</a> ({{ tag.count }})"
+    macros = theme / "templates" / "partials" / "macros.html"  # (the tag_list macro)
+    macros.write_text(
+        macros.read_text(encoding="utf-8").replace(
+            'rel="tag">{{ tag.name }}</a>', 'rel="tag">{{ tag.name }}</a> ({{ tag.count }})'
         ),
         encoding="utf-8",
     )
