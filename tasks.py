@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 from invoke import Exit, task
 
 from nextsale import build as sitebuild
+from nextsale import placing
 from nextsale import publish as publishing
 
 sitebuild.setup_logging(logging.INFO)
@@ -46,7 +47,7 @@ def _tool(c, module: str, args: str = "") -> None:
 @task
 def clean(c):
     """Remove the generated site and the content cache."""
-    sitebuild.clean_leftovers(CONFIG["output"])  # staging folders of interrupted builds
+    placing.clean_leftovers(CONFIG["output"])  # staging folders of interrupted builds
     for folder in (CONFIG["output"], CONFIG["cache"]):
         shutil.rmtree(folder, ignore_errors=True)
 

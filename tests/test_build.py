@@ -12,6 +12,7 @@ import pytest
 from conftest import ROOT, article, run_sitebuild, write_files
 
 from nextsale import build as sitebuild
+from nextsale import placing
 
 GOOD = {
     "articles/keep.md": article(
@@ -188,26 +189,26 @@ def test_a_swap_killed_after_its_first_step_leaves_a_site(tmp_path, monkeypatch,
     output = _site(tmp_path / "out", "old")
     staging = _site(tmp_path / f".out.staging-{os.getpid()}-abc", "new")
     if not exchange:
-        monkeypatch.setattr(sitebuild, "_exchange", lambda first, second: False)
+        monkeypatch.setattr(placing, "_exchange", lambda first, second: False)
 
     def killed(folder):
         raise KeyboardInterrupt("killed")
 
-    monkeypatch.setattr(sitebuild, "_remove_in_background", killed)
+    monkeypatch.setattr(placing, "_remove_in_background", killed)
     with pytest.raises(KeyboardInterrupt):
-        sitebuild._swap_into_place(staging, output)
+        placing._swap_into_place(staging, output)
     assert (output / "index.html").read_text(encoding="utf-8") == "new"
     leftovers = [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]
     assert [(p / "index.html").read_text(encoding="utf-8") for p in leftovers] == ["old"]
 
-    monkeypatch.setattr(sitebuild, "_alive", lambda pid: False)  # the build has died
-    assert sitebuild.clean_leftovers(output) == leftovers
+    monkeypatch.setattr(placing, "_alive", lambda pid: False)  # the build has died
+    assert placing.clean_leftovers(output) == leftovers
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
 def test_the_exchange_swaps_two_folders_in_one_step(tmp_path):
     first, second = _site(tmp_path / "a", "a"), _site(tmp_path / "b", "b")
-    if not sitebuild._exchange(first, second):
+    if not placing._exchange(first, second):
         pytest.skip("this file system cannot exchange two folders")
     assert (first / "index.html").read_text(encoding="utf-8") == "b"
     assert (second / "index.html").read_text(encoding="utf-8") == "a"
@@ -216,7 +217,7 @@ def test_the_exchange_swaps_two_folders_in_one_step(tmp_path):
 def test_killed_between_two_renames_the_next_build_restores_the_site(tmp_path, monkeypatch):
     output = _site(tmp_path / "out", "old")
     staging = _site(tmp_path / f".out.staging-{os.getpid()}-abc", "new")
-    monkeypatch.setattr(sitebuild, "_exchange", lambda first, second: False)
+    monkeypatch.setattr(placing, "_exchange", lambda first, second: False)
     real_rename = Path.rename
 
     def rename(self, target):
@@ -226,10 +227,10 @@ def test_killed_between_two_renames_the_next_build_restores_the_site(tmp_path, m
 
     monkeypatch.setattr(Path, "rename", rename)
     with pytest.raises(KeyboardInterrupt):
-        sitebuild._swap_into_place(staging, output)
+        placing._swap_into_place(staging, output)
     monkeypatch.setattr(Path, "rename", real_rename)
-    monkeypatch.setattr(sitebuild, "_alive", lambda pid: False)
-    sitebuild.clean_leftovers(output)
+    monkeypatch.setattr(placing, "_alive", lambda pid: False)
+    placing.clean_leftovers(output)
     assert (output / "index.html").read_text(encoding="utf-8") == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
@@ -277,7 +278,7 @@ def _partial_staging(tmp_path, pages: dict[str, str]):
         (staging / name).parent.mkdir(parents=True, exist_ok=True)
         (staging / name).write_text(text, encoding="utf-8")
     marker = json.dumps({"written": list(pages)})
-    (staging / sitebuild.PARTIAL_NAME).write_text(marker, encoding="utf-8")
+    (staging / placing.PARTIAL_NAME).write_text(marker, encoding="utf-8")
     return staging
 
 
@@ -290,7 +291,7 @@ def test_a_partial_move_frees_the_old_versions_after_the_move(tmp_path, monkeypa
     worth). A reader who opened an old page before the move still reads it whole."""
     links = how == "hard-links"
     if how != "a-few-files":
-        monkeypatch.setattr(sitebuild._OldVersions, "FROM", 3)  # (this move's three files)
+        monkeypatch.setattr(placing._OldVersions, "FROM", 3)  # (this move's three files)
     output = _site(tmp_path / "out", "old index")
     (output / "2024" / "post").mkdir(parents=True)
     (output / "2024" / "post" / "index.html").write_text("old post", encoding="utf-8")
@@ -302,12 +303,12 @@ def test_a_partial_move_frees_the_old_versions_after_the_move(tmp_path, monkeypa
 
         monkeypatch.setattr(os, "link", no_links)
     removed = []
-    monkeypatch.setattr(sitebuild, "_remove_in_background", removed.append)
+    monkeypatch.setattr(placing, "_remove_in_background", removed.append)
     staging = _partial_staging(
         tmp_path,
         {"index.html": "new index", "2024/post/index.html": "new post", "new/index.html": "new"},
     )
-    sitebuild._move_into_place(staging, output)
+    placing._move_into_place(staging, output)
     assert reader.read() == "old index"
     reader.close()
     pages = {p.relative_to(output).as_posix(): p.read_text("utf-8") for p in output.rglob("*.html")}

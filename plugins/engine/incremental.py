@@ -22,7 +22,7 @@ from pathlib import Path
 
 import nextsale
 from nextsale import compat
-from nextsale.build import BOOKKEEPING, KEPT_MANIFEST_NAME, MANIFEST_NAME, PARTIAL_NAME
+from nextsale.placing import BOOKKEEPING, KEPT_MANIFEST_NAME, MANIFEST_NAME, PARTIAL_NAME
 
 from . import staging
 from .urls import slug_made_of
