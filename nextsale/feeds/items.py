@@ -50,12 +50,8 @@ def aware(moment: dt.datetime) -> dt.datetime:
     Plain: Pelican's own datetimes format themselves in Python, and a feed formats
     two dates per item (an eighth of an RSS feed's rendering).
     """
-    return dt.datetime(
-        *(moment.year, moment.month, moment.day),
-        *(moment.hour, moment.minute, moment.second, moment.microsecond),
-        tzinfo=moment.tzinfo or dt.UTC,
-        fold=moment.fold,
-    )
+    plain = dt.datetime.combine(moment.date(), moment.timetz())  # (its zone and fold too)
+    return plain if plain.tzinfo else plain.replace(tzinfo=dt.UTC)
 
 
 def stable_id(
