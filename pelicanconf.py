@@ -25,7 +25,11 @@ DEFAULT_DATE_FORMAT = "%-d %B %Y"
 LOCALE = ("C.UTF-8", "C.utf8", "C")
 # Future-dated posts are scheduled: drafts until their date comes.
 WITH_FUTURE_DATES = False
+# The index shows six summaries to a page. Tag, category and author pages are
+# compact dated lists (a title and a date a line): 25 to a page, so a tag with
+# 300 posts is 12 pages to look through, not 50. (None: DEFAULT_PAGINATION.)
 DEFAULT_PAGINATION = 6
+PAGINATED_TEMPLATES = {"index": None, "tag": 25, "category": 25, "author": 25}
 PAGINATION_PATTERNS = (
     (1, "{url}", "{save_as}"),
     (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),

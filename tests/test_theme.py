@@ -188,6 +188,29 @@ def test_index_paginates_with_rel_links_and_page_count(build_site):
     assert resolve(site, second, soup2.find("a", rel="prev")["href"]) == first.resolve()
 
 
+def test_compact_listings_hold_25_posts_a_page_the_index_six(build_site):
+    """Tag, category and author pages list a title and a date a line: 25 to a
+    page, while the index's summaries stay six to a page."""
+    files = {
+        f"articles/p{i}.md": article(
+            f"Post number {i}",
+            date=f"2024-02-{i % 28 + 1:02d} 09:{i:02d}",
+            slug=f"post-{i}",
+            tags="follow-up",
+            category="Retention",
+        )
+        for i in range(1, 31)
+    }
+    site = build_site(files)
+    for listing in ("tags/follow-up/", "category/retention/"):
+        first = site.soup(f"{listing}index.html").select("main ul.dated li")
+        second = site.soup(f"{listing}page/2/index.html").select("main ul.dated li")
+        assert (len(first), len(second)) == (25, 5), listing
+        assert not site.path(f"{listing}page/3/index.html").exists()
+    assert len(site.soup("index.html").select("main .summary")) == 6
+    assert site.path("page/5/index.html").is_file()
+
+
 def test_single_page_index_has_no_pagination(small):
     soup = small.soup("index.html")
     assert not soup.find("nav", attrs={"aria-label": "Pages"})
